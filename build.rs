@@ -1,0 +1,4 @@
+fn main() {
+    // Embedded migrations and templates must rebuild the binary when they change.
+    println!("cargo:rerun-if-changed=migrations");
+}

@@ -1,0 +1,4 @@
+DROP TABLE audit_log;
+DROP TABLE notifications;
+DROP TABLE sign_in_failures;
+DROP TABLE accounts;

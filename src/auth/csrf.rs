@@ -1,0 +1,150 @@
+//! CSRF: a random token lives in the session and in a hidden `csrf_token` field
+//! of every form. A middleware checks it on every POST before any handler runs,
+//! urlencoded and multipart alike, so no route can forget it.
+
+use actix_multipart::Multipart;
+use actix_session::{Session, SessionExt};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::HttpMessage;
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
+use actix_web::web::{Bytes, BytesMut};
+use futures_util::StreamExt;
+use rand::RngExt;
+use subtle::ConstantTimeEq;
+
+use crate::error::AppError;
+
+pub const FIELD: &str = "csrf_token";
+const SESSION_KEY: &str = "csrf";
+/// Largest urlencoded form accepted (long product descriptions fit).
+pub const FORM_LIMIT: usize = 256 * 1024;
+/// Largest multipart body accepted: a 2 MiB logo and the form's other fields.
+pub const MULTIPART_LIMIT: usize = 2 * 1024 * 1024 + 64 * 1024;
+
+/// The session's token, created on first use.
+pub fn token(session: &Session) -> String {
+    if let Ok(Some(existing)) = session.get::<String>(SESSION_KEY) {
+        return existing;
+    }
+    rotate(session)
+}
+
+/// Replaces the session's token (at sign-in) and returns the new one.
+pub fn rotate(session: &Session) -> String {
+    let bytes: [u8; 32] = rand::rng().random();
+    let fresh: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    // A cookie session only fails to serialise a String if serde is broken.
+    let _ = session.insert(SESSION_KEY, &fresh);
+    fresh
+}
+
+/// Whether a submitted token equals the session's, compared in constant time.
+pub fn matches(session: &Session, submitted: &str) -> bool {
+    match session.get::<String>(SESSION_KEY) {
+        Ok(Some(expected)) => {
+            expected.len() == submitted.len()
+                && bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
+        }
+        _ => false,
+    }
+}
+
+/// Middleware: refuses every POST whose token is missing or wrong with 403,
+/// before the handler runs, so nothing changes.
+pub async fn guard(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() != Method::POST {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    match read_token(&mut req).await {
+        Ok(submitted) if matches(&req.get_session(), &submitted) => {
+            Ok(next.call(req).await?.map_into_left_body())
+        }
+        Ok(_) => Ok(req.error_response(AppError::CsrfRejected).map_into_right_body()),
+        Err(error) => Ok(req.error_response(error).map_into_right_body()),
+    }
+}
+
+/// Finds the submitted token and puts the body back for the handler.
+async fn read_token(req: &mut ServiceRequest) -> Result<String, AppError> {
+    if let Some(value) = req.headers().get("x-csrf-token") {
+        return Ok(value.to_str().unwrap_or_default().to_string());
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+    let is_multipart = content_type.starts_with("multipart/form-data");
+    if !is_form && !is_multipart {
+        return Err(AppError::CsrfRejected);
+    }
+    let limit = if is_form { FORM_LIMIT } else { MULTIPART_LIMIT };
+    let body = read_body(req.take_payload(), limit).await?;
+    let token = if is_form {
+        token_in_form(&body)
+    } else {
+        token_in_multipart(req.headers(), body.clone()).await
+    };
+    req.set_payload(Payload::from(body));
+    Ok(token.unwrap_or_default())
+}
+
+async fn read_body(mut payload: Payload, limit: usize) -> Result<Bytes, AppError> {
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| AppError::BadRequest(String::new()))?;
+        if body.len() + chunk.len() > limit {
+            return Err(AppError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+fn token_in_form(body: &[u8]) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find(|(name, _)| name == FIELD)
+        .map(|(_, value)| value)
+}
+
+async fn token_in_multipart(headers: &header::HeaderMap, body: Bytes) -> Option<String> {
+    let stream = futures_util::stream::once(async move { Ok(body) });
+    let mut multipart = Multipart::new(headers, stream);
+    while let Some(Ok(mut field)) = multipart.next().await {
+        let is_token = field.name() == Some(FIELD);
+        let mut value = Vec::new();
+        while let Some(Ok(chunk)) = field.next().await {
+            if is_token && value.len() + chunk.len() <= 256 {
+                value.extend_from_slice(&chunk);
+            }
+        }
+        if is_token {
+            return String::from_utf8(value).ok();
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_is_found_among_form_fields() {
+        assert_eq!(
+            token_in_form(b"login=a&csrf_token=abc%20d&x=1").as_deref(),
+            Some("abc d")
+        );
+        assert_eq!(token_in_form(b"login=a"), None);
+        assert_eq!(token_in_form(b"\xff\xfe=%%"), None);
+    }
+}

@@ -1,0 +1,107 @@
+//! Settings from flags and the environment, and the session secret.
+
+use std::path::{Path, PathBuf};
+
+use actix_web::cookie::Key;
+use rand::RngExt;
+
+use crate::db::{Backend, DbSetupError};
+
+/// What the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `postgres://…`, `sqlite://path` or a path; `None` means `<data_dir>/yunshi.db`.
+    pub database_url: Option<String>,
+    pub data_dir: PathBuf,
+    pub bind: String,
+    /// At least 32 bytes; when absent, one is generated once into the data folder.
+    pub secret_key: Option<String>,
+    /// Mark the session cookie Secure (when served over https).
+    pub cookie_secure: bool,
+    pub pool_size: u32,
+}
+
+impl Settings {
+    pub fn backend(&self) -> Result<Backend, DbSetupError> {
+        match &self.database_url {
+            Some(url) => Backend::from_url(url),
+            None => Ok(Backend::Sqlite(self.data_dir.join("yunshi.db"))),
+        }
+    }
+
+    /// The key that encrypts and signs session cookies.
+    pub fn session_key(&self) -> Result<Key, String> {
+        match &self.secret_key {
+            Some(secret) if secret.len() >= 32 => Ok(Key::derive_from(secret.as_bytes())),
+            Some(_) => Err("SECRET_KEY must be at least 32 characters".into()),
+            None => key_from_file(&self.data_dir.join("secret.key")),
+        }
+    }
+}
+
+/// Reads the key kept in the data folder, creating it on first start so that
+/// sessions survive restarts.
+fn key_from_file(path: &Path) -> Result<Key, String> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        let bytes = decode_hex(existing.trim())
+            .filter(|bytes| bytes.len() >= 32)
+            .ok_or_else(|| format!("{} is not a valid key; delete it to get a new one", path.display()))?;
+        return Ok(Key::derive_from(&bytes));
+    }
+    let bytes: [u8; 64] = rand::rng().random();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    write_private(path, &hex).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(Key::derive_from(&bytes))
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trips() {
+        assert_eq!(decode_hex("00ff10"), Some(vec![0, 255, 16]));
+        assert_eq!(decode_hex("0"), None);
+        assert_eq!(decode_hex("zz"), None);
+    }
+
+    #[test]
+    fn key_file_is_created_once_and_reused() {
+        let dir = std::env::temp_dir().join(format!("yunshi-key-{}", rand::random::<u64>()));
+        let path = dir.join("secret.key");
+        let first = key_from_file(&path).unwrap();
+        let second = key_from_file(&path).unwrap();
+        assert_eq!(first.master(), second.master());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,155 @@
+//! Queries on `accounts`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::DbConn;
+use super::schema::accounts;
+use crate::domain::account::{Role, uin_from_random};
+
+/// An account as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = accounts)]
+pub struct Account {
+    pub id: i64,
+    pub uin: i64,
+    pub login: String,
+    pub display_name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub disabled_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+impl Account {
+    /// The stored role; the CHECK constraint keeps it one of the three.
+    pub fn role(&self) -> Role {
+        self.role.parse().unwrap_or(Role::Buyer)
+    }
+
+    pub fn is_disabled(&self) -> bool {
+        self.disabled_at.is_some()
+    }
+}
+
+/// What creating an account needs; the password is already hashed.
+pub struct NewAccount<'a> {
+    pub login: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub password_hash: &'a str,
+    pub now: NaiveDateTime,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateAccountError {
+    #[error("that login is taken")]
+    LoginTaken,
+    #[error(transparent)]
+    Db(#[from] DieselError),
+}
+
+/// Inserts an account with a fresh random user ID, drawing again on the rare
+/// collision (the UNIQUE constraint decides, not a prior read).
+pub fn create(conn: &mut DbConn, new: &NewAccount) -> Result<Account, CreateAccountError> {
+    for _ in 0..8 {
+        let uin = uin_from_random(rand::random::<u64>());
+        let inserted = diesel::insert_into(accounts::table)
+            .values((
+                accounts::uin.eq(uin),
+                accounts::login.eq(new.login),
+                accounts::display_name.eq(new.display_name),
+                accounts::role.eq(new.role.as_str()),
+                accounts::password_hash.eq(new.password_hash),
+                accounts::created_at.eq(new.now),
+            ))
+            .returning(accounts::all_columns)
+            .get_result::<Account>(conn);
+        match inserted {
+            Ok(account) => return Ok(account),
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
+                let about_uin = info.message().contains("uin")
+                    || info.constraint_name().is_some_and(|c| c.contains("uin"));
+                if !about_uin {
+                    return Err(CreateAccountError::LoginTaken);
+                }
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(CreateAccountError::Db(DieselError::RollbackTransaction))
+}
+
+pub fn find_by_id(conn: &mut DbConn, id: i64) -> QueryResult<Option<Account>> {
+    accounts::table.find(id).first(conn).optional()
+}
+
+pub fn find_by_login(conn: &mut DbConn, login: &str) -> QueryResult<Option<Account>> {
+    accounts::table
+        .filter(accounts::login.eq(login))
+        .first(conn)
+        .optional()
+}
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    accounts::table.count().get_result(conn)
+}
+
+/// Filters of the operator's account list.
+#[derive(Debug, Default, Clone)]
+pub struct AccountFilter {
+    pub role: Option<Role>,
+    /// Matches the start of the login, or the whole user ID.
+    pub search: Option<String>,
+}
+
+pub const ACCOUNT_LIST_LIMIT: i64 = 200;
+
+/// The newest accounts matching the filter, at most [`ACCOUNT_LIST_LIMIT`].
+pub fn list(conn: &mut DbConn, filter: &AccountFilter) -> QueryResult<Vec<Account>> {
+    let mut query = accounts::table.into_boxed();
+    if let Some(role) = filter.role {
+        query = query.filter(accounts::role.eq(role.as_str()));
+    }
+    if let Some(search) = filter.search.as_deref() {
+        match crate::domain::account::parse_uin(search) {
+            Some(uin) => query = query.filter(accounts::uin.eq(uin)),
+            None => {
+                // A range instead of LIKE: same meaning on both backends, uses the index.
+                let prefix = search.trim().to_lowercase();
+                query = query
+                    .filter(accounts::login.ge(prefix.clone()))
+                    .filter(accounts::login.lt(format!("{prefix}\u{10FFFF}")));
+            }
+        }
+    }
+    query
+        .order(accounts::id.desc())
+        .limit(ACCOUNT_LIST_LIMIT)
+        .load(conn)
+}
+
+/// Disables an enabled account; returns whether this call changed it.
+pub fn disable(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
+    let changed = diesel::update(
+        accounts::table
+            .filter(accounts::id.eq(id))
+            .filter(accounts::disabled_at.is_null()),
+    )
+    .set(accounts::disabled_at.eq(Some(now)))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Enables a disabled account; returns whether this call changed it.
+pub fn enable(conn: &mut DbConn, id: i64) -> QueryResult<bool> {
+    let changed = diesel::update(
+        accounts::table
+            .filter(accounts::id.eq(id))
+            .filter(accounts::disabled_at.is_not_null()),
+    )
+    .set(accounts::disabled_at.eq(None::<NaiveDateTime>))
+    .execute(conn)?;
+    Ok(changed == 1)
+}

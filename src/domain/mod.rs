@@ -1,0 +1,6 @@
+//! The marketplace's rules as pure functions: no web, no database, and time
+//! always comes in as a parameter.
+
+pub mod account;
+pub mod sign_in;
+pub mod time;

@@ -1,0 +1,123 @@
+//! One error type for the app. Handlers return `AppResult`; the error-page
+//! middleware (views::error_pages) renders the page in the visitor's language.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The user's mistake; the message is already in their language.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("forbidden")]
+    Forbidden,
+    /// A POST without a valid CSRF token.
+    #[error("missing or wrong CSRF token")]
+    CsrfRejected,
+    #[error("not found")]
+    NotFound,
+    /// The state changed since the page was shown (lost a race, double submit).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("payload too large")]
+    PayloadTooLarge,
+    /// An anonymous visitor asked for a private page; they go to sign in and come back.
+    #[error("sign-in required")]
+    SignInRequired { next: String },
+    /// The database cannot be reached.
+    #[error("database unavailable")]
+    Unavailable,
+    /// Our mistake: logged with its detail, shown without it.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn internal(context: impl std::fmt::Display) -> AppError {
+        AppError::Internal(context.to_string())
+    }
+
+    /// The message to show beside the status's generic text, if any.
+    pub fn user_message(&self) -> Option<&str> {
+        match self {
+            AppError::BadRequest(message) | AppError::Conflict(message) => Some(message),
+            _ => None,
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            AppError::SignInRequired { next } => HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, sign_in_url(next)))
+                .finish(),
+            AppError::Internal(detail) => {
+                log::error!("internal error: {detail}");
+                HttpResponse::InternalServerError().body("internal error")
+            }
+            other => HttpResponse::build(other.status_code()).body(other.to_string()),
+        }
+    }
+}
+
+/// `/login?next=…` for a local path.
+pub fn sign_in_url(next: &str) -> String {
+    let mut url = String::from("/login?next=");
+    for byte in next.bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-_.~".contains(&byte) {
+            url.push(byte as char);
+        } else {
+            url.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    url
+}
+
+impl From<DieselError> for AppError {
+    fn from(error: DieselError) -> AppError {
+        match error {
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => AppError::Unavailable,
+            DieselError::NotFound => AppError::NotFound,
+            other => AppError::internal(format!("database: {other}")),
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(error: actix_web::error::BlockingError) -> AppError {
+        AppError::internal(format!("blocking task: {error}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_is_percent_encoded() {
+        assert_eq!(
+            sign_in_url("/admin/accounts?role=vendor&q=a b"),
+            "/login?next=/admin/accounts%3Frole%3Dvendor%26q%3Da%20b"
+        );
+    }
+}

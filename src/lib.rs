@@ -1,0 +1,12 @@
+//! yunshi (云市): the console of a cloud marketplace.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod views;

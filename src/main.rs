@@ -1,0 +1,209 @@
+//! The `yunshi` command: serve (default), migrate, account add.
+
+use std::io::BufRead;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use yunshi::auth::password;
+use yunshi::config::Settings;
+use yunshi::db::{self, accounts};
+use yunshi::domain::account::{self, Role};
+use yunshi::domain::time::to_stored;
+use yunshi::startup::{self, DEMO_ACCOUNTS, DEMO_PASSWORD};
+
+#[derive(Parser)]
+#[command(name = "yunshi", version, about = "yunshi (云市): the console of a cloud marketplace")]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args)]
+struct GlobalArgs {
+    /// postgres://user@host/db, sqlite://path or a file path [default: <data-dir>/yunshi.db]
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// Folder for the SQLite database and the generated session secret.
+    #[arg(long, env = "DATA_DIR", default_value = "./data", global = true)]
+    data_dir: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate, seed demo accounts into an empty database, and serve (the default).
+    Serve(ServeArgs),
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    Account {
+        #[command(subcommand)]
+        action: AccountCommand,
+    },
+}
+
+#[derive(Args, Default)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// Session secret, at least 32 characters; generated into the data folder when absent.
+    #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
+    /// Mark the session cookie Secure (set when serving over https).
+    #[arg(long, env = "COOKIE_SECURE")]
+    cookie_secure: bool,
+    /// Database connections in the pool.
+    #[arg(long, env = "POOL_SIZE", default_value_t = 16)]
+    pool_size: u32,
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Create an account; the password is read from stdin when --password is absent.
+    Add {
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        password: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        None => serve(&cli.global, ServeArgs::default_from_env()),
+        Some(Command::Serve(args)) => serve(&cli.global, args),
+        Some(Command::Migrate) => migrate(&cli.global),
+        Some(Command::Account {
+            action:
+                AccountCommand::Add {
+                    role,
+                    login,
+                    password,
+                    name,
+                },
+        }) => add_account(&cli.global, &role, &login, password, name),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("yunshi: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+impl ServeArgs {
+    /// `yunshi` without a subcommand serves with the flags' defaults and environment.
+    fn default_from_env() -> ServeArgs {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        Only::parse_from(["yunshi"]).serve
+    }
+}
+
+fn settings(global: &GlobalArgs, serve: &ServeArgs) -> Settings {
+    Settings {
+        database_url: global.database_url.clone(),
+        data_dir: global.data_dir.clone(),
+        bind: serve.bind.clone(),
+        secret_key: serve.secret_key.clone(),
+        cookie_secure: serve.cookie_secure,
+        pool_size: serve.pool_size,
+    }
+}
+
+fn open_pool(settings: &Settings) -> Result<(db::Pool, &'static str), String> {
+    let backend = settings.backend().map_err(|e| e.to_string())?;
+    let pool = db::open(&backend, settings.pool_size).map_err(|e| e.to_string())?;
+    Ok((pool, backend.name()))
+}
+
+fn migrate(global: &GlobalArgs) -> Result<(), String> {
+    let settings = settings(global, &ServeArgs { pool_size: 1, ..ServeArgs::default() });
+    let (_, backend_name) = open_pool(&settings)?;
+    println!("{backend_name} database is migrated.");
+    Ok(())
+}
+
+fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), String> {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let settings = settings(global, &args);
+    let session_key = settings.session_key()?;
+    let (pool, backend_name) = open_pool(&settings)?;
+    let seeded = startup::seed_demo_accounts(&pool)?;
+    let listener = TcpListener::bind(&settings.bind)
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("yunshi is serving http://{address}/ ({backend_name})");
+    if seeded {
+        println!("Demo accounts created (password `{DEMO_PASSWORD}`):");
+    } else {
+        println!("Demo accounts (created on first start, password `{DEMO_PASSWORD}`):");
+    }
+    for (role, login, display_name) in DEMO_ACCOUNTS {
+        println!("  {:<9} {login:<9} {display_name}", role.as_str());
+    }
+    actix_web::rt::System::new()
+        .block_on(async move {
+            startup::run(listener, pool, backend_name, session_key, settings.cookie_secure)?.await
+        })
+        .map_err(|e| format!("server stopped: {e}"))
+}
+
+fn add_account(
+    global: &GlobalArgs,
+    role: &str,
+    login: &str,
+    typed_password: Option<String>,
+    name: Option<String>,
+) -> Result<(), String> {
+    let role: Role = role.parse().map_err(|e: account::AccountRuleError| e.to_string())?;
+    let login = account::normalize_login(login).map_err(|e| e.to_string())?;
+    let display_name =
+        account::normalize_display_name(name.as_deref().unwrap_or(""), &login).map_err(|e| e.to_string())?;
+    let typed_password = match typed_password {
+        Some(given) => given,
+        None => {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    account::check_password(&typed_password).map_err(|e| e.to_string())?;
+    let settings = settings(global, &ServeArgs { pool_size: 1, ..ServeArgs::default() });
+    let (pool, _) = open_pool(&settings)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let hash = password::hash(&typed_password)?;
+    let new = accounts::NewAccount {
+        login: &login,
+        display_name: &display_name,
+        role,
+        password_hash: &hash,
+        now: to_stored(chrono::Utc::now()),
+    };
+    let created = accounts::create(&mut conn, &new).map_err(|e| match e {
+        accounts::CreateAccountError::LoginTaken => format!("the login `{login}` is taken"),
+        other => other.to_string(),
+    })?;
+    println!(
+        "Created {} account `{}` with user ID {}.",
+        created.role, created.login, created.uin
+    );
+    Ok(())
+}

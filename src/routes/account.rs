@@ -1,0 +1,225 @@
+//! Sign-in, sign-out and buyer sign-up.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use crate::auth::identity::{end_session, start_session};
+use crate::auth::{MaybeUser, password};
+use crate::db::{accounts, sign_in};
+use crate::domain::account::{self, AccountRuleError, Role};
+use crate::domain::sign_in::may_attempt;
+use crate::domain::time::to_stored;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Catalogue, fill};
+use crate::state::AppState;
+use crate::views::account::{LoginPage, SignupErrors, SignupPage};
+use crate::views::{PageCtx, Section, ok, render, safe_next, see_other};
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+pub async fn login_form(
+    req: HttpRequest,
+    user: MaybeUser,
+    query: web::Query<LoginQuery>,
+) -> AppResult<HttpResponse> {
+    let next = safe_next(query.next.as_deref());
+    if let Some(user) = user.0 {
+        return Ok(see_other(&next.unwrap_or_else(|| user.role.home().into())));
+    }
+    ok(&LoginPage {
+        page: PageCtx::new(&req, None, Section::None),
+        login: String::new(),
+        next: next.unwrap_or_default(),
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    login: String,
+    password: String,
+    next: Option<String>,
+}
+
+enum SignInOutcome {
+    SignedIn { account_id: i64, role: Role },
+    WrongCredentials,
+    Disabled,
+    Throttled { minutes: i64 },
+}
+
+pub async fn login(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    form: web::Form<LoginForm>,
+) -> AppResult<HttpResponse> {
+    let LoginForm {
+        login,
+        password: typed_password,
+        next,
+    } = form.into_inner();
+    let address = req
+        .peer_addr()
+        .map_or_else(|| "unknown".to_string(), |peer| peer.ip().to_string());
+    let now = to_stored(chrono::Utc::now());
+    let typed_login = login.clone();
+    let outcome = state
+        .db(move |conn| {
+            let failures = sign_in::recent_failures(conn, &address, now)?;
+            if let Err(minutes) = may_attempt(&failures, now) {
+                return Ok(SignInOutcome::Throttled { minutes });
+            }
+            let found = match account::normalize_login(&typed_login) {
+                Ok(login) => accounts::find_by_login(conn, &login)?,
+                Err(_) => None,
+            };
+            let verified = match &found {
+                Some(account) => password::verify(&typed_password, &account.password_hash),
+                None => {
+                    password::verify_against_nothing(&typed_password);
+                    false
+                }
+            };
+            match found {
+                Some(account) if verified && account.is_disabled() => Ok(SignInOutcome::Disabled),
+                Some(account) if verified => Ok(SignInOutcome::SignedIn {
+                    account_id: account.id,
+                    role: account.role(),
+                }),
+                _ => {
+                    sign_in::record_failure(conn, &address, now)?;
+                    Ok(SignInOutcome::WrongCredentials)
+                }
+            }
+        })
+        .await?;
+    let page = PageCtx::new(&req, None, Section::None);
+    let t = page.t;
+    let (status, message) = match outcome {
+        SignInOutcome::SignedIn { account_id, role } => {
+            start_session(&session, account_id)?;
+            let target = safe_next(next.as_deref()).unwrap_or_else(|| role.home().into());
+            return Ok(see_other(&target));
+        }
+        SignInOutcome::WrongCredentials => (StatusCode::UNAUTHORIZED, t.bad_credentials.to_string()),
+        SignInOutcome::Disabled => (StatusCode::FORBIDDEN, t.account_is_disabled.to_string()),
+        SignInOutcome::Throttled { minutes } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            fill(t.too_many_attempts, &[("minutes", &minutes.to_string())]),
+        ),
+    };
+    render(
+        status,
+        &LoginPage {
+            page,
+            login,
+            next: safe_next(next.as_deref()).unwrap_or_default(),
+            error: Some(message),
+        },
+    )
+}
+
+pub async fn logout(session: Session) -> HttpResponse {
+    end_session(&session);
+    see_other("/login")
+}
+
+pub async fn signup_form(req: HttpRequest) -> AppResult<HttpResponse> {
+    ok(&SignupPage {
+        page: PageCtx::new(&req, None, Section::None),
+        login: String::new(),
+        display_name: String::new(),
+        errors: SignupErrors::default(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SignupForm {
+    login: String,
+    #[serde(default)]
+    display_name: String,
+    password: String,
+    password_confirm: String,
+}
+
+/// The catalogue's message for a broken account rule.
+pub fn rule_message(t: &'static Catalogue, error: AccountRuleError) -> &'static str {
+    match error {
+        AccountRuleError::BadLogin => t.err_bad_login,
+        AccountRuleError::BadDisplayName => t.err_bad_display_name,
+        AccountRuleError::BadPassword => t.err_bad_password,
+        AccountRuleError::PasswordsDiffer => t.err_passwords_differ,
+        AccountRuleError::UnknownRole => t.err_unknown_role,
+    }
+}
+
+pub async fn signup(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    form: web::Form<SignupForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let page = PageCtx::new(&req, None, Section::None);
+    let t = page.t;
+    let login = account::normalize_login(&form.login);
+    let display_name = login
+        .as_ref()
+        .map_or(Ok(String::new()), |l| account::normalize_display_name(&form.display_name, l));
+    let password_check = account::check_password(&form.password).and_then(|()| {
+        if form.password == form.password_confirm {
+            Ok(())
+        } else {
+            Err(AccountRuleError::PasswordsDiffer)
+        }
+    });
+    let mut errors = SignupErrors {
+        login: login.as_ref().err().map(|e| rule_message(t, *e)),
+        display_name: display_name.as_ref().err().map(|e| rule_message(t, *e)),
+        password: password_check.err().map(|e| rule_message(t, e)),
+    };
+    if let (false, Ok(login), Ok(display_name)) = (errors.any(), &login, &display_name) {
+        let (login, display_name, typed_password) =
+            (login.clone(), display_name.clone(), form.password.clone());
+        let now = to_stored(chrono::Utc::now());
+        let created = state
+            .db(move |conn| {
+                let hash = password::hash(&typed_password).map_err(AppError::internal)?;
+                let new = accounts::NewAccount {
+                    login: &login,
+                    display_name: &display_name,
+                    role: Role::Buyer,
+                    password_hash: &hash,
+                    now,
+                };
+                match accounts::create(conn, &new) {
+                    Ok(account) => Ok(Some(account.id)),
+                    Err(accounts::CreateAccountError::LoginTaken) => Ok(None),
+                    Err(accounts::CreateAccountError::Db(error)) => Err(error.into()),
+                }
+            })
+            .await?;
+        match created {
+            Some(account_id) => {
+                start_session(&session, account_id)?;
+                return Ok(see_other(Role::Buyer.home()));
+            }
+            None => errors.login = Some(t.err_login_taken),
+        }
+    }
+    render(
+        StatusCode::BAD_REQUEST,
+        &SignupPage {
+            page,
+            login: form.login,
+            display_name: form.display_name,
+            errors,
+        },
+    )
+}

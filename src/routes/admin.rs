@@ -1,0 +1,262 @@
+//! The operator's account management and audit log.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::account::rule_message;
+use crate::auth::{Operator, password};
+use crate::db::{self, accounts, audit};
+use crate::domain::account::{self, AccountRuleError, Role};
+use crate::domain::time::to_stored;
+use crate::error::{AppError, AppResult};
+use crate::i18n::fill;
+use crate::state::AppState;
+use crate::views::admin::{AccountsPage, AuditPage, NewAccountForm};
+use crate::views::{self, PageCtx, Section, render, see_other};
+
+#[derive(Deserialize, Default)]
+pub struct AccountQuery {
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    q: String,
+}
+
+async fn accounts_page(
+    req: &HttpRequest,
+    operator: &Operator,
+    state: &AppState,
+    query: AccountQuery,
+    form: NewAccountForm,
+    notice: Option<String>,
+) -> AppResult<AccountsPage> {
+    let page = PageCtx::new(req, Some(&operator.0), Section::AdminAccounts);
+    // An unknown role in the URL is ignored like an empty filter, and shown as "all".
+    let role = query.role.parse::<Role>().ok();
+    let filter = accounts::AccountFilter {
+        role,
+        search: Some(query.q.trim().to_string()).filter(|q| !q.is_empty()),
+    };
+    let listed = state.db(move |conn| Ok(accounts::list(conn, &filter)?)).await?;
+    let limited = (listed.len() as i64 >= accounts::ACCOUNT_LIST_LIMIT).then(|| {
+        fill(
+            page.t.list_limited,
+            &[("limit", &accounts::ACCOUNT_LIST_LIMIT.to_string())],
+        )
+    });
+    Ok(AccountsPage {
+        page,
+        accounts: listed,
+        role_filter: role.map(|r| r.as_str().to_string()).unwrap_or_default(),
+        search: query.q,
+        limited,
+        notice,
+        form,
+    })
+}
+
+pub async fn account_list(
+    req: HttpRequest,
+    operator: Operator,
+    session: Session,
+    state: web::Data<AppState>,
+    query: web::Query<AccountQuery>,
+) -> AppResult<HttpResponse> {
+    let notice = views::take_flash(&session);
+    let view = accounts_page(
+        &req,
+        &operator,
+        &state,
+        query.into_inner(),
+        NewAccountForm::default(),
+        notice,
+    )
+    .await?;
+    views::ok(&view)
+}
+
+#[derive(Deserialize)]
+pub struct CreateAccountForm {
+    role: String,
+    login: String,
+    #[serde(default)]
+    display_name: String,
+    password: String,
+}
+
+pub async fn create_account(
+    req: HttpRequest,
+    operator: Operator,
+    session: Session,
+    state: web::Data<AppState>,
+    form: web::Form<CreateAccountForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let t = crate::i18n::Lang::of_request(&req).catalogue();
+    let checked = (|| {
+        let role = match form.role.parse::<Role>() {
+            Ok(role @ (Role::Vendor | Role::Operator)) => role,
+            _ => return Err(AccountRuleError::UnknownRole),
+        };
+        let login = account::normalize_login(&form.login)?;
+        let display_name = account::normalize_display_name(&form.display_name, &login)?;
+        account::check_password(&form.password)?;
+        Ok((role, login, display_name))
+    })();
+    let error = match checked {
+        Err(rule) => rule_message(t, rule).to_string(),
+        Ok((role, login, display_name)) => {
+            let typed_password = form.password.clone();
+            let actor = operator.0.id;
+            let now = to_stored(chrono::Utc::now());
+            let created = state
+                .db(move |conn| {
+                    let hash = password::hash(&typed_password).map_err(AppError::internal)?;
+                    db::write_transaction(conn, |conn| {
+                        let new = accounts::NewAccount {
+                            login: &login,
+                            display_name: &display_name,
+                            role,
+                            password_hash: &hash,
+                            now,
+                        };
+                        let account = match accounts::create(conn, &new) {
+                            Ok(account) => account,
+                            Err(accounts::CreateAccountError::LoginTaken) => return Ok(None),
+                            Err(accounts::CreateAccountError::Db(error)) => return Err(error.into()),
+                        };
+                        let target = format!("{} {} ({})", account.role, account.login, account.uin);
+                        audit::record(conn, actor, "account.create", &target, "", now)?;
+                        Ok::<_, AppError>(Some(account))
+                    })
+                })
+                .await?;
+            match created {
+                Some(account) => {
+                    let message = fill(
+                        t.account_created,
+                        &[("login", &account.login), ("uin", &account.uin.to_string())],
+                    );
+                    views::set_flash(&session, &message);
+                    return Ok(see_other("/admin/accounts"));
+                }
+                None => t.err_login_taken.to_string(),
+            }
+        }
+    };
+    let kept = NewAccountForm {
+        role: form.role,
+        login: form.login,
+        display_name: form.display_name,
+        error: Some(error),
+    };
+    let view = accounts_page(&req, &operator, &state, AccountQuery::default(), kept, None).await?;
+    render(StatusCode::BAD_REQUEST, &view)
+}
+
+/// Why a disable or enable did not happen.
+enum SwitchRefusal {
+    Missing,
+    OwnAccount,
+    AlreadyDone,
+}
+
+async fn switch_account(
+    req: HttpRequest,
+    operator: Operator,
+    session: Session,
+    state: web::Data<AppState>,
+    id: i64,
+    disable: bool,
+) -> AppResult<HttpResponse> {
+    let t = crate::i18n::Lang::of_request(&req).catalogue();
+    let actor = operator.0.id;
+    let now = to_stored(chrono::Utc::now());
+    let outcome = state
+        .db(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let Some(target) = accounts::find_by_id(conn, id)? else {
+                    return Ok(Err(SwitchRefusal::Missing));
+                };
+                if disable && target.id == actor {
+                    return Ok(Err(SwitchRefusal::OwnAccount));
+                }
+                let changed = if disable {
+                    accounts::disable(conn, id, now)?
+                } else {
+                    accounts::enable(conn, id)?
+                };
+                if !changed {
+                    return Ok(Err(SwitchRefusal::AlreadyDone));
+                }
+                let action = if disable { "account.disable" } else { "account.enable" };
+                let described = format!("{} {} ({})", target.role, target.login, target.uin);
+                audit::record(conn, actor, action, &described, "", now)?;
+                Ok::<_, AppError>(Ok(target.login))
+            })
+        })
+        .await?;
+    match outcome {
+        Ok(login) => {
+            let done = if disable { t.account_disabled_done } else { t.account_enabled_done };
+            views::set_flash(&session, &fill(done, &[("login", &login)]));
+            Ok(see_other("/admin/accounts"))
+        }
+        Err(SwitchRefusal::Missing) => Err(AppError::NotFound),
+        Err(SwitchRefusal::OwnAccount) => Err(AppError::BadRequest(t.cannot_disable_self.into())),
+        Err(SwitchRefusal::AlreadyDone) => Err(AppError::Conflict(t.state_changed.into())),
+    }
+}
+
+pub async fn disable_account(
+    req: HttpRequest,
+    operator: Operator,
+    session: Session,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    switch_account(req, operator, session, state, id.into_inner(), true).await
+}
+
+pub async fn enable_account(
+    req: HttpRequest,
+    operator: Operator,
+    session: Session,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    switch_account(req, operator, session, state, id.into_inner(), false).await
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    before: Option<i64>,
+}
+
+const AUDIT_PAGE_SIZE: i64 = 50;
+
+pub async fn audit_log(
+    req: HttpRequest,
+    operator: Operator,
+    state: web::Data<AppState>,
+    query: web::Query<AuditQuery>,
+) -> AppResult<HttpResponse> {
+    let before = query.before;
+    let mut entries = state
+        .db(move |conn| Ok(audit::recent(conn, before, AUDIT_PAGE_SIZE + 1)?))
+        .await?;
+    // One row past the page tells whether older entries exist.
+    let older = if entries.len() as i64 > AUDIT_PAGE_SIZE {
+        entries.truncate(AUDIT_PAGE_SIZE as usize);
+        entries.last().map(|e| e.id)
+    } else {
+        None
+    };
+    views::ok(&AuditPage {
+        page: PageCtx::new(&req, Some(&operator.0), Section::AdminAudit),
+        entries,
+        older,
+    })
+}

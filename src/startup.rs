@@ -1,0 +1,116 @@
+//! Builds the application: middleware, shared state and routes. Used by
+//! `main` and by the tests, so both run exactly the same app.
+
+use std::net::TcpListener;
+
+use actix_session::SessionMiddleware;
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::{DefaultHeaders, Logger, from_fn};
+use actix_web::{App, HttpResponse, HttpServer, web};
+
+use crate::auth::{csrf, password};
+use crate::db::{self, Pool, accounts};
+use crate::domain::account::Role;
+use crate::domain::time::to_stored;
+use crate::error::AppError;
+use crate::routes;
+use crate::state::AppState;
+use crate::views::errors::error_pages;
+
+/// No inline script anywhere: the console is plain HTML forms.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+pub const SESSION_COOKIE: &str = "yunshi_session";
+
+/// Starts serving on an already bound listener.
+pub fn run(
+    listener: TcpListener,
+    pool: Pool,
+    backend_name: &'static str,
+    session_key: Key,
+    cookie_secure: bool,
+) -> std::io::Result<Server> {
+    let state = web::Data::new(AppState { pool, backend_name });
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::FormConfig::default().limit(csrf::FORM_LIMIT))
+            .configure(routes::configure)
+            .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
+            .wrap(from_fn(csrf::guard))
+            .wrap(from_fn(error_pages))
+            .wrap(
+                SessionMiddleware::builder(CookieSessionStore::default(), session_key.clone())
+                    .cookie_name(SESSION_COOKIE.into())
+                    .cookie_http_only(true)
+                    .cookie_same_site(SameSite::Lax)
+                    .cookie_secure(cookie_secure)
+                    .build(),
+            )
+            .wrap(
+                DefaultHeaders::new()
+                    .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+                    .add(("X-Content-Type-Options", "nosniff"))
+                    .add(("Referrer-Policy", "same-origin"))
+                    .add(("X-Frame-Options", "DENY"))
+                    // Pages hold private data; the stylesheet sets its own caching.
+                    .add(("Cache-Control", "no-store")),
+            )
+            .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// The demo accounts created in an empty database: (role, login, display name).
+pub const DEMO_ACCOUNTS: [(Role, &str, &str); 5] = [
+    (Role::Operator, "operator", "云市运营"),
+    (Role::Vendor, "vendor1", "青云科技"),
+    (Role::Vendor, "vendor2", "蓝鲸软件"),
+    (Role::Buyer, "buyer1", "张三"),
+    (Role::Buyer, "buyer2", "李四"),
+];
+pub const DEMO_PASSWORD: &str = "yunshi-demo";
+
+/// Creates the demo accounts if the database has no account at all; returns
+/// whether it did.
+pub fn seed_demo_accounts(pool: &Pool) -> Result<bool, String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let now = to_stored(chrono::Utc::now());
+    let hash = password::hash(DEMO_PASSWORD)?;
+    db::write_transaction(&mut conn, |conn| {
+        if accounts::count(conn)? > 0 {
+            return Ok(false);
+        }
+        for (role, login, display_name) in DEMO_ACCOUNTS {
+            let new = accounts::NewAccount {
+                login,
+                display_name,
+                role,
+                password_hash: &hash,
+                now,
+            };
+            accounts::create(conn, &new).map_err(|e| e.to_string())?;
+        }
+        Ok(true)
+    })
+    .map_err(|e: SeedError| e.0)
+}
+
+struct SeedError(String);
+
+impl From<diesel::result::Error> for SeedError {
+    fn from(error: diesel::result::Error) -> SeedError {
+        SeedError(error.to_string())
+    }
+}
+
+impl From<String> for SeedError {
+    fn from(message: String) -> SeedError {
+        SeedError(message)
+    }
+}

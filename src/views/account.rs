@@ -1,0 +1,38 @@
+//! Sign-in and sign-up pages.
+
+use askama::Template;
+
+use super::PageCtx;
+
+#[derive(Template)]
+#[template(path = "account/login.html")]
+pub struct LoginPage {
+    pub page: PageCtx,
+    pub login: String,
+    pub next: String,
+    pub error: Option<String>,
+}
+
+/// A message beside each sign-up field that was refused.
+#[derive(Default)]
+pub struct SignupErrors {
+    pub login: Option<&'static str>,
+    pub display_name: Option<&'static str>,
+    pub password: Option<&'static str>,
+}
+
+impl SignupErrors {
+    pub fn any(&self) -> bool {
+        self.login.is_some() || self.display_name.is_some() || self.password.is_some()
+    }
+}
+
+/// The sign-up form with what was typed (never the passwords).
+#[derive(Template)]
+#[template(path = "account/signup.html")]
+pub struct SignupPage {
+    pub page: PageCtx,
+    pub login: String,
+    pub display_name: String,
+    pub errors: SignupErrors,
+}
