@@ -45,13 +45,19 @@ fn key_from_file(path: &Path) -> Result<Key, String> {
     if let Ok(existing) = std::fs::read_to_string(path) {
         let bytes = decode_hex(existing.trim())
             .filter(|bytes| bytes.len() >= 32)
-            .ok_or_else(|| format!("{} is not a valid key; delete it to get a new one", path.display()))?;
+            .ok_or_else(|| {
+                format!(
+                    "{} is not a valid key; delete it to get a new one",
+                    path.display()
+                )
+            })?;
         return Ok(Key::derive_from(&bytes));
     }
     let bytes: [u8; 64] = rand::rng().random();
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     write_private(path, &hex).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(Key::derive_from(&bytes))

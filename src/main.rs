@@ -15,7 +15,11 @@ use yunshi::domain::time::to_stored;
 use yunshi::startup::{self, DEMO_ACCOUNTS, DEMO_PASSWORD};
 
 #[derive(Parser)]
-#[command(name = "yunshi", version, about = "yunshi (云市): the console of a cloud marketplace")]
+#[command(
+    name = "yunshi",
+    version,
+    about = "yunshi (云市): the console of a cloud marketplace"
+)]
 struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
@@ -132,7 +136,13 @@ fn open_pool(settings: &Settings) -> Result<(db::Pool, &'static str), String> {
 }
 
 fn migrate(global: &GlobalArgs) -> Result<(), String> {
-    let settings = settings(global, &ServeArgs { pool_size: 1, ..ServeArgs::default() });
+    let settings = settings(
+        global,
+        &ServeArgs {
+            pool_size: 1,
+            ..ServeArgs::default()
+        },
+    );
     let (_, backend_name) = open_pool(&settings)?;
     println!("{backend_name} database is migrated.");
     Ok(())
@@ -158,7 +168,14 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), String> {
     }
     actix_web::rt::System::new()
         .block_on(async move {
-            startup::run(listener, pool, backend_name, session_key, settings.cookie_secure)?.await
+            startup::run(
+                listener,
+                pool,
+                backend_name,
+                session_key,
+                settings.cookie_secure,
+            )?
+            .await
         })
         .map_err(|e| format!("server stopped: {e}"))
 }
@@ -170,10 +187,12 @@ fn add_account(
     typed_password: Option<String>,
     name: Option<String>,
 ) -> Result<(), String> {
-    let role: Role = role.parse().map_err(|e: account::AccountRuleError| e.to_string())?;
+    let role: Role = role
+        .parse()
+        .map_err(|e: account::AccountRuleError| e.to_string())?;
     let login = account::normalize_login(login).map_err(|e| e.to_string())?;
-    let display_name =
-        account::normalize_display_name(name.as_deref().unwrap_or(""), &login).map_err(|e| e.to_string())?;
+    let display_name = account::normalize_display_name(name.as_deref().unwrap_or(""), &login)
+        .map_err(|e| e.to_string())?;
     let typed_password = match typed_password {
         Some(given) => given,
         None => {
@@ -186,7 +205,13 @@ fn add_account(
         }
     };
     account::check_password(&typed_password).map_err(|e| e.to_string())?;
-    let settings = settings(global, &ServeArgs { pool_size: 1, ..ServeArgs::default() });
+    let settings = settings(
+        global,
+        &ServeArgs {
+            pool_size: 1,
+            ..ServeArgs::default()
+        },
+    );
     let (pool, _) = open_pool(&settings)?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let hash = password::hash(&typed_password)?;

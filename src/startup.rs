@@ -39,7 +39,9 @@ pub fn run(
             .app_data(state.clone())
             .app_data(web::FormConfig::default().limit(csrf::FORM_LIMIT))
             .configure(routes::configure)
-            .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(AppError::NotFound)
+            }))
             .wrap(from_fn(csrf::guard))
             .wrap(from_fn(error_pages))
             .wrap(

@@ -4,9 +4,9 @@
 
 use actix_multipart::Multipart;
 use actix_session::{Session, SessionExt};
+use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::HttpMessage;
 use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::web::{Bytes, BytesMut};
@@ -64,7 +64,9 @@ pub async fn guard(
         Ok(submitted) if matches(&req.get_session(), &submitted) => {
             Ok(next.call(req).await?.map_into_left_body())
         }
-        Ok(_) => Ok(req.error_response(AppError::CsrfRejected).map_into_right_body()),
+        Ok(_) => Ok(req
+            .error_response(AppError::CsrfRejected)
+            .map_into_right_body()),
         Err(error) => Ok(req.error_response(error).map_into_right_body()),
     }
 }

@@ -38,7 +38,11 @@ pub fn record(
 }
 
 /// The newest entries, optionally only those older than `before_id` (keyset paging).
-pub fn recent(conn: &mut DbConn, before_id: Option<i64>, limit: i64) -> QueryResult<Vec<AuditEntry>> {
+pub fn recent(
+    conn: &mut DbConn,
+    before_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<AuditEntry>> {
     let mut query = audit_log::table
         .inner_join(accounts::table)
         .select((

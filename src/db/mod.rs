@@ -186,7 +186,9 @@ where
     E: From<diesel::result::Error>,
 {
     match conn {
-        DbConn::Sqlite(lite) => AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?,
+        DbConn::Sqlite(lite) => {
+            AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?
+        }
         DbConn::Postgres(pg) => AnsiTransactionManager::begin_transaction(pg)?,
     }
     match body(conn) {
@@ -230,8 +232,14 @@ mod tests {
             Backend::from_url("postgress://x"),
             Err(DbSetupError::UnknownScheme(s)) if s == "postgress"
         ));
-        assert!(matches!(Backend::from_url("mysql://x"), Err(DbSetupError::UnknownScheme(_))));
+        assert!(matches!(
+            Backend::from_url("mysql://x"),
+            Err(DbSetupError::UnknownScheme(_))
+        ));
         assert!(matches!(Backend::from_url(""), Err(DbSetupError::Empty)));
-        assert!(matches!(Backend::from_url("sqlite::memory:"), Err(DbSetupError::Empty)));
+        assert!(matches!(
+            Backend::from_url("sqlite::memory:"),
+            Err(DbSetupError::Empty)
+        ));
     }
 }

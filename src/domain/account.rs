@@ -133,7 +133,10 @@ mod tests {
         assert_eq!(normalize_login("ab"), Err(AccountRuleError::BadLogin));
         assert_eq!(normalize_login("a b c"), Err(AccountRuleError::BadLogin));
         assert_eq!(normalize_login("云市用户"), Err(AccountRuleError::BadLogin));
-        assert_eq!(normalize_login(&"x".repeat(33)), Err(AccountRuleError::BadLogin));
+        assert_eq!(
+            normalize_login(&"x".repeat(33)),
+            Err(AccountRuleError::BadLogin)
+        );
         assert!(normalize_login(&"x".repeat(32)).is_ok());
     }
 
@@ -146,15 +149,24 @@ mod tests {
             normalize_display_name(&"名".repeat(65), "x"),
             Err(AccountRuleError::BadDisplayName)
         );
-        assert_eq!(normalize_display_name("a\u{0}b", "x"), Err(AccountRuleError::BadDisplayName));
+        assert_eq!(
+            normalize_display_name("a\u{0}b", "x"),
+            Err(AccountRuleError::BadDisplayName)
+        );
     }
 
     #[test]
     fn password_length_counts_characters() {
-        assert_eq!(check_password("1234567"), Err(AccountRuleError::BadPassword));
+        assert_eq!(
+            check_password("1234567"),
+            Err(AccountRuleError::BadPassword)
+        );
         assert!(check_password("12345678").is_ok());
         assert!(check_password("密码密码密码密码").is_ok());
-        assert_eq!(check_password(&"x".repeat(129)), Err(AccountRuleError::BadPassword));
+        assert_eq!(
+            check_password(&"x".repeat(129)),
+            Err(AccountRuleError::BadPassword)
+        );
     }
 
     #[test]

@@ -73,9 +73,10 @@ impl Lang {
 
 /// Replaces `{name}` placeholders in a catalogue string.
 pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
-    args.iter().fold(template.to_string(), |text, (name, value)| {
-        text.replace(&format!("{{{name}}}"), value)
-    })
+    args.iter()
+        .fold(template.to_string(), |text, (name, value)| {
+            text.replace(&format!("{{{name}}}"), value)
+        })
 }
 
 #[cfg(test)]

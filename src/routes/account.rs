@@ -107,7 +107,9 @@ pub async fn login(
             let target = safe_next(next.as_deref()).unwrap_or_else(|| role.home().into());
             return Ok(see_other(&target));
         }
-        SignInOutcome::WrongCredentials => (StatusCode::UNAUTHORIZED, t.bad_credentials.to_string()),
+        SignInOutcome::WrongCredentials => {
+            (StatusCode::UNAUTHORIZED, t.bad_credentials.to_string())
+        }
         SignInOutcome::Disabled => (StatusCode::FORBIDDEN, t.account_is_disabled.to_string()),
         SignInOutcome::Throttled { minutes } => (
             StatusCode::TOO_MANY_REQUESTS,
@@ -169,9 +171,9 @@ pub async fn signup(
     let page = PageCtx::new(&req, None, Section::None);
     let t = page.t;
     let login = account::normalize_login(&form.login);
-    let display_name = login
-        .as_ref()
-        .map_or(Ok(String::new()), |l| account::normalize_display_name(&form.display_name, l));
+    let display_name = login.as_ref().map_or(Ok(String::new()), |l| {
+        account::normalize_display_name(&form.display_name, l)
+    });
     let password_check = account::check_password(&form.password).and_then(|()| {
         if form.password == form.password_confirm {
             Ok(())

@@ -39,7 +39,9 @@ async fn accounts_page(
         role,
         search: Some(query.q.trim().to_string()).filter(|q| !q.is_empty()),
     };
-    let listed = state.db(move |conn| Ok(accounts::list(conn, &filter)?)).await?;
+    let listed = state
+        .db(move |conn| Ok(accounts::list(conn, &filter)?))
+        .await?;
     let limited = (listed.len() as i64 >= accounts::ACCOUNT_LIST_LIMIT).then(|| {
         fill(
             page.t.list_limited,
@@ -125,9 +127,12 @@ pub async fn create_account(
                         let account = match accounts::create(conn, &new) {
                             Ok(account) => account,
                             Err(accounts::CreateAccountError::LoginTaken) => return Ok(None),
-                            Err(accounts::CreateAccountError::Db(error)) => return Err(error.into()),
+                            Err(accounts::CreateAccountError::Db(error)) => {
+                                return Err(error.into());
+                            }
                         };
-                        let target = format!("{} {} ({})", account.role, account.login, account.uin);
+                        let target =
+                            format!("{} {} ({})", account.role, account.login, account.uin);
                         audit::record(conn, actor, "account.create", &target, "", now)?;
                         Ok::<_, AppError>(Some(account))
                     })
@@ -191,7 +196,11 @@ async fn switch_account(
                 if !changed {
                     return Ok(Err(SwitchRefusal::AlreadyDone));
                 }
-                let action = if disable { "account.disable" } else { "account.enable" };
+                let action = if disable {
+                    "account.disable"
+                } else {
+                    "account.enable"
+                };
                 let described = format!("{} {} ({})", target.role, target.login, target.uin);
                 audit::record(conn, actor, action, &described, "", now)?;
                 Ok::<_, AppError>(Ok(target.login))
@@ -200,7 +209,11 @@ async fn switch_account(
         .await?;
     match outcome {
         Ok(login) => {
-            let done = if disable { t.account_disabled_done } else { t.account_enabled_done };
+            let done = if disable {
+                t.account_disabled_done
+            } else {
+                t.account_enabled_done
+            };
             views::set_flash(&session, &fill(done, &[("login", &login)]));
             Ok(see_other("/admin/accounts"))
         }

@@ -49,7 +49,10 @@ pub async fn notifications(
     })
 }
 
-pub async fn mark_all_read(user: CurrentUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn mark_all_read(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
     let now = to_stored(chrono::Utc::now());
     state
         .db(move |conn| Ok(notifications::mark_all_read(conn, user.id, now)?))

@@ -19,13 +19,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/signup", web::get().to(account::signup_form))
         .route("/signup", web::post().to(account::signup))
         .route("/notifications", web::get().to(home::notifications))
-        .route("/notifications/read-all", web::post().to(home::mark_all_read))
+        .route(
+            "/notifications/read-all",
+            web::post().to(home::mark_all_read),
+        )
         .route("/vendor", web::get().to(home::vendor_home))
         .route("/admin", web::get().to(home::admin_home))
         .route("/shop", web::get().to(home::shop))
         .route("/admin/accounts", web::get().to(admin::account_list))
         .route("/admin/accounts", web::post().to(admin::create_account))
-        .route("/admin/accounts/{id}/disable", web::post().to(admin::disable_account))
-        .route("/admin/accounts/{id}/enable", web::post().to(admin::enable_account))
+        .route(
+            "/admin/accounts/{id}/disable",
+            web::post().to(admin::disable_account),
+        )
+        .route(
+            "/admin/accounts/{id}/enable",
+            web::post().to(admin::enable_account),
+        )
         .route("/admin/audit", web::get().to(admin::audit_log));
 }

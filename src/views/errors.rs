@@ -24,7 +24,11 @@ pub struct ErrorPage {
     pub home: &'static str,
 }
 
-fn texts(t: &'static Catalogue, status: StatusCode, error: Option<&AppError>) -> (&'static str, String) {
+fn texts(
+    t: &'static Catalogue,
+    status: StatusCode,
+    error: Option<&AppError>,
+) -> (&'static str, String) {
     if let Some(AppError::CsrfRejected) = error {
         return (t.err_title_403, t.err_csrf.to_string());
     }
@@ -47,7 +51,11 @@ fn texts(t: &'static Catalogue, status: StatusCode, error: Option<&AppError>) ->
 }
 
 /// Builds the error page for a request (also used when a handler cannot run).
-pub async fn page_for(req: &HttpRequest, status: StatusCode, error: Option<&AppError>) -> HttpResponse {
+pub async fn page_for(
+    req: &HttpRequest,
+    status: StatusCode,
+    error: Option<&AppError>,
+) -> HttpResponse {
     // Without a database the header cannot show the account; the page still renders.
     let user = if status == StatusCode::SERVICE_UNAVAILABLE {
         None

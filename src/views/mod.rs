@@ -75,21 +75,46 @@ fn menu_for(role: Role, t: &'static Catalogue) -> Vec<MenuItem> {
             },
             MenuItem {
                 nested: true,
-                ..entry(t.nav_product_list, "/vendor/products", VendorProducts, false)
+                ..entry(
+                    t.nav_product_list,
+                    "/vendor/products",
+                    VendorProducts,
+                    false,
+                )
             },
             entry(t.nav_orders, "/vendor/orders", VendorOrders, false),
-            entry(t.nav_supervision, "/vendor/supervision", VendorSupervision, false),
-            entry(t.nav_settlements, "/vendor/settlements", VendorSettlements, false),
+            entry(
+                t.nav_supervision,
+                "/vendor/supervision",
+                VendorSupervision,
+                false,
+            ),
+            entry(
+                t.nav_settlements,
+                "/vendor/settlements",
+                VendorSettlements,
+                false,
+            ),
             entry(t.nav_notifications, "/notifications", Notifications, true),
         ],
         Role::Operator => vec![
             entry(t.nav_overview, "/admin", AdminHome, true),
             entry(t.nav_reviews, "/admin/reviews", AdminReviews, false),
             entry(t.nav_all_products, "/admin/products", AdminProducts, false),
-            entry(t.nav_delist_requests, "/admin/delist-requests", AdminDelistRequests, false),
+            entry(
+                t.nav_delist_requests,
+                "/admin/delist-requests",
+                AdminDelistRequests,
+                false,
+            ),
             entry(t.nav_refunds, "/admin/refunds", AdminRefunds, false),
             entry(t.nav_orders, "/admin/orders", AdminOrders, false),
-            entry(t.nav_settlements, "/admin/settlements", AdminSettlements, false),
+            entry(
+                t.nav_settlements,
+                "/admin/settlements",
+                AdminSettlements,
+                false,
+            ),
             entry(t.nav_accounts, "/admin/accounts", AdminAccounts, true),
             entry(t.nav_audit, "/admin/audit", AdminAudit, true),
             entry(t.nav_notifications, "/notifications", Notifications, true),
@@ -145,7 +170,10 @@ impl PageCtx {
     }
 
     pub fn unread_label(&self, count: &i64) -> String {
-        crate::i18n::fill(self.t.unread_notifications, &[("count", &count.to_string())])
+        crate::i18n::fill(
+            self.t.unread_notifications,
+            &[("count", &count.to_string())],
+        )
     }
 }
 
@@ -203,7 +231,10 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_followed() {
-        assert_eq!(safe_next(Some("/vendor?x=1")).as_deref(), Some("/vendor?x=1"));
+        assert_eq!(
+            safe_next(Some("/vendor?x=1")).as_deref(),
+            Some("/vendor?x=1")
+        );
         assert_eq!(safe_next(Some("//evil.example")), None);
         assert_eq!(safe_next(Some("https://evil.example")), None);
         assert_eq!(safe_next(Some("/\\evil.example")), None);

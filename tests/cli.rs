@@ -1,0 +1,231 @@
+//! The command line: refusing bad database URLs in one line, migrating both
+//! backends from empty, and adding accounts.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn yunshi(dir: &PathBuf, args: &[&str], envs: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_yunshi"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env("DATA_DIR", dir.join("data"))
+        .envs(envs.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("run yunshi");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("wait for yunshi")
+}
+
+fn scratch() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "cli-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn files_in(dir: &PathBuf) -> Vec<String> {
+    let mut names: Vec<String> = walk(dir).into_iter().collect();
+    names.sort();
+    names
+}
+
+fn walk(dir: &PathBuf) -> Vec<String> {
+    let mut found = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                found.extend(walk(&path));
+            } else {
+                found.push(path.display().to_string());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn unknown_schemes_are_refused_in_one_line_without_creating_files() {
+    let dir = scratch();
+    for url in [
+        "postgress://x/y",
+        "mysql://root@localhost/db",
+        "sqlite::memory:",
+        "",
+    ] {
+        let out = yunshi(&dir, &["migrate"], &[("DATABASE_URL", url)], None);
+        assert!(!out.status.success(), "{url} was accepted");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "{url}: {stderr}");
+        assert!(stderr.starts_with("yunshi: "), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    assert_eq!(files_in(&dir), Vec::<String>::new(), "no stray file");
+}
+
+#[test]
+fn an_unreachable_database_is_one_clear_line() {
+    let dir = scratch();
+    let out = yunshi(
+        &dir,
+        &["migrate"],
+        &[("DATABASE_URL", "postgres://postgres@127.0.0.1:1/nothing")],
+        None,
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("cannot connect to the database"),
+        "{stderr}"
+    );
+    assert_eq!(files_in(&dir), Vec::<String>::new(), "no stray file");
+}
+
+/// The database the suite runs on: a fresh PostgreSQL database when
+/// TEST_DATABASE_URL is set (dropped afterwards), else a SQLite file in `dir`.
+struct TestBackend {
+    url: String,
+    postgres: Option<(String, String)>,
+}
+
+impl TestBackend {
+    fn fresh(dir: &std::path::Path) -> TestBackend {
+        use diesel::prelude::*;
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.trim().is_empty() => {
+                let name = format!(
+                    "yunshi_cli_{}_{}",
+                    std::process::id(),
+                    dir.file_name().unwrap().to_string_lossy().replace('-', "_")
+                );
+                let mut admin = PgConnection::establish(&admin_url).unwrap();
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .unwrap();
+                let base = admin_url.rsplit_once('/').unwrap().0;
+                TestBackend {
+                    url: format!("{base}/{name}"),
+                    postgres: Some((admin_url, name)),
+                }
+            }
+            _ => TestBackend {
+                url: format!("sqlite://{}", dir.join("data/yunshi.db").display()),
+                postgres: None,
+            },
+        }
+    }
+}
+
+impl Drop for TestBackend {
+    fn drop(&mut self) {
+        use diesel::prelude::*;
+        if let Some((admin_url, name)) = &self.postgres
+            && let Ok(mut admin) = PgConnection::establish(admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    }
+}
+
+#[test]
+fn migrate_twice_from_empty_then_add_accounts() {
+    let dir = scratch();
+    let backend = TestBackend::fresh(&dir);
+    let env = [("DATABASE_URL", backend.url.as_str())];
+    for _ in 0..2 {
+        let out = yunshi(&dir, &["migrate"], &env, None);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("database is migrated"));
+    }
+    assert_eq!(
+        dir.join("data/yunshi.db").exists(),
+        backend.postgres.is_none(),
+        "a SQLite file exists exactly when SQLite is the backend"
+    );
+    let added = yunshi(
+        &dir,
+        &[
+            "account", "add", "--role", "vendor", "--login", "Acme", "--name", "Acme 云",
+        ],
+        &env,
+        Some("a-long-password\n"),
+    );
+    let stdout = String::from_utf8_lossy(&added.stdout);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    assert!(
+        stdout.contains("Created vendor account `acme` with user ID 2"),
+        "{stdout}"
+    );
+    let again = yunshi(
+        &dir,
+        &[
+            "account",
+            "add",
+            "--role",
+            "buyer",
+            "--login",
+            "acme",
+            "--password",
+            "another-password",
+        ],
+        &env,
+        None,
+    );
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("is taken"));
+    let bad_role = yunshi(
+        &dir,
+        &[
+            "account",
+            "add",
+            "--role",
+            "admin",
+            "--login",
+            "x1x",
+            "--password",
+            "password123",
+        ],
+        &env,
+        None,
+    );
+    assert!(!bad_role.status.success());
+    let short = yunshi(
+        &dir,
+        &["account", "add", "--role", "buyer", "--login", "x1x"],
+        &env,
+        Some("short\n"),
+    );
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("8 to 128"));
+    drop(backend);
+    std::fs::remove_dir_all(dir).ok();
+}

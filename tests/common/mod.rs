@@ -1,0 +1,307 @@
+//! Test helpers that read like a user: start the app on a random port with a
+//! database of its own, then browse it with a cookie jar, following forms and
+//! their CSRF tokens.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+use actix_web::cookie::Key;
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, LOCATION};
+
+use yunshi::db::{self, Backend, Pool};
+use yunshi::startup::{self, DEMO_PASSWORD};
+
+pub const PASSWORD: &str = DEMO_PASSWORD;
+
+/// A running app with its own database, removed when the test ends.
+pub struct TestApp {
+    pub address: String,
+    pub pool: Pool,
+    pub backend: Backend,
+    database: TestDatabase,
+}
+
+enum TestDatabase {
+    Sqlite(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match self {
+            TestDatabase::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            TestDatabase::Postgres { admin_url, name } => {
+                if let Ok(mut admin) = PgConnection::establish(admin_url) {
+                    let _ =
+                        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&mut admin);
+                }
+            }
+        }
+    }
+}
+
+/// A fresh, empty database: SQLite by default, PostgreSQL when
+/// `TEST_DATABASE_URL` names a server (each test gets a database of its own).
+fn fresh_database() -> (Backend, TestDatabase) {
+    let suffix = format!("{}_{}", std::process::id(), rand_suffix());
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.trim().is_empty() => {
+            let name = format!("yunshi_test_{suffix}");
+            let mut admin = PgConnection::establish(&admin_url)
+                .unwrap_or_else(|e| panic!("TEST_DATABASE_URL does not answer: {e}"));
+            diesel::sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .expect("create the test database");
+            let url = with_database_name(&admin_url, &name);
+            (
+                Backend::Postgres(url),
+                TestDatabase::Postgres { admin_url, name },
+            )
+        }
+        _ => {
+            let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("test-dbs");
+            std::fs::create_dir_all(&dir).expect("create the test database folder");
+            let path = dir.join(format!("{suffix}.db"));
+            (Backend::Sqlite(path.clone()), TestDatabase::Sqlite(path))
+        }
+    }
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{nanos}_{}", COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// `postgres://u@h:5432/test?x=y` with the database name replaced.
+fn with_database_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    format!("{}/{name}{query}", &base[..host_end])
+}
+
+/// Starts the app with the demo accounts (operator, vendor1, vendor2, buyer1, buyer2).
+pub async fn spawn_app() -> TestApp {
+    let (backend, database) = fresh_database();
+    let pool = db::open(&backend, 4).expect("open and migrate the test database");
+    startup::seed_demo_accounts(&pool).expect("seed the demo accounts");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
+    let port = listener.local_addr().unwrap().port();
+    let server = startup::run(
+        listener,
+        pool.clone(),
+        backend.name(),
+        Key::generate(),
+        false,
+    )
+    .expect("start the server");
+    actix_web::rt::spawn(server);
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        pool,
+        backend,
+        database,
+    }
+}
+
+impl TestApp {
+    /// A new visitor: its own cookie jar, redirects not followed.
+    pub fn visitor(&self) -> Visitor {
+        Visitor {
+            base: self.address.clone(),
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("build the HTTP client"),
+        }
+    }
+
+    /// A visitor signed in with a demo account.
+    pub async fn signed_in(&self, login: &str) -> Visitor {
+        let visitor = self.visitor();
+        let response = visitor.sign_in(login, DEMO_PASSWORD).await;
+        assert_eq!(
+            response.status,
+            StatusCode::SEE_OTHER,
+            "sign-in of {login} failed: {}",
+            response.body
+        );
+        visitor
+    }
+
+    pub fn conn(&self) -> db::PooledConn {
+        self.pool.get().expect("a connection to the test database")
+    }
+}
+
+/// What came back: status, headers and the body as text.
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get(LOCATION).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn assert_redirect_to(&self, expected: &str) {
+        assert_eq!(self.status, StatusCode::SEE_OTHER, "body: {}", self.body);
+        assert_eq!(self.location(), Some(expected));
+    }
+
+    /// The CSRF token of the first form on the page.
+    pub fn csrf_token(&self) -> String {
+        extract_csrf(&self.body).expect("the page has a form with a CSRF token")
+    }
+
+    pub fn assert_contains(&self, text: &str) {
+        assert!(
+            self.body.contains(text),
+            "expected {text:?} in the page:\n{}",
+            self.body
+        );
+    }
+
+    pub fn assert_lacks(&self, text: &str) {
+        assert!(
+            !self.body.contains(text),
+            "did not expect {text:?} in the page:\n{}",
+            self.body
+        );
+    }
+}
+
+pub fn extract_csrf(html: &str) -> Option<String> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
+pub struct Visitor {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Visitor {
+    async fn read(response: reqwest::Response) -> Page {
+        Page {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: response.text().await.expect("read the body"),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
+        Self::read(response).await
+    }
+
+    /// The session's CSRF token, read from a form as a browser would have it.
+    pub async fn csrf_token(&self) -> String {
+        self.get("/shop").await.csrf_token()
+    }
+
+    /// Posts a form exactly as given (no token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body = serde_urlencoded::to_string(fields).expect("encode the form");
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("POST");
+        Self::read(response).await
+    }
+
+    /// Posts a form with the session's CSRF token, like a browser submitting a page's form.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.csrf_token().await;
+        let mut all = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// Posts a multipart form with the given text fields.
+    pub async fn post_multipart(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let boundary = "yunshi-test-boundary";
+        let mut body = String::new();
+        for (name, value) in fields {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            ));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .expect("POST multipart");
+        Self::read(response).await
+    }
+
+    pub async fn sign_in(&self, login: &str, password: &str) -> Page {
+        let token = self.get("/login").await.csrf_token();
+        self.post_raw(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("login", login),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+
+    pub async fn switch_language(&self, lang: &str) {
+        let page = self.post("/lang", &[("lang", lang), ("next", "/")]).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+    }
+}
+
+#[test]
+fn database_name_is_replaced() {
+    assert_eq!(
+        with_database_name("postgres://postgres@127.0.0.1:5432/test", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database_name("postgres://h/test?sslmode=disable", "x"),
+        "postgres://h/x?sslmode=disable"
+    );
+    assert_eq!(with_database_name("postgres://h", "x"), "postgres://h/x");
+}
