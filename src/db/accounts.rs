@@ -153,3 +153,7 @@ pub fn enable(conn: &mut DbConn, id: i64) -> QueryResult<bool> {
     .execute(conn)?;
     Ok(changed == 1)
 }
+
+pub fn find_by_uin(conn: &mut DbConn, uin: i64) -> QueryResult<Option<Account>> {
+    accounts::table.filter(accounts::uin.eq(uin)).first(conn).optional()
+}

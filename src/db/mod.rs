@@ -4,6 +4,8 @@
 pub mod accounts;
 pub mod audit;
 pub mod notifications;
+pub mod notify;
+pub mod products;
 pub mod schema;
 pub mod sign_in;
 

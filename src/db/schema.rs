@@ -48,3 +48,109 @@ diesel::joinable!(notifications -> accounts (account_id));
 diesel::joinable!(audit_log -> accounts (actor_id));
 
 diesel::allow_tables_to_appear_in_same_query!(accounts, sign_in_failures, notifications, audit_log);
+
+diesel::table! {
+    logos (id) {
+        id -> BigInt,
+        vendor_id -> BigInt,
+        sha256 -> Text,
+        content_type -> Text,
+        width -> Integer,
+        height -> Integer,
+        bytes -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> BigInt,
+        vendor_id -> BigInt,
+        kind -> Text,
+        listing -> Text,
+        live_revision_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    revisions (id) {
+        id -> BigInt,
+        product_id -> BigInt,
+        number -> Integer,
+        state -> Text,
+        name -> Text,
+        summary -> Text,
+        description -> Text,
+        category -> Text,
+        image_id -> Nullable<Text>,
+        os -> Nullable<Text>,
+        arch -> Nullable<Text>,
+        delivery_days -> Nullable<Integer>,
+        license_term -> Nullable<Text>,
+        delivery_method -> Nullable<Text>,
+        logo_id -> Nullable<BigInt>,
+        review_reason -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        reviewed_at -> Nullable<Timestamp>,
+        reviewed_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    plans (id) {
+        id -> BigInt,
+        revision_id -> BigInt,
+        position -> Integer,
+        billing -> Text,
+        name -> Text,
+        price_fen -> BigInt,
+        year_price_fen -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    product_events (id) {
+        id -> BigInt,
+        product_id -> BigInt,
+        actor_id -> BigInt,
+        action -> Text,
+        note -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    delist_requests (id) {
+        id -> BigInt,
+        product_id -> BigInt,
+        vendor_id -> BigInt,
+        reason -> Text,
+        state -> Text,
+        decided_by -> Nullable<BigInt>,
+        decision_note -> Nullable<Text>,
+        created_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(products -> accounts (vendor_id));
+diesel::joinable!(revisions -> products (product_id));
+diesel::joinable!(revisions -> logos (logo_id));
+diesel::joinable!(plans -> revisions (revision_id));
+diesel::joinable!(product_events -> products (product_id));
+diesel::joinable!(product_events -> accounts (actor_id));
+diesel::joinable!(delist_requests -> products (product_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    products,
+    revisions,
+    plans,
+    logos,
+    product_events,
+    delist_requests,
+);

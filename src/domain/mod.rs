@@ -2,5 +2,7 @@
 //! always comes in as a parameter.
 
 pub mod account;
+pub mod money;
+pub mod product;
 pub mod sign_in;
 pub mod time;

@@ -7,7 +7,7 @@ use crate::db::notifications;
 use crate::domain::time::to_stored;
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::views::home::{AdminHome, NotificationsPage, ShopHome, VendorHome};
+use crate::views::home::{AdminHome, NotificationsPage, VendorHome};
 use crate::views::{PageCtx, Section, ok, see_other};
 
 /// `/`: the signed-in account's home, else the storefront.
@@ -25,12 +25,6 @@ pub async fn vendor_home(req: HttpRequest, Vendor(user): Vendor) -> AppResult<Ht
 pub async fn admin_home(req: HttpRequest, Operator(user): Operator) -> AppResult<HttpResponse> {
     ok(&AdminHome {
         page: PageCtx::new(&req, Some(&user), Section::AdminHome),
-    })
-}
-
-pub async fn shop(req: HttpRequest, user: MaybeUser) -> AppResult<HttpResponse> {
-    ok(&ShopHome {
-        page: PageCtx::new(&req, user.0.as_ref(), Section::Shop),
     })
 }
 

@@ -18,12 +18,6 @@ pub struct AdminHome {
 }
 
 #[derive(Template)]
-#[template(path = "home/shop.html")]
-pub struct ShopHome {
-    pub page: PageCtx,
-}
-
-#[derive(Template)]
 #[template(path = "home/notifications.html")]
 pub struct NotificationsPage {
     pub page: PageCtx,

@@ -5,6 +5,8 @@ pub mod account;
 pub mod admin;
 pub mod errors;
 pub mod home;
+pub mod labels;
+pub mod products;
 
 use actix_session::SessionExt;
 use actix_web::http::StatusCode;
@@ -79,7 +81,7 @@ fn menu_for(role: Role, t: &'static Catalogue) -> Vec<MenuItem> {
                     t.nav_product_list,
                     "/vendor/products",
                     VendorProducts,
-                    false,
+                    true,
                 )
             },
             entry(t.nav_orders, "/vendor/orders", VendorOrders, false),
@@ -99,13 +101,13 @@ fn menu_for(role: Role, t: &'static Catalogue) -> Vec<MenuItem> {
         ],
         Role::Operator => vec![
             entry(t.nav_overview, "/admin", AdminHome, true),
-            entry(t.nav_reviews, "/admin/reviews", AdminReviews, false),
-            entry(t.nav_all_products, "/admin/products", AdminProducts, false),
+            entry(t.nav_reviews, "/admin/reviews", AdminReviews, true),
+            entry(t.nav_all_products, "/admin/products", AdminProducts, true),
             entry(
                 t.nav_delist_requests,
                 "/admin/delist-requests",
                 AdminDelistRequests,
-                false,
+                true,
             ),
             entry(t.nav_refunds, "/admin/refunds", AdminRefunds, false),
             entry(t.nav_orders, "/admin/orders", AdminOrders, false),

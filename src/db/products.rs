@@ -1,0 +1,1057 @@
+//! Queries on products, their revisions, plans, logos, activity log and delist
+//! requests. Every step is one write transaction whose updates name the state
+//! they expect, so a double click or a race applies once and the loser is told.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::schema::{accounts, delist_requests, logos, plans, product_events, products, revisions};
+use super::{DbConn, audit, notify, write_transaction};
+use crate::domain::product::{
+    Billing, DelistRequestState, Kind, Listing, ProductContent, RevisionState, StepRefusal, may_list,
+    may_submit,
+};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = products)]
+pub struct Product {
+    pub id: i64,
+    pub vendor_id: i64,
+    pub kind: String,
+    pub listing: String,
+    pub live_revision_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Product {
+    pub fn kind(&self) -> Kind {
+        Kind::parse(&self.kind).unwrap_or(Kind::Image)
+    }
+
+    pub fn listing(&self) -> Listing {
+        Listing::parse(&self.listing).unwrap_or(Listing::Unlisted)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = revisions)]
+pub struct Revision {
+    pub id: i64,
+    pub product_id: i64,
+    pub number: i32,
+    pub state: String,
+    pub name: String,
+    pub summary: String,
+    pub description: String,
+    pub category: String,
+    pub image_id: Option<String>,
+    pub os: Option<String>,
+    pub arch: Option<String>,
+    pub delivery_days: Option<i32>,
+    pub license_term: Option<String>,
+    pub delivery_method: Option<String>,
+    pub logo_id: Option<i64>,
+    pub review_reason: Option<String>,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub reviewed_at: Option<NaiveDateTime>,
+    pub reviewed_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Revision {
+    pub fn state(&self) -> RevisionState {
+        RevisionState::parse(&self.state).unwrap_or(RevisionState::Draft)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = plans)]
+pub struct PlanRow {
+    pub id: i64,
+    pub revision_id: i64,
+    pub position: i32,
+    pub billing: String,
+    pub name: String,
+    pub price_fen: i64,
+    pub year_price_fen: Option<i64>,
+}
+
+impl PlanRow {
+    pub fn billing(&self) -> Billing {
+        Billing::parse(&self.billing).unwrap_or(Billing::Prepaid)
+    }
+}
+
+/// A logo without its bytes.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = logos)]
+pub struct LogoMeta {
+    pub id: i64,
+    pub sha256: String,
+    pub content_type: String,
+    pub width: i32,
+    pub height: i32,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct ProductEvent {
+    pub id: i64,
+    pub actor_login: String,
+    pub actor_role: String,
+    pub action: String,
+    pub note: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = delist_requests)]
+pub struct DelistRequest {
+    pub id: i64,
+    pub product_id: i64,
+    pub vendor_id: i64,
+    pub reason: String,
+    pub state: String,
+    pub decided_by: Option<i64>,
+    pub decision_note: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub decided_at: Option<NaiveDateTime>,
+}
+
+/// Why a product step did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    #[error("not found")]
+    NotFound,
+    #[error("refused: {0:?}")]
+    Refused(StepRefusal),
+    #[error(transparent)]
+    Db(#[from] DieselError),
+}
+
+impl From<StepRefusal> for StepError {
+    fn from(refusal: StepRefusal) -> StepError {
+        StepError::Refused(refusal)
+    }
+}
+
+pub type StepResult<T> = Result<T, StepError>;
+
+/// Who acts: their account id, for the logs.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor {
+    pub id: i64,
+}
+
+fn event(conn: &mut DbConn, product_id: i64, actor: Actor, action: &str, note: &str, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::insert_into(product_events::table)
+        .values((
+            product_events::product_id.eq(product_id),
+            product_events::actor_id.eq(actor.id),
+            product_events::action.eq(action),
+            product_events::note.eq(note),
+            product_events::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+fn touch(conn: &mut DbConn, product_id: i64, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(products::table.find(product_id))
+        .set(products::updated_at.eq(now))
+        .execute(conn)
+        .map(|_| ())
+}
+
+fn insert_plans(conn: &mut DbConn, revision_id: i64, content_plans: &[crate::domain::product::Plan]) -> QueryResult<()> {
+    for (position, plan) in content_plans.iter().enumerate() {
+        diesel::insert_into(plans::table)
+            .values((
+                plans::revision_id.eq(revision_id),
+                plans::position.eq(position as i32),
+                plans::billing.eq(plan.billing.as_str()),
+                plans::name.eq(&plan.name),
+                plans::price_fen.eq(plan.price_fen),
+                plans::year_price_fen.eq(plan.year_price_fen),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Creates a product with its first revision, a draft.
+pub fn create(conn: &mut DbConn, vendor: Actor, content: &ProductContent, now: NaiveDateTime) -> StepResult<i64> {
+    write_transaction(conn, |conn| {
+        let product_id: i64 = diesel::insert_into(products::table)
+            .values((
+                products::vendor_id.eq(vendor.id),
+                products::kind.eq(content.kind.as_str()),
+                products::listing.eq(Listing::Unlisted.as_str()),
+                products::created_at.eq(now),
+                products::updated_at.eq(now),
+            ))
+            .returning(products::id)
+            .get_result(conn)?;
+        insert_revision(conn, product_id, 1, content, None, now)?;
+        event(conn, product_id, vendor, "created", "", now)?;
+        Ok(product_id)
+    })
+}
+
+fn insert_revision(
+    conn: &mut DbConn,
+    product_id: i64,
+    number: i32,
+    content: &ProductContent,
+    logo_id: Option<i64>,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    let revision_id: i64 = diesel::insert_into(revisions::table)
+        .values((
+            revisions::product_id.eq(product_id),
+            revisions::number.eq(number),
+            revisions::state.eq(RevisionState::Draft.as_str()),
+            revisions::name.eq(&content.name),
+            revisions::summary.eq(&content.summary),
+            revisions::description.eq(&content.description),
+            revisions::category.eq(content.category.as_str()),
+            revisions::image_id.eq(&content.image_id),
+            revisions::os.eq(&content.os),
+            revisions::arch.eq(&content.arch),
+            revisions::delivery_days.eq(content.delivery_days),
+            revisions::license_term.eq(&content.license_term),
+            revisions::delivery_method.eq(&content.delivery_method),
+            revisions::logo_id.eq(logo_id),
+            revisions::created_at.eq(now),
+            revisions::updated_at.eq(now),
+        ))
+        .returning(revisions::id)
+        .get_result(conn)?;
+    insert_plans(conn, revision_id, &content.plans)?;
+    Ok(revision_id)
+}
+
+pub fn find(conn: &mut DbConn, product_id: i64) -> QueryResult<Option<Product>> {
+    products::table.find(product_id).select(Product::as_select()).first(conn).optional()
+}
+
+/// The product if it belongs to the vendor; another vendor's product is "not found".
+pub fn find_owned(conn: &mut DbConn, product_id: i64, vendor_id: i64) -> QueryResult<Option<Product>> {
+    products::table
+        .filter(products::id.eq(product_id))
+        .filter(products::vendor_id.eq(vendor_id))
+        .select(Product::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn revision(conn: &mut DbConn, revision_id: i64) -> QueryResult<Option<Revision>> {
+    revisions::table.find(revision_id).select(Revision::as_select()).first(conn).optional()
+}
+
+/// The draft or pending revision, if any.
+pub fn open_revision(conn: &mut DbConn, product_id: i64) -> QueryResult<Option<Revision>> {
+    revisions::table
+        .filter(revisions::product_id.eq(product_id))
+        .filter(revisions::state.eq_any([RevisionState::Draft.as_str(), RevisionState::Pending.as_str()]))
+        .select(Revision::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every revision, newest first: the review history.
+pub fn revisions_of(conn: &mut DbConn, product_id: i64) -> QueryResult<Vec<Revision>> {
+    revisions::table
+        .filter(revisions::product_id.eq(product_id))
+        .order(revisions::number.desc())
+        .select(Revision::as_select())
+        .load(conn)
+}
+
+pub fn plans_of(conn: &mut DbConn, revision_id: i64) -> QueryResult<Vec<PlanRow>> {
+    plans::table
+        .filter(plans::revision_id.eq(revision_id))
+        .order(plans::position.asc())
+        .select(PlanRow::as_select())
+        .load(conn)
+}
+
+pub fn events_of(conn: &mut DbConn, product_id: i64) -> QueryResult<Vec<ProductEvent>> {
+    product_events::table
+        .inner_join(accounts::table)
+        .filter(product_events::product_id.eq(product_id))
+        .order(product_events::id.desc())
+        .select((
+            product_events::id,
+            accounts::login,
+            accounts::role,
+            product_events::action,
+            product_events::note,
+            product_events::created_at,
+        ))
+        .load(conn)
+}
+
+pub fn logo_meta(conn: &mut DbConn, logo_id: i64) -> QueryResult<Option<LogoMeta>> {
+    logos::table.find(logo_id).select(LogoMeta::as_select()).first(conn).optional()
+}
+
+/// A logo's bytes and content type by its hash (the public URL's key).
+pub fn logo_by_hash(conn: &mut DbConn, sha256: &str) -> QueryResult<Option<(String, Vec<u8>)>> {
+    logos::table
+        .filter(logos::sha256.eq(sha256))
+        .select((logos::content_type, logos::bytes))
+        .first(conn)
+        .optional()
+}
+
+/// The latest revision's content as a starting point for a new draft.
+fn latest_revision(conn: &mut DbConn, product_id: i64) -> QueryResult<Revision> {
+    revisions::table
+        .filter(revisions::product_id.eq(product_id))
+        .order(revisions::number.desc())
+        .select(Revision::as_select())
+        .first(conn)
+}
+
+/// Opens a draft copied from the latest revision (content, logo and plans), or
+/// returns the draft already open. A pending revision is read-only: refused.
+fn open_draft(conn: &mut DbConn, product_id: i64, now: NaiveDateTime) -> StepResult<Revision> {
+    if let Some(open) = open_revision(conn, product_id)? {
+        return match open.state() {
+            RevisionState::Draft => Ok(open),
+            _ => Err(StepRefusal::WrongState.into()),
+        };
+    }
+    let latest = latest_revision(conn, product_id)?;
+    let copied_plans = plans_of(conn, latest.id)?;
+    let new_id: i64 = diesel::insert_into(revisions::table)
+        .values((
+            revisions::product_id.eq(product_id),
+            revisions::number.eq(latest.number + 1),
+            revisions::state.eq(RevisionState::Draft.as_str()),
+            revisions::name.eq(&latest.name),
+            revisions::summary.eq(&latest.summary),
+            revisions::description.eq(&latest.description),
+            revisions::category.eq(&latest.category),
+            revisions::image_id.eq(&latest.image_id),
+            revisions::os.eq(&latest.os),
+            revisions::arch.eq(&latest.arch),
+            revisions::delivery_days.eq(latest.delivery_days),
+            revisions::license_term.eq(&latest.license_term),
+            revisions::delivery_method.eq(&latest.delivery_method),
+            revisions::logo_id.eq(latest.logo_id),
+            revisions::created_at.eq(now),
+            revisions::updated_at.eq(now),
+        ))
+        .returning(revisions::id)
+        .get_result(conn)?;
+    for plan in copied_plans {
+        diesel::insert_into(plans::table)
+            .values((
+                plans::revision_id.eq(new_id),
+                plans::position.eq(plan.position),
+                plans::billing.eq(plan.billing),
+                plans::name.eq(plan.name),
+                plans::price_fen.eq(plan.price_fen),
+                plans::year_price_fen.eq(plan.year_price_fen),
+            ))
+            .execute(conn)?;
+    }
+    Ok(revision(conn, new_id)?.ok_or(StepError::NotFound)?)
+}
+
+/// Saves the vendor's edit into the product's one draft, opening it if needed.
+/// The live revision is untouched: a listed product stays on sale as it was.
+pub fn save_draft(
+    conn: &mut DbConn,
+    vendor: Actor,
+    product_id: i64,
+    content: &ProductContent,
+    now: NaiveDateTime,
+) -> StepResult<i64> {
+    write_transaction(conn, |conn| {
+        find_owned(conn, product_id, vendor.id)?.ok_or(StepError::NotFound)?;
+        let draft = open_draft(conn, product_id, now)?;
+        let changed = diesel::update(
+            revisions::table
+                .filter(revisions::id.eq(draft.id))
+                .filter(revisions::state.eq(RevisionState::Draft.as_str())),
+        )
+        .set((
+            revisions::name.eq(&content.name),
+            revisions::summary.eq(&content.summary),
+            revisions::description.eq(&content.description),
+            revisions::category.eq(content.category.as_str()),
+            revisions::image_id.eq(&content.image_id),
+            revisions::os.eq(&content.os),
+            revisions::arch.eq(&content.arch),
+            revisions::delivery_days.eq(content.delivery_days),
+            revisions::license_term.eq(&content.license_term),
+            revisions::delivery_method.eq(&content.delivery_method),
+            revisions::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        if changed != 1 {
+            return Err(StepRefusal::WrongState.into());
+        }
+        diesel::delete(plans::table.filter(plans::revision_id.eq(draft.id))).execute(conn)?;
+        insert_plans(conn, draft.id, &content.plans)?;
+        event(conn, product_id, vendor, "edited", &format!("#{}", draft.number), now)?;
+        touch(conn, product_id, now)?;
+        Ok(draft.id)
+    })
+}
+
+/// A logo to attach to the draft.
+pub struct NewLogo<'a> {
+    pub sha256: &'a str,
+    pub content_type: &'a str,
+    pub width: i32,
+    pub height: i32,
+    pub bytes: &'a [u8],
+}
+
+/// Stores a logo and puts it on the product's draft (opening one if needed).
+pub fn attach_logo(conn: &mut DbConn, vendor: Actor, product_id: i64, logo: &NewLogo, now: NaiveDateTime) -> StepResult<()> {
+    write_transaction(conn, |conn| {
+        find_owned(conn, product_id, vendor.id)?.ok_or(StepError::NotFound)?;
+        let draft = open_draft(conn, product_id, now)?;
+        let logo_id: i64 = diesel::insert_into(logos::table)
+            .values((
+                logos::vendor_id.eq(vendor.id),
+                logos::sha256.eq(logo.sha256),
+                logos::content_type.eq(logo.content_type),
+                logos::width.eq(logo.width),
+                logos::height.eq(logo.height),
+                logos::bytes.eq(logo.bytes),
+                logos::created_at.eq(now),
+            ))
+            .returning(logos::id)
+            .get_result(conn)?;
+        let changed = diesel::update(
+            revisions::table
+                .filter(revisions::id.eq(draft.id))
+                .filter(revisions::state.eq(RevisionState::Draft.as_str())),
+        )
+        .set((revisions::logo_id.eq(Some(logo_id)), revisions::updated_at.eq(now)))
+        .execute(conn)?;
+        if changed != 1 {
+            return Err(StepRefusal::WrongState.into());
+        }
+        event(conn, product_id, vendor, "logo_uploaded", &format!("#{}", draft.number), now)?;
+        touch(conn, product_id, now)
+    .map_err(StepError::from)
+    })
+}
+
+/// 提交审核: the draft becomes pending; operators are told.
+pub fn submit(conn: &mut DbConn, vendor: Actor, product_id: i64, now: NaiveDateTime) -> StepResult<()> {
+    write_transaction(conn, |conn| {
+        find_owned(conn, product_id, vendor.id)?.ok_or(StepError::NotFound)?;
+        let draft = match open_revision(conn, product_id)? {
+            Some(open) if open.state() == RevisionState::Draft => open,
+            _ => return Err(StepRefusal::WrongState.into()),
+        };
+        let plan_count = plans_of(conn, draft.id)?.len();
+        may_submit(plan_count, draft.logo_id.is_some())?;
+        let changed = diesel::update(
+            revisions::table
+                .filter(revisions::id.eq(draft.id))
+                .filter(revisions::state.eq(RevisionState::Draft.as_str())),
+        )
+        .set((
+            revisions::state.eq(RevisionState::Pending.as_str()),
+            revisions::submitted_at.eq(Some(now)),
+            revisions::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        if changed != 1 {
+            return Err(StepRefusal::WrongState.into());
+        }
+        event(conn, product_id, vendor, "submitted", &format!("#{}", draft.number), now)?;
+        touch(conn, product_id, now)?;
+        notify::notify_operators(conn, "revision.submitted", &draft.name, &format!("/admin/reviews/{}", draft.id), now)?;
+        Ok(())
+    })
+}
+
+/// Withdraws a pending revision back to draft.
+pub fn withdraw(conn: &mut DbConn, vendor: Actor, product_id: i64, now: NaiveDateTime) -> StepResult<()> {
+    write_transaction(conn, |conn| {
+        find_owned(conn, product_id, vendor.id)?.ok_or(StepError::NotFound)?;
+        let pending = match open_revision(conn, product_id)? {
+            Some(open) if open.state() == RevisionState::Pending => open,
+            _ => return Err(StepRefusal::WrongState.into()),
+        };
+        let changed = diesel::update(
+            revisions::table
+                .filter(revisions::id.eq(pending.id))
+                .filter(revisions::state.eq(RevisionState::Pending.as_str())),
+        )
+        .set((
+            revisions::state.eq(RevisionState::Draft.as_str()),
+            revisions::submitted_at.eq(None::<NaiveDateTime>),
+            revisions::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        if changed != 1 {
+            return Err(StepRefusal::WrongState.into());
+        }
+        event(conn, product_id, vendor, "withdrawn", &format!("#{}", pending.number), now)?;
+        touch(conn, product_id, now).map_err(StepError::from)
+    })
+}
+
+/// Moves a pending revision to approved or rejected, in one conditional update.
+fn decide(
+    conn: &mut DbConn,
+    operator: Actor,
+    revision_id: i64,
+    approve: bool,
+    reason: &str,
+    now: NaiveDateTime,
+) -> StepResult<Revision> {
+    let pending = revision(conn, revision_id)?.ok_or(StepError::NotFound)?;
+    let target = if approve { RevisionState::Approved } else { RevisionState::Rejected };
+    let changed = diesel::update(
+        revisions::table
+            .filter(revisions::id.eq(revision_id))
+            .filter(revisions::state.eq(RevisionState::Pending.as_str())),
+    )
+    .set((
+        revisions::state.eq(target.as_str()),
+        revisions::review_reason.eq(Some(reason).filter(|r| !r.is_empty())),
+        revisions::reviewed_at.eq(Some(now)),
+        revisions::reviewed_by.eq(Some(operator.id)),
+        revisions::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if changed != 1 {
+        return Err(StepRefusal::WrongState.into());
+    }
+    Ok(pending)
+}
+
+/// Approves a pending revision; its content goes live at once.
+pub fn approve(conn: &mut DbConn, operator: Actor, revision_id: i64, now: NaiveDateTime) -> StepResult<i64> {
+    write_transaction(conn, |conn| {
+        let approved = decide(conn, operator, revision_id, true, "", now)?;
+        let product = find(conn, approved.product_id)?.ok_or(StepError::NotFound)?;
+        diesel::update(products::table.find(product.id))
+            .set((products::live_revision_id.eq(Some(revision_id)), products::updated_at.eq(now)))
+            .execute(conn)?;
+        let number = format!("#{}", approved.number);
+        event(conn, product.id, operator, "approved", &number, now)?;
+        audit::record(conn, operator.id, "revision.approve", &format!("{} {number}", approved.name), "", now)?;
+        notify::notify(conn, product.vendor_id, "revision.approved", &approved.name, &format!("/vendor/products/{}", product.id), now)?;
+        Ok(product.id)
+    })
+}
+
+/// Rejects a pending revision with the operator's reason.
+pub fn reject(conn: &mut DbConn, operator: Actor, revision_id: i64, reason: &str, now: NaiveDateTime) -> StepResult<i64> {
+    write_transaction(conn, |conn| {
+        let rejected = decide(conn, operator, revision_id, false, reason, now)?;
+        let product = find(conn, rejected.product_id)?.ok_or(StepError::NotFound)?;
+        touch(conn, product.id, now)?;
+        let number = format!("#{}", rejected.number);
+        event(conn, product.id, operator, "rejected", reason, now)?;
+        audit::record(conn, operator.id, "revision.reject", &format!("{} {number}", rejected.name), reason, now)?;
+        notify::notify(conn, product.vendor_id, "revision.rejected", &rejected.name, &format!("/vendor/products/{}", product.id), now)?;
+        Ok(product.id)
+    })
+}
+
+/// The live revision's name, for logs and notifications.
+fn live_name(conn: &mut DbConn, product: &Product) -> QueryResult<String> {
+    match product.live_revision_id {
+        Some(id) => revisions::table.find(id).select(revisions::name).first(conn),
+        None => Ok(format!("#{}", product.id)),
+    }
+}
+
+/// 上架: an operator puts an approved product on sale.
+pub fn list(conn: &mut DbConn, operator: Actor, product_id: i64, now: NaiveDateTime) -> StepResult<()> {
+    write_transaction(conn, |conn| {
+        let product = find(conn, product_id)?.ok_or(StepError::NotFound)?;
+        may_list(product.listing(), product.live_revision_id.is_some())?;
+        let changed = diesel::update(
+            products::table
+                .filter(products::id.eq(product_id))
+                .filter(products::listing.eq(&product.listing))
+                .filter(products::live_revision_id.is_not_null()),
+        )
+        .set((products::listing.eq(Listing::Listed.as_str()), products::updated_at.eq(now)))
+        .execute(conn)?;
+        if changed != 1 {
+            return Err(StepRefusal::WrongState.into());
+        }
+        let name = live_name(conn, &product)?;
+        event(conn, product_id, operator, "listed", "", now)?;
+        audit::record(conn, operator.id, "product.list", &name, "", now)?;
+        notify::notify(conn, product.vendor_id, "product.listed", &name, &format!("/vendor/products/{product_id}"), now)?;
+        Ok(())
+    })
+}
+
+/// Takes a listed product off sale (inside a transaction); returns its name.
+fn take_off_sale(conn: &mut DbConn, product: &Product, now: NaiveDateTime) -> StepResult<String> {
+    let changed = diesel::update(
+        products::table
+            .filter(products::id.eq(product.id))
+            .filter(products::listing.eq(Listing::Listed.as_str())),
+    )
+    .set((products::listing.eq(Listing::Delisted.as_str()), products::updated_at.eq(now)))
+    .execute(conn)?;
+    if changed != 1 {
+        return Err(StepRefusal::WrongState.into());
+    }
+    Ok(live_name(conn, product)?)
+}
+
+/// 下架: an operator takes a listed product off sale with a reason; an open
+/// delist request for it is thereby carried out.
+pub fn delist(conn: &mut DbConn, operator: Actor, product_id: i64, reason: &str, now: NaiveDateTime) -> StepResult<()> {
+    write_transaction(conn, |conn| {
+        let product = find(conn, product_id)?.ok_or(StepError::NotFound)?;
+        let name = take_off_sale(conn, &product, now)?;
+        diesel::update(
+            delist_requests::table
+                .filter(delist_requests::product_id.eq(product_id))
+                .filter(delist_requests::state.eq(DelistRequestState::Open.as_str())),
+        )
+        .set((
+            delist_requests::state.eq(DelistRequestState::Done.as_str()),
+            delist_requests::decided_by.eq(Some(operator.id)),
+            delist_requests::decision_note.eq(Some(reason)),
+            delist_requests::decided_at.eq(Some(now)),
+        ))
+        .execute(conn)?;
+        event(conn, product_id, operator, "delisted", reason, now)?;
+        audit::record(conn, operator.id, "product.delist", &name, reason, now)?;
+        notify::notify(conn, product.vendor_id, "product.delisted", &name, &format!("/vendor/products/{product_id}"), now)?;
+        Ok(())
+    })
+}
+
+/// 申请下架: the vendor asks for a listed product to be taken off sale.
+pub fn request_delist(conn: &mut DbConn, vendor: Actor, product_id: i64, reason: &str, now: NaiveDateTime) -> StepResult<()> {
+    write_transaction(conn, |conn| {
+        let product = find_owned(conn, product_id, vendor.id)?.ok_or(StepError::NotFound)?;
+        if product.listing() != Listing::Listed {
+            return Err(StepRefusal::WrongState.into());
+        }
+        let inserted = diesel::insert_into(delist_requests::table)
+            .values((
+                delist_requests::product_id.eq(product_id),
+                delist_requests::vendor_id.eq(vendor.id),
+                delist_requests::reason.eq(reason),
+                delist_requests::state.eq(DelistRequestState::Open.as_str()),
+                delist_requests::created_at.eq(now),
+            ))
+            .execute(conn);
+        match inserted {
+            Ok(_) => {}
+            // The partial unique index allows one open request per product.
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                return Err(StepRefusal::WrongState.into());
+            }
+            Err(other) => return Err(other.into()),
+        }
+        let name = live_name(conn, &product)?;
+        event(conn, product_id, vendor, "delist_requested", reason, now)?;
+        touch(conn, product_id, now)?;
+        notify::notify_operators(conn, "delist.requested", &name, "/admin/delist-requests", now)?;
+        Ok(())
+    })
+}
+
+pub fn open_delist_request(conn: &mut DbConn, product_id: i64) -> QueryResult<Option<DelistRequest>> {
+    delist_requests::table
+        .filter(delist_requests::product_id.eq(product_id))
+        .filter(delist_requests::state.eq(DelistRequestState::Open.as_str()))
+        .select(DelistRequest::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Closes an open delist request: carried out (the product goes off sale) or declined.
+pub fn decide_delist_request(
+    conn: &mut DbConn,
+    operator: Actor,
+    request_id: i64,
+    carry_out: bool,
+    note: &str,
+    now: NaiveDateTime,
+) -> StepResult<()> {
+    write_transaction(conn, |conn| {
+        let request: DelistRequest = delist_requests::table
+            .find(request_id)
+            .select(DelistRequest::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or(StepError::NotFound)?;
+        let target = if carry_out { DelistRequestState::Done } else { DelistRequestState::Declined };
+        let changed = diesel::update(
+            delist_requests::table
+                .filter(delist_requests::id.eq(request_id))
+                .filter(delist_requests::state.eq(DelistRequestState::Open.as_str())),
+        )
+        .set((
+            delist_requests::state.eq(target.as_str()),
+            delist_requests::decided_by.eq(Some(operator.id)),
+            delist_requests::decision_note.eq(Some(note).filter(|n| !n.is_empty())),
+            delist_requests::decided_at.eq(Some(now)),
+        ))
+        .execute(conn)?;
+        if changed != 1 {
+            return Err(StepRefusal::WrongState.into());
+        }
+        let product = find(conn, request.product_id)?.ok_or(StepError::NotFound)?;
+        let link = format!("/vendor/products/{}", product.id);
+        if carry_out {
+            let name = take_off_sale(conn, &product, now)?;
+            event(conn, product.id, operator, "delisted", &request.reason, now)?;
+            audit::record(conn, operator.id, "delist.carry_out", &name, &request.reason, now)?;
+            notify::notify(conn, product.vendor_id, "delist.done", &name, &link, now)?;
+        } else {
+            let name = live_name(conn, &product)?;
+            touch(conn, product.id, now)?;
+            event(conn, product.id, operator, "delist_declined", note, now)?;
+            audit::record(conn, operator.id, "delist.decline", &name, note, now)?;
+            notify::notify(conn, product.vendor_id, "delist.declined", &name, &link, now)?;
+        }
+        Ok(())
+    })
+}
+
+/// A product as lists show it: its current name, review state and logo.
+#[derive(Debug, Clone)]
+pub struct ProductSummary {
+    pub product: Product,
+    /// The newest revision's name (what the vendor last wrote).
+    pub name: String,
+    pub review_state: RevisionState,
+    pub logo_sha256: Option<String>,
+    pub vendor_name: String,
+    pub vendor_uin: i64,
+    pub open_delist_request: bool,
+}
+
+/// Adds names, review states, logos and vendors to a page of products.
+fn summarize(conn: &mut DbConn, page: Vec<Product>) -> QueryResult<Vec<ProductSummary>> {
+    let ids: Vec<i64> = page.iter().map(|p| p.id).collect();
+    let mut latest: std::collections::HashMap<i64, Revision> = std::collections::HashMap::new();
+    let all: Vec<Revision> = revisions::table
+        .filter(revisions::product_id.eq_any(&ids))
+        .order((revisions::product_id.asc(), revisions::number.desc()))
+        .select(Revision::as_select())
+        .load(conn)?;
+    for revision in all {
+        latest.entry(revision.product_id).or_insert(revision);
+    }
+    let logo_ids: Vec<i64> = latest.values().filter_map(|r| r.logo_id).collect();
+    let hashes: std::collections::HashMap<i64, String> = logos::table
+        .filter(logos::id.eq_any(&logo_ids))
+        .select((logos::id, logos::sha256))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    let vendor_ids: Vec<i64> = page.iter().map(|p| p.vendor_id).collect();
+    let vendors: std::collections::HashMap<i64, (String, i64)> = accounts::table
+        .filter(accounts::id.eq_any(&vendor_ids))
+        .select((accounts::id, accounts::display_name, accounts::uin))
+        .load::<(i64, String, i64)>(conn)?
+        .into_iter()
+        .map(|(id, name, uin)| (id, (name, uin)))
+        .collect();
+    let open_requests: std::collections::HashSet<i64> = delist_requests::table
+        .filter(delist_requests::product_id.eq_any(&ids))
+        .filter(delist_requests::state.eq(DelistRequestState::Open.as_str()))
+        .select(delist_requests::product_id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect();
+    Ok(page
+        .into_iter()
+        .filter_map(|product| {
+            let revision = latest.remove(&product.id)?;
+            let (vendor_name, vendor_uin) = vendors.get(&product.vendor_id).cloned().unwrap_or_default();
+            Some(ProductSummary {
+                name: revision.name.clone(),
+                review_state: revision.state(),
+                logo_sha256: revision.logo_id.and_then(|id| hashes.get(&id).cloned()),
+                vendor_name,
+                vendor_uin,
+                open_delist_request: open_requests.contains(&product.id),
+                product,
+            })
+        })
+        .collect())
+}
+
+/// How many products a list page shows.
+pub const PRODUCT_PAGE_SIZE: i64 = 50;
+
+/// Filters of the product lists; `before` is the keyset cursor (an id).
+#[derive(Debug, Default, Clone)]
+pub struct ProductFilter {
+    pub vendor_id: Option<i64>,
+    pub listing: Option<Listing>,
+    pub kind: Option<Kind>,
+    pub review_state: Option<RevisionState>,
+    pub before: Option<i64>,
+}
+
+/// A page of products, newest first, and the cursor of the next page.
+pub fn list_products(conn: &mut DbConn, filter: &ProductFilter) -> QueryResult<(Vec<ProductSummary>, Option<i64>)> {
+    let mut query = products::table.select(Product::as_select()).into_boxed();
+    if let Some(vendor_id) = filter.vendor_id {
+        query = query.filter(products::vendor_id.eq(vendor_id));
+    }
+    if let Some(listing) = filter.listing {
+        query = query.filter(products::listing.eq(listing.as_str()));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(products::kind.eq(kind.as_str()));
+    }
+    if let Some(state) = filter.review_state {
+        // The newest revision decides a product's review state.
+        let newest_in_state = revisions::table
+            .filter(revisions::state.eq(state.as_str()))
+            .filter(revisions::product_id.eq(products::id))
+            .select(revisions::number);
+        let newest = diesel::dsl::sql::<diesel::sql_types::Integer>(
+            "(SELECT MAX(r2.number) FROM revisions r2 WHERE r2.product_id = products.id)",
+        );
+        query = query.filter(diesel::dsl::exists(newest_in_state.filter(revisions::number.eq(newest))));
+    }
+    if let Some(before) = filter.before {
+        query = query.filter(products::id.lt(before));
+    }
+    let mut page: Vec<Product> = query
+        .order(products::id.desc())
+        .limit(PRODUCT_PAGE_SIZE + 1)
+        .load(conn)?;
+    let next = if page.len() as i64 > PRODUCT_PAGE_SIZE {
+        page.truncate(PRODUCT_PAGE_SIZE as usize);
+        page.last().map(|p| p.id)
+    } else {
+        None
+    };
+    Ok((summarize(conn, page)?, next))
+}
+
+/// A pending revision waiting in the operator's queue.
+#[derive(Debug, Clone, Queryable)]
+pub struct QueueEntry {
+    pub revision_id: i64,
+    pub number: i32,
+    pub name: String,
+    pub product_id: i64,
+    pub kind: String,
+    pub vendor_name: String,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub is_first_version: bool,
+}
+
+/// Pending revisions, oldest submission first.
+pub fn review_queue(conn: &mut DbConn) -> QueryResult<Vec<QueueEntry>> {
+    let rows: Vec<(i64, i32, String, i64, String, String, Option<NaiveDateTime>, Option<i64>)> = revisions::table
+        .inner_join(products::table.inner_join(accounts::table))
+        .filter(revisions::state.eq(RevisionState::Pending.as_str()))
+        .order((revisions::submitted_at.asc(), revisions::id.asc()))
+        .select((
+            revisions::id,
+            revisions::number,
+            revisions::name,
+            products::id,
+            products::kind,
+            accounts::display_name,
+            revisions::submitted_at,
+            products::live_revision_id,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(revision_id, number, name, product_id, kind, vendor_name, submitted_at, live)| QueueEntry {
+            revision_id,
+            number,
+            name,
+            product_id,
+            kind,
+            vendor_name,
+            submitted_at,
+            is_first_version: live.is_none(),
+        })
+        .collect())
+}
+
+/// An open delist request with its product's name and vendor.
+#[derive(Debug, Clone)]
+pub struct DelistQueueEntry {
+    pub request: DelistRequest,
+    pub product_name: String,
+    pub vendor_name: String,
+}
+
+/// Delist requests: open ones oldest first, then the latest decided ones.
+pub fn delist_queue(conn: &mut DbConn, open: bool) -> QueryResult<Vec<DelistQueueEntry>> {
+    let mut query = delist_requests::table
+        .inner_join(products::table.inner_join(accounts::table))
+        .select((DelistRequest::as_select(), products::live_revision_id, accounts::display_name))
+        .into_boxed();
+    query = if open {
+        query
+            .filter(delist_requests::state.eq(DelistRequestState::Open.as_str()))
+            .order(delist_requests::created_at.asc())
+    } else {
+        query
+            .filter(delist_requests::state.ne(DelistRequestState::Open.as_str()))
+            .order(delist_requests::decided_at.desc())
+            .limit(50)
+    };
+    let rows: Vec<(DelistRequest, Option<i64>, String)> = query.load(conn)?;
+    let mut entries = Vec::with_capacity(rows.len());
+    for (request, live, vendor_name) in rows {
+        let product_name = match live {
+            Some(id) => revisions::table.find(id).select(revisions::name).first(conn)?,
+            None => format!("#{}", request.product_id),
+        };
+        entries.push(DelistQueueEntry {
+            request,
+            product_name,
+            vendor_name,
+        });
+    }
+    Ok(entries)
+}
+
+/// A product in the storefront: live content, logo and its cheapest plan.
+#[derive(Debug, Clone)]
+pub struct ShopEntry {
+    pub product_id: i64,
+    pub kind: String,
+    pub name: String,
+    pub summary: String,
+    pub category: String,
+    pub logo_sha256: Option<String>,
+    pub vendor_name: String,
+    pub cheapest: Option<PlanRow>,
+}
+
+/// Listed products, newest first, optionally of one kind or category.
+pub fn shop_entries(conn: &mut DbConn, kind: Option<Kind>, category: Option<&str>, limit: i64) -> QueryResult<Vec<ShopEntry>> {
+    let mut query = products::table
+        .inner_join(revisions::table.on(products::live_revision_id.eq(revisions::id.nullable())))
+        .inner_join(accounts::table.on(accounts::id.eq(products::vendor_id)))
+        .left_join(logos::table.on(revisions::logo_id.eq(logos::id.nullable())))
+        .filter(products::listing.eq(Listing::Listed.as_str()))
+        .select((
+            products::id,
+            products::kind,
+            revisions::id,
+            revisions::name,
+            revisions::summary,
+            revisions::category,
+            logos::sha256.nullable(),
+            accounts::display_name,
+        ))
+        .order(products::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(kind) = kind {
+        query = query.filter(products::kind.eq(kind.as_str()));
+    }
+    if let Some(category) = category {
+        query = query.filter(revisions::category.eq(category.to_string()));
+    }
+    type Row = (i64, String, i64, String, String, String, Option<String>, String);
+    let rows: Vec<Row> = query.load(conn)?;
+    let revision_ids: Vec<i64> = rows.iter().map(|row| row.2).collect();
+    let mut cheapest: std::collections::HashMap<i64, PlanRow> = std::collections::HashMap::new();
+    for plan in plans::table
+        .filter(plans::revision_id.eq_any(&revision_ids))
+        .select(PlanRow::as_select())
+        .load::<PlanRow>(conn)?
+    {
+        let keep = cheapest.get(&plan.revision_id).is_none_or(|best| plan.price_fen < best.price_fen);
+        if keep {
+            cheapest.insert(plan.revision_id, plan);
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(product_id, kind, revision_id, name, summary, category, logo_sha256, vendor_name)| ShopEntry {
+            product_id,
+            kind,
+            name,
+            summary,
+            category,
+            logo_sha256,
+            vendor_name,
+            cheapest: cheapest.remove(&revision_id),
+        })
+        .collect())
+}
+
+/// A revision with its plans and logo.
+#[derive(Debug, Clone)]
+pub struct RevisionWithPlans {
+    pub revision: Revision,
+    pub plans: Vec<PlanRow>,
+    pub logo: Option<LogoMeta>,
+}
+
+pub fn with_plans(conn: &mut DbConn, revision: Revision) -> QueryResult<RevisionWithPlans> {
+    let plans = plans_of(conn, revision.id)?;
+    let logo = match revision.logo_id {
+        Some(id) => logo_meta(conn, id)?,
+        None => None,
+    };
+    Ok(RevisionWithPlans { revision, plans, logo })
+}
+
+/// Everything the product page shows.
+#[derive(Debug, Clone)]
+pub struct ProductDetail {
+    pub product: Product,
+    pub vendor_name: String,
+    pub vendor_uin: i64,
+    pub live: Option<RevisionWithPlans>,
+    pub open: Option<RevisionWithPlans>,
+    pub history: Vec<Revision>,
+    pub events: Vec<ProductEvent>,
+    pub delist_request: Option<DelistRequest>,
+}
+
+pub fn detail(conn: &mut DbConn, product: Product) -> QueryResult<ProductDetail> {
+    let (vendor_name, vendor_uin): (String, i64) = accounts::table
+        .find(product.vendor_id)
+        .select((accounts::display_name, accounts::uin))
+        .first(conn)?;
+    let live = match product.live_revision_id {
+        Some(id) => match revision(conn, id)? {
+            Some(found) => Some(with_plans(conn, found)?),
+            None => None,
+        },
+        None => None,
+    };
+    let open = match open_revision(conn, product.id)? {
+        Some(found) => Some(with_plans(conn, found)?),
+        None => None,
+    };
+    Ok(ProductDetail {
+        vendor_name,
+        vendor_uin,
+        live,
+        open,
+        history: revisions_of(conn, product.id)?,
+        events: events_of(conn, product.id)?,
+        delist_request: open_delist_request(conn, product.id)?,
+        product,
+    })
+}

@@ -1,0 +1,620 @@
+//! Products (商品): kinds, billing modes, revisions and listing states, and the
+//! checks on what a vendor types into the product form.
+
+use std::collections::BTreeMap;
+
+use super::money::{PriceError, parse_yuan};
+
+macro_rules! str_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($(#[$vdoc])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The value stored in the database and used in forms and URLs.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(text: &str) -> Option<$name> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+str_enum!(
+    /// What is sold.
+    Kind {
+        /// 镜像: a machine image.
+        Image = "image",
+        /// 人工服务: a manual service.
+        Service = "service",
+        /// License.
+        License = "license",
+    }
+);
+
+str_enum!(
+    /// How a plan is paid for.
+    Billing {
+        /// 预付费(包年包月): per month, optionally a price per year.
+        Prepaid = "prepaid",
+        /// 按小时计费实时付费: per started hour.
+        Hourly = "hourly",
+        /// 预付费(一次性): once.
+        OneTime = "onetime",
+    }
+);
+
+str_enum!(
+    /// Where a revision stands in review.
+    RevisionState {
+        /// 草稿: the vendor is editing.
+        Draft = "draft",
+        /// 审核中: submitted, read-only.
+        Pending = "pending",
+        /// 审核通过.
+        Approved = "approved",
+        /// 审核未通过, with the operator's reason.
+        Rejected = "rejected",
+    }
+);
+
+str_enum!(
+    /// Whether a product can be bought.
+    Listing {
+        /// 未上架.
+        Unlisted = "unlisted",
+        /// 已上架.
+        Listed = "listed",
+        /// 已下架.
+        Delisted = "delisted",
+    }
+);
+
+str_enum!(
+    /// A vendor's request to take a product off sale.
+    DelistRequestState {
+        Open = "open",
+        Done = "done",
+        Declined = "declined",
+    }
+);
+
+str_enum!(
+    /// The storefront's categories.
+    Category {
+        OperatingSystem = "os",
+        Database = "database",
+        DevTools = "devtools",
+        Security = "security",
+        Operations = "ops",
+        Website = "website",
+        Ai = "ai",
+        Other = "other",
+    }
+);
+
+impl Kind {
+    /// The billing modes a kind may be sold in (DESIGN.md, Products).
+    pub fn allows(self, billing: Billing) -> bool {
+        matches!(
+            (self, billing),
+            (_, Billing::Prepaid) | (Kind::Image, Billing::Hourly) | (Kind::Service | Kind::License, Billing::OneTime)
+        )
+    }
+
+    /// The tag inside order numbers: `MARKET_Mirror2S…`.
+    pub fn order_tag(self) -> &'static str {
+        match self {
+            Kind::Image => "Mirror",
+            Kind::Service => "Service",
+            Kind::License => "License",
+        }
+    }
+}
+
+impl RevisionState {
+    /// Draft and pending revisions are "open": at most one per product.
+    pub fn is_open(self) -> bool {
+        matches!(self, RevisionState::Draft | RevisionState::Pending)
+    }
+}
+
+/// The most plans a product may have.
+pub const MAX_PLANS: usize = 10;
+
+/// One plan as typed (prices still text), so a refused form shows it again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanInput {
+    pub billing: String,
+    pub name: String,
+    pub price: String,
+    pub year_price: String,
+}
+
+impl PlanInput {
+    fn is_blank(&self) -> bool {
+        self.name.trim().is_empty() && self.price.trim().is_empty() && self.year_price.trim().is_empty()
+    }
+}
+
+/// Everything the product form holds, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProductInput {
+    pub kind: String,
+    pub name: String,
+    pub summary: String,
+    pub description: String,
+    pub category: String,
+    pub image_id: String,
+    pub os: String,
+    pub arch: String,
+    pub delivery_days: String,
+    pub license_term: String,
+    pub delivery_method: String,
+    pub plans: Vec<PlanInput>,
+}
+
+impl ProductInput {
+    /// Reads the form's fields; plan rows are `plan_billing_N`, `plan_name_N`,
+    /// `plan_price_N`, `plan_year_price_N`.
+    pub fn from_fields(fields: &[(String, String)]) -> ProductInput {
+        let mut input = ProductInput::default();
+        let mut rows: BTreeMap<usize, PlanInput> = BTreeMap::new();
+        for (name, value) in fields {
+            let value = value.clone();
+            match name.as_str() {
+                "kind" => input.kind = value,
+                "name" => input.name = value,
+                "summary" => input.summary = value,
+                "description" => input.description = value,
+                "category" => input.category = value,
+                "image_id" => input.image_id = value,
+                "os" => input.os = value,
+                "arch" => input.arch = value,
+                "delivery_days" => input.delivery_days = value,
+                "license_term" => input.license_term = value,
+                "delivery_method" => input.delivery_method = value,
+                other => {
+                    let Some((field, index)) = other.rsplit_once('_') else { continue };
+                    let Ok(index) = index.parse::<usize>() else { continue };
+                    if index >= MAX_PLANS * 2 {
+                        continue;
+                    }
+                    let row = rows.entry(index).or_default();
+                    match field {
+                        "plan_billing" => row.billing = value,
+                        "plan_name" => row.name = value,
+                        "plan_price" => row.price = value,
+                        "plan_year_price" => row.year_price = value,
+                        _ => {}
+                    }
+                }
+            }
+        }
+        input.plans = rows.into_values().filter(|row| !row.is_blank()).collect();
+        input
+    }
+}
+
+/// A checked plan, prices in fen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub billing: Billing,
+    pub name: String,
+    pub price_fen: i64,
+    pub year_price_fen: Option<i64>,
+}
+
+/// Checked product content, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductContent {
+    pub kind: Kind,
+    pub name: String,
+    pub summary: String,
+    pub description: String,
+    pub category: Category,
+    pub image_id: Option<String>,
+    pub os: Option<String>,
+    pub arch: Option<String>,
+    pub delivery_days: Option<i32>,
+    pub license_term: Option<String>,
+    pub delivery_method: Option<String>,
+    pub plans: Vec<Plan>,
+}
+
+/// A refused field of the product form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldProblem {
+    Required,
+    TooLong(usize),
+    UnknownKind,
+    UnknownCategory,
+    BadImageId,
+    BadDeliveryDays,
+    NoPlan,
+    TooManyPlans,
+    UnknownBilling,
+    BillingNotAllowed,
+    Price(PriceError),
+    YearPriceOnlyPrepaid,
+    KindChanged,
+}
+
+/// Which field a problem belongs to: `name`, `plan_price_2`, …
+pub type FieldErrors = BTreeMap<String, FieldProblem>;
+
+pub const ARCHES: [&str; 2] = ["x86_64", "arm64"];
+
+fn text(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: &str,
+    max_chars: usize,
+    required: bool,
+) -> String {
+    let value = value.trim();
+    if required && value.is_empty() {
+        errors.insert(field.into(), FieldProblem::Required);
+    } else if value.chars().count() > max_chars {
+        errors.insert(field.into(), FieldProblem::TooLong(max_chars));
+    }
+    value.to_string()
+}
+
+/// `img-` followed by 8 lowercase letters or digits.
+pub fn is_image_id(value: &str) -> bool {
+    value.len() == 12
+        && value.starts_with("img-")
+        && value[4..].bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+/// Checks the form. `fixed_kind` is the product's kind when editing: a
+/// product's kind never changes, because its orders and tickets depend on it.
+pub fn check_input(input: &ProductInput, fixed_kind: Option<Kind>) -> Result<ProductContent, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let kind = Kind::parse(input.kind.trim());
+    match (kind, fixed_kind) {
+        (None, _) => {
+            errors.insert("kind".into(), FieldProblem::UnknownKind);
+        }
+        (Some(typed), Some(fixed)) if typed != fixed => {
+            errors.insert("kind".into(), FieldProblem::KindChanged);
+        }
+        _ => {}
+    }
+    let name = text(&mut errors, "name", &input.name, 60, true);
+    let summary = text(&mut errors, "summary", &input.summary, 200, true);
+    let description = text(&mut errors, "description", &input.description, 20_000, true);
+    let category = Category::parse(input.category.trim());
+    if category.is_none() {
+        errors.insert("category".into(), FieldProblem::UnknownCategory);
+    }
+    let (mut image_id, mut os, mut arch, mut delivery_days, mut license_term, mut delivery_method) =
+        (None, None, None, None, None, None);
+    match kind {
+        Some(Kind::Image) => {
+            let id = input.image_id.trim().to_string();
+            if id.is_empty() {
+                errors.insert("image_id".into(), FieldProblem::Required);
+            } else if !is_image_id(&id) {
+                errors.insert("image_id".into(), FieldProblem::BadImageId);
+            }
+            image_id = Some(id);
+            os = Some(text(&mut errors, "os", &input.os, 60, true));
+            let typed_arch = input.arch.trim();
+            if !ARCHES.contains(&typed_arch) {
+                errors.insert("arch".into(), FieldProblem::Required);
+            }
+            arch = Some(typed_arch.to_string());
+        }
+        Some(Kind::Service) => match input.delivery_days.trim().parse::<i32>() {
+            Ok(days) if (1..=365).contains(&days) => delivery_days = Some(days),
+            _ if input.delivery_days.trim().is_empty() => {
+                errors.insert("delivery_days".into(), FieldProblem::Required);
+            }
+            _ => {
+                errors.insert("delivery_days".into(), FieldProblem::BadDeliveryDays);
+            }
+        },
+        Some(Kind::License) => {
+            license_term = Some(text(&mut errors, "license_term", &input.license_term, 60, true));
+            delivery_method = Some(text(&mut errors, "delivery_method", &input.delivery_method, 200, true));
+        }
+        None => {}
+    }
+    let plans = check_plans(&mut errors, kind, &input.plans);
+    match (kind, category) {
+        (Some(kind), Some(category)) if errors.is_empty() => Ok(ProductContent {
+            kind,
+            name,
+            summary,
+            description,
+            category,
+            image_id,
+            os,
+            arch,
+            delivery_days,
+            license_term,
+            delivery_method,
+            plans,
+        }),
+        _ => Err(errors),
+    }
+}
+
+fn check_plans(errors: &mut FieldErrors, kind: Option<Kind>, rows: &[PlanInput]) -> Vec<Plan> {
+    if rows.is_empty() {
+        errors.insert("plans".into(), FieldProblem::NoPlan);
+        return Vec::new();
+    }
+    if rows.len() > MAX_PLANS {
+        errors.insert("plans".into(), FieldProblem::TooManyPlans);
+        return Vec::new();
+    }
+    let mut plans = Vec::new();
+    for (index, row) in rows.iter().enumerate() {
+        let name = text(errors, &format!("plan_name_{index}"), &row.name, 40, true);
+        let billing = Billing::parse(row.billing.trim());
+        match (billing, kind) {
+            (None, _) => {
+                errors.insert(format!("plan_billing_{index}"), FieldProblem::UnknownBilling);
+            }
+            (Some(billing), Some(kind)) if !kind.allows(billing) => {
+                errors.insert(format!("plan_billing_{index}"), FieldProblem::BillingNotAllowed);
+            }
+            _ => {}
+        }
+        let price = parse_yuan(&row.price);
+        if let Err(problem) = price {
+            errors.insert(format!("plan_price_{index}"), FieldProblem::Price(problem));
+        }
+        let year_price = if row.year_price.trim().is_empty() {
+            Ok(None)
+        } else if billing != Some(Billing::Prepaid) {
+            errors.insert(format!("plan_year_price_{index}"), FieldProblem::YearPriceOnlyPrepaid);
+            Ok(None)
+        } else {
+            parse_yuan(&row.year_price).map(Some)
+        };
+        if let Err(problem) = year_price {
+            errors.insert(format!("plan_year_price_{index}"), FieldProblem::Price(problem));
+        }
+        if let (Some(billing), Ok(price_fen), Ok(year_price_fen)) = (billing, price, year_price) {
+            plans.push(Plan {
+                billing,
+                name,
+                price_fen,
+                year_price_fen,
+            });
+        }
+    }
+    plans
+}
+
+/// Why a product step is refused, whatever the actor's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepRefusal {
+    /// Submission needs at least one plan.
+    NoPlan,
+    /// Submission needs a logo.
+    NoLogo,
+    /// The product or revision is not in the state the step starts from.
+    WrongState,
+}
+
+/// Whether a draft may be submitted for review.
+pub fn may_submit(plan_count: usize, has_logo: bool) -> Result<(), StepRefusal> {
+    if plan_count == 0 {
+        Err(StepRefusal::NoPlan)
+    } else if !has_logo {
+        Err(StepRefusal::NoLogo)
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether an operator may list a product now: approved content, not on sale.
+pub fn may_list(listing: Listing, has_live_revision: bool) -> Result<(), StepRefusal> {
+    match listing {
+        Listing::Unlisted | Listing::Delisted if has_live_revision => Ok(()),
+        _ => Err(StepRefusal::WrongState),
+    }
+}
+
+/// The longest reason (rejection, delisting, decline) accepted.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// A reason typed by an operator or vendor: required, trimmed, bounded.
+pub fn check_reason(typed: &str) -> Result<String, FieldProblem> {
+    let reason = typed.trim();
+    if reason.is_empty() {
+        Err(FieldProblem::Required)
+    } else if reason.chars().count() > MAX_REASON_CHARS {
+        Err(FieldProblem::TooLong(MAX_REASON_CHARS))
+    } else {
+        Ok(reason.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn image_form() -> Vec<(String, String)> {
+        fields(&[
+            ("kind", "image"),
+            ("name", "CentOS 7.9 LAMP"),
+            ("summary", "一键部署"),
+            ("description", "Apache, MySQL, PHP"),
+            ("category", "website"),
+            ("image_id", "img-ab12cd34"),
+            ("os", "CentOS 7.9"),
+            ("arch", "x86_64"),
+            ("plan_billing_0", "prepaid"),
+            ("plan_name_0", "标准版"),
+            ("plan_price_0", "99"),
+            ("plan_year_price_0", "990"),
+            ("plan_billing_1", "hourly"),
+            ("plan_name_1", "按量"),
+            ("plan_price_1", "1.1"),
+            ("plan_billing_2", "prepaid"),
+            ("plan_name_2", ""),
+            ("plan_price_2", ""),
+        ])
+    }
+
+    #[test]
+    fn a_complete_image_form_is_accepted() {
+        let content = check_input(&ProductInput::from_fields(&image_form()), None).unwrap();
+        assert_eq!(content.kind, Kind::Image);
+        assert_eq!(content.image_id.as_deref(), Some("img-ab12cd34"));
+        assert_eq!(
+            content.plans,
+            vec![
+                Plan {
+                    billing: Billing::Prepaid,
+                    name: "标准版".into(),
+                    price_fen: 9900,
+                    year_price_fen: Some(99_000)
+                },
+                Plan {
+                    billing: Billing::Hourly,
+                    name: "按量".into(),
+                    price_fen: 110,
+                    year_price_fen: None
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn kinds_allow_their_billing_modes_only() {
+        assert!(Kind::Image.allows(Billing::Prepaid));
+        assert!(Kind::Image.allows(Billing::Hourly));
+        assert!(!Kind::Image.allows(Billing::OneTime));
+        assert!(Kind::Service.allows(Billing::OneTime));
+        assert!(!Kind::Service.allows(Billing::Hourly));
+        assert!(Kind::License.allows(Billing::Prepaid));
+        assert!(!Kind::License.allows(Billing::Hourly));
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let mut form = image_form();
+        for (name, value) in form.iter_mut() {
+            match name.as_str() {
+                "image_id" => *value = "img-AB12cd34".into(),
+                "plan_price_0" => *value = "-5".into(),
+                "plan_billing_1" => *value = "onetime".into(),
+                "category" => *value = "games".into(),
+                "name" => *value = "  ".into(),
+                _ => {}
+            }
+        }
+        let errors = check_input(&ProductInput::from_fields(&form), None).unwrap_err();
+        assert_eq!(errors.get("image_id"), Some(&FieldProblem::BadImageId));
+        assert_eq!(
+            errors.get("plan_price_0"),
+            Some(&FieldProblem::Price(PriceError::NotPositive))
+        );
+        assert_eq!(errors.get("plan_billing_1"), Some(&FieldProblem::BillingNotAllowed));
+        assert_eq!(errors.get("category"), Some(&FieldProblem::UnknownCategory));
+        assert_eq!(errors.get("name"), Some(&FieldProblem::Required));
+    }
+
+    #[test]
+    fn unknown_kinds_and_kind_changes_are_refused() {
+        let form = fields(&[("kind", "vm"), ("plan_name_0", "x"), ("plan_price_0", "1"), ("plan_billing_0", "prepaid")]);
+        let errors = check_input(&ProductInput::from_fields(&form), None).unwrap_err();
+        assert_eq!(errors.get("kind"), Some(&FieldProblem::UnknownKind));
+        let errors = check_input(&ProductInput::from_fields(&image_form()), Some(Kind::Service)).unwrap_err();
+        assert_eq!(errors.get("kind"), Some(&FieldProblem::KindChanged));
+    }
+
+    #[test]
+    fn a_year_price_belongs_to_prepaid_plans_only() {
+        let mut form = image_form();
+        form.push(("plan_year_price_1".into(), "10".into()));
+        let errors = check_input(&ProductInput::from_fields(&form), None).unwrap_err();
+        assert_eq!(errors.get("plan_year_price_1"), Some(&FieldProblem::YearPriceOnlyPrepaid));
+    }
+
+    #[test]
+    fn services_need_delivery_days_and_licenses_their_terms() {
+        let service = fields(&[
+            ("kind", "service"),
+            ("name", "网站搭建"),
+            ("summary", "s"),
+            ("description", "d"),
+            ("category", "website"),
+            ("delivery_days", "0"),
+            ("plan_billing_0", "onetime"),
+            ("plan_name_0", "基础"),
+            ("plan_price_0", "500"),
+        ]);
+        let errors = check_input(&ProductInput::from_fields(&service), None).unwrap_err();
+        assert_eq!(errors.get("delivery_days"), Some(&FieldProblem::BadDeliveryDays));
+        let license = fields(&[
+            ("kind", "license"),
+            ("name", "Office"),
+            ("summary", "s"),
+            ("description", "d"),
+            ("category", "other"),
+            ("plan_billing_0", "onetime"),
+            ("plan_name_0", "一年"),
+            ("plan_price_0", "300"),
+        ]);
+        let errors = check_input(&ProductInput::from_fields(&license), None).unwrap_err();
+        assert_eq!(errors.get("license_term"), Some(&FieldProblem::Required));
+        assert_eq!(errors.get("delivery_method"), Some(&FieldProblem::Required));
+    }
+
+    #[test]
+    fn a_product_needs_a_plan() {
+        let form: Vec<_> = image_form().into_iter().filter(|(k, _)| !k.starts_with("plan_")).collect();
+        let errors = check_input(&ProductInput::from_fields(&form), None).unwrap_err();
+        assert_eq!(errors.get("plans"), Some(&FieldProblem::NoPlan));
+    }
+
+    #[test]
+    fn image_ids_have_their_shape() {
+        assert!(is_image_id("img-0a1b2c3d"));
+        assert!(!is_image_id("img-0a1b2c3"));
+        assert!(!is_image_id("img-0a1b2c3d4"));
+        assert!(!is_image_id("IMG-0a1b2c3d"));
+        assert!(!is_image_id("img-0a1b2c3_"));
+        assert!(!is_image_id("img-0a1b2c3é"));
+    }
+
+    #[test]
+    fn submission_needs_a_plan_and_a_logo() {
+        assert_eq!(may_submit(0, true), Err(StepRefusal::NoPlan));
+        assert_eq!(may_submit(1, false), Err(StepRefusal::NoLogo));
+        assert_eq!(may_submit(2, true), Ok(()));
+    }
+
+    #[test]
+    fn listing_needs_approved_content_off_sale() {
+        assert_eq!(may_list(Listing::Unlisted, true), Ok(()));
+        assert_eq!(may_list(Listing::Delisted, true), Ok(()));
+        assert_eq!(may_list(Listing::Unlisted, false), Err(StepRefusal::WrongState));
+        assert_eq!(may_list(Listing::Listed, true), Err(StepRefusal::WrongState));
+    }
+
+    #[test]
+    fn reasons_are_required_and_bounded() {
+        assert_eq!(check_reason("  "), Err(FieldProblem::Required));
+        assert_eq!(check_reason(" 图片模糊 ").unwrap(), "图片模糊");
+        assert_eq!(check_reason(&"长".repeat(501)), Err(FieldProblem::TooLong(500)));
+    }
+}

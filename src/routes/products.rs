@@ -1,0 +1,551 @@
+//! The vendor's products: list, create, edit, logo, submit, withdraw, and ask
+//! for delisting. Another vendor's product answers 404.
+
+use actix_multipart::form::MultipartForm;
+use actix_multipart::form::bytes::Bytes as UploadedBytes;
+use actix_multipart::form::text::Text;
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::auth::{CurrentUser, Vendor};
+use crate::db::products::{self, Actor, ProductFilter, RevisionWithPlans, StepError};
+use crate::domain::product::{
+    Kind, Listing, PlanInput, ProductInput, RevisionState, StepRefusal, check_input, check_reason,
+};
+use crate::domain::money::yuan_digits;
+use crate::domain::time::to_stored;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Catalogue;
+use crate::state::AppState;
+use crate::views::labels::reason_problem;
+use crate::views::products::{ChooseKindPage, ProductFormPage, ProductPage, VendorProductsPage, Viewer};
+use crate::views::{self, PageCtx, Section, render, see_other, set_flash, take_flash};
+
+fn now() -> chrono::NaiveDateTime {
+    to_stored(chrono::Utc::now())
+}
+
+/// The user's words for a refused step.
+pub fn step_message(t: &Catalogue, refusal: StepRefusal) -> &'static str {
+    match refusal {
+        StepRefusal::NoPlan => t.err_submit_no_plan,
+        StepRefusal::NoLogo => t.err_submit_no_logo,
+        StepRefusal::WrongState => t.state_changed,
+    }
+}
+
+/// Status for a refused step: a missing prerequisite is the user's to fix (400),
+/// a state that moved on is a conflict (409).
+pub fn step_status(refusal: StepRefusal) -> StatusCode {
+    match refusal {
+        StepRefusal::WrongState => StatusCode::CONFLICT,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    state: String,
+    before: Option<i64>,
+}
+
+/// A list's state filter: a review state or a listing state.
+pub fn state_filter(state: &str, filter: &mut ProductFilter) -> String {
+    if let Some(review) = RevisionState::parse(state) {
+        filter.review_state = Some(review);
+    } else if let Some(listing) = Listing::parse(state) {
+        filter.listing = Some(listing);
+    } else {
+        return String::new();
+    }
+    state.to_string()
+}
+
+pub async fn product_list(
+    req: HttpRequest,
+    Vendor(user): Vendor,
+    session: Session,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let mut filter = ProductFilter {
+        vendor_id: Some(user.id),
+        before: query.before,
+        ..ProductFilter::default()
+    };
+    let state_filter = state_filter(&query.state, &mut filter);
+    let (rows, next) = state.db(move |conn| Ok(products::list_products(conn, &filter)?)).await?;
+    views::ok(&VendorProductsPage {
+        page: PageCtx::new(&req, Some(&user), Section::VendorProducts),
+        rows,
+        state_filter,
+        next,
+        notice: take_flash(&session),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct NewQuery {
+    kind: Option<String>,
+}
+
+pub async fn new_product_form(
+    req: HttpRequest,
+    Vendor(user): Vendor,
+    query: web::Query<NewQuery>,
+) -> AppResult<HttpResponse> {
+    let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
+    match query.kind.as_deref().and_then(Kind::parse) {
+        None => views::ok(&ChooseKindPage { page }),
+        Some(kind) => views::ok(&ProductFormPage {
+            page,
+            product_id: None,
+            kind,
+            input: ProductInput {
+                kind: kind.as_str().into(),
+                ..ProductInput::default()
+            },
+            errors: Default::default(),
+            logo: None,
+            logo_error: None,
+            notice: None,
+        }),
+    }
+}
+
+pub async fn create_product(
+    req: HttpRequest,
+    Vendor(user): Vendor,
+    session: Session,
+    state: web::Data<AppState>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let input = ProductInput::from_fields(&form);
+    let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
+    let content = match check_input(&input, None) {
+        Ok(content) => content,
+        Err(errors) => {
+            let kind = Kind::parse(&input.kind).unwrap_or(Kind::Image);
+            return render(
+                StatusCode::BAD_REQUEST,
+                &ProductFormPage {
+                    page,
+                    product_id: None,
+                    kind,
+                    input,
+                    errors,
+                    logo: None,
+                    logo_error: None,
+                    notice: None,
+                },
+            );
+        }
+    };
+    let vendor = Actor { id: user.id };
+    let product_id = state
+        .db(move |conn| products::create(conn, vendor, &content, now()).map_err(step_into_app))
+        .await?;
+    set_flash(&session, page.t.product_created);
+    Ok(see_other(&format!("/vendor/products/{product_id}/edit")))
+}
+
+/// Store errors that the handler does not turn into a page of its own.
+pub fn step_into_app(error: StepError) -> AppError {
+    match error {
+        StepError::NotFound => AppError::NotFound,
+        StepError::Refused(_) => AppError::Conflict(String::new()),
+        StepError::Db(error) => error.into(),
+    }
+}
+
+/// The product page for its vendor or an operator, with an optional message.
+pub async fn product_page(
+    req: &HttpRequest,
+    user: &CurrentUser,
+    state: &AppState,
+    product_id: i64,
+    viewer: Viewer,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+) -> AppResult<HttpResponse> {
+    let owner = (viewer == Viewer::Vendor).then_some(user.id);
+    let detail = state
+        .db(move |conn| {
+            let product = match owner {
+                Some(vendor_id) => products::find_owned(conn, product_id, vendor_id)?,
+                None => products::find(conn, product_id)?,
+            };
+            let product = product.ok_or(AppError::NotFound)?;
+            Ok(products::detail(conn, product)?)
+        })
+        .await?;
+    let section = match viewer {
+        Viewer::Vendor => Section::VendorProducts,
+        Viewer::Operator => Section::AdminProducts,
+    };
+    render(
+        status,
+        &ProductPage {
+            page: PageCtx::new(req, Some(user), section),
+            detail,
+            viewer,
+            notice,
+            error,
+        },
+    )
+}
+
+pub async fn show_product(
+    req: HttpRequest,
+    Vendor(user): Vendor,
+    session: Session,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let notice = take_flash(&session);
+    product_page(&req, &user, &state, id.into_inner(), Viewer::Vendor, StatusCode::OK, notice, None).await
+}
+
+/// The form's fields from a stored revision.
+fn input_from(revision: &RevisionWithPlans, kind: Kind) -> ProductInput {
+    let r = &revision.revision;
+    let text = |value: &Option<String>| value.clone().unwrap_or_default();
+    ProductInput {
+        kind: kind.as_str().into(),
+        name: r.name.clone(),
+        summary: r.summary.clone(),
+        description: r.description.clone(),
+        category: r.category.clone(),
+        image_id: text(&r.image_id),
+        os: text(&r.os),
+        arch: text(&r.arch),
+        delivery_days: r.delivery_days.map(|d| d.to_string()).unwrap_or_default(),
+        license_term: text(&r.license_term),
+        delivery_method: text(&r.delivery_method),
+        plans: revision
+            .plans
+            .iter()
+            .map(|plan| PlanInput {
+                billing: plan.billing.clone(),
+                name: plan.name.clone(),
+                price: yuan_digits(plan.price_fen),
+                year_price: plan.year_price_fen.map(yuan_digits).unwrap_or_default(),
+            })
+            .collect(),
+    }
+}
+
+/// What the edit form starts from: the open draft, else the newest revision.
+async fn edit_source(
+    state: &AppState,
+    vendor_id: i64,
+    product_id: i64,
+) -> AppResult<(products::Product, RevisionWithPlans)> {
+    state
+        .db(move |conn| {
+            let product = products::find_owned(conn, product_id, vendor_id)?.ok_or(AppError::NotFound)?;
+            let detail = products::detail(conn, product.clone())?;
+            let newest = detail.history.into_iter().next().ok_or(AppError::NotFound)?;
+            let source = match detail.open {
+                Some(open) => open,
+                None => products::with_plans(conn, newest)?,
+            };
+            Ok((product, source))
+        })
+        .await
+}
+
+pub async fn edit_product_form(
+    req: HttpRequest,
+    Vendor(user): Vendor,
+    session: Session,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let product_id = id.into_inner();
+    let (product, source) = edit_source(&state, user.id, product_id).await?;
+    let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
+    if source.revision.state() == RevisionState::Pending {
+        set_flash(&session, page.t.err_pending_read_only);
+        return Ok(see_other(&format!("/vendor/products/{product_id}")));
+    }
+    let notice = take_flash(&session);
+    let kind = product.kind();
+    render_form(page, product_id, kind, input_from(&source, kind), source.logo, StatusCode::OK, notice, None)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_form(
+    page: PageCtx,
+    product_id: i64,
+    kind: Kind,
+    input: ProductInput,
+    logo: Option<products::LogoMeta>,
+    status: StatusCode,
+    notice: Option<String>,
+    logo_error: Option<String>,
+) -> AppResult<HttpResponse> {
+    render(
+        status,
+        &ProductFormPage {
+            page,
+            product_id: Some(product_id),
+            kind,
+            input,
+            errors: Default::default(),
+            logo,
+            logo_error,
+            notice,
+        },
+    )
+}
+
+pub async fn save_product(
+    req: HttpRequest,
+    Vendor(user): Vendor,
+    session: Session,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let product_id = id.into_inner();
+    let (product, source) = edit_source(&state, user.id, product_id).await?;
+    let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
+    let input = ProductInput::from_fields(&form);
+    let kind = product.kind();
+    let content = match check_input(&input, Some(kind)) {
+        Ok(content) => content,
+        Err(errors) => {
+            return render(
+                StatusCode::BAD_REQUEST,
+                &ProductFormPage {
+                    page,
+                    product_id: Some(product_id),
+                    kind,
+                    input,
+                    errors,
+                    logo: source.logo,
+                    logo_error: None,
+                    notice: None,
+                },
+            );
+        }
+    };
+    let vendor = Actor { id: user.id };
+    let saved = state
+        .db(move |conn| Ok(products::save_draft(conn, vendor, product_id, &content, now())))
+        .await?;
+    match saved {
+        Ok(_) => {
+            set_flash(&session, page.t.draft_saved);
+            Ok(see_other(&format!("/vendor/products/{product_id}")))
+        }
+        Err(StepError::Refused(_)) => {
+            let t = page.t;
+            render(
+                StatusCode::CONFLICT,
+                &ProductFormPage {
+                    page,
+                    product_id: Some(product_id),
+                    kind,
+                    input,
+                    errors: Default::default(),
+                    logo: source.logo,
+                    logo_error: Some(t.err_pending_read_only.into()),
+                    notice: None,
+                },
+            )
+        }
+        Err(other) => Err(step_into_app(other)),
+    }
+}
+
+/// The logo upload form: the token is checked by the CSRF middleware.
+#[derive(MultipartForm)]
+pub struct LogoForm {
+    #[allow(dead_code)]
+    csrf_token: Option<Text<String>>,
+    #[multipart(limit = "2MiB")]
+    logo: Option<UploadedBytes>,
+}
+
+/// The largest logo file accepted.
+pub const LOGO_MAX_BYTES: usize = 2 * 1024 * 1024;
+
+/// A readable PNG or JPEG: its content type and size, judged by its bytes.
+fn sniff_logo(bytes: &[u8]) -> Result<(&'static str, u32, u32), LogoRefusal> {
+    use image::ImageFormat;
+    let content_type = match image::guess_format(bytes) {
+        Ok(ImageFormat::Png) => "image/png",
+        Ok(ImageFormat::Jpeg) => "image/jpeg",
+        _ => return Err(LogoRefusal::NotAnImage),
+    };
+    // Reads the header only: no pixels are decoded here.
+    let (width, height) = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| LogoRefusal::Unreadable)?
+        .into_dimensions()
+        .map_err(|_| LogoRefusal::Unreadable)?;
+    Ok((content_type, width, height))
+}
+
+#[derive(Debug, Clone, Copy)]
+enum LogoRefusal {
+    Missing,
+    TooLarge,
+    NotAnImage,
+    Unreadable,
+}
+
+pub async fn upload_logo(
+    req: HttpRequest,
+    Vendor(user): Vendor,
+    session: Session,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    form: MultipartForm<LogoForm>,
+) -> AppResult<HttpResponse> {
+    let product_id = id.into_inner();
+    let (product, source) = edit_source(&state, user.id, product_id).await?;
+    let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
+    let t = page.t;
+    let bytes = form.into_inner().logo.map(|file| file.data.to_vec()).unwrap_or_default();
+    let checked = if bytes.is_empty() {
+        Err(LogoRefusal::Missing)
+    } else if bytes.len() > LOGO_MAX_BYTES {
+        Err(LogoRefusal::TooLarge)
+    } else {
+        let sniffed = bytes.clone();
+        web::block(move || sniff_logo(&sniffed)).await?
+    };
+    let (content_type, width, height) = match checked {
+        Ok(found) => found,
+        Err(refusal) => {
+            let message = match refusal {
+                LogoRefusal::Missing => t.err_logo_missing,
+                LogoRefusal::TooLarge => t.err_logo_too_large,
+                LogoRefusal::NotAnImage => t.err_logo_not_image,
+                LogoRefusal::Unreadable => t.err_logo_unreadable,
+            };
+            let kind = product.kind();
+            let input = input_from(&source, kind);
+            return render_form(page, product_id, kind, input, source.logo, StatusCode::BAD_REQUEST, None, Some(message.into()));
+        }
+    };
+    let sha256: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let vendor = Actor { id: user.id };
+    let attached = state
+        .db(move |conn| {
+            let logo = products::NewLogo {
+                sha256: &sha256,
+                content_type,
+                width: width as i32,
+                height: height as i32,
+                bytes: &bytes,
+            };
+            Ok(products::attach_logo(conn, vendor, product_id, &logo, now()))
+        })
+        .await?;
+    match attached {
+        Ok(()) => {
+            set_flash(&session, t.logo_saved);
+            Ok(see_other(&format!("/vendor/products/{product_id}/edit")))
+        }
+        Err(StepError::Refused(_)) => {
+            set_flash(&session, t.err_pending_read_only);
+            Ok(see_other(&format!("/vendor/products/{product_id}")))
+        }
+        Err(other) => Err(step_into_app(other)),
+    }
+}
+
+/// Runs a vendor step on one product and answers with the product page.
+async fn vendor_step<F>(
+    req: HttpRequest,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    product_id: i64,
+    done: fn(&Catalogue) -> &'static str,
+    step: F,
+) -> AppResult<HttpResponse>
+where
+    F: FnOnce(&mut crate::db::DbConn, Actor) -> Result<(), StepError> + Send + 'static,
+{
+    let vendor = Actor { id: user.id };
+    let outcome = state.db(move |conn| Ok(step(conn, vendor))).await?;
+    let t = crate::i18n::Lang::of_request(&req).catalogue();
+    match outcome {
+        Ok(()) => {
+            set_flash(&session, done(t));
+            Ok(see_other(&format!("/vendor/products/{product_id}")))
+        }
+        Err(StepError::Refused(refusal)) => {
+            let message = step_message(t, refusal).to_string();
+            product_page(&req, &user, &state, product_id, Viewer::Vendor, step_status(refusal), None, Some(message)).await
+        }
+        Err(other) => Err(step_into_app(other)),
+    }
+}
+
+pub async fn submit_product(
+    req: HttpRequest,
+    Vendor(user): Vendor,
+    session: Session,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let product_id = id.into_inner();
+    vendor_step(req, user, session, state, product_id, |t| t.review_submitted, move |conn, vendor| {
+        products::submit(conn, vendor, product_id, now())
+    })
+    .await
+}
+
+pub async fn withdraw_product(
+    req: HttpRequest,
+    Vendor(user): Vendor,
+    session: Session,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let product_id = id.into_inner();
+    vendor_step(req, user, session, state, product_id, |t| t.review_withdrawn, move |conn, vendor| {
+        products::withdraw(conn, vendor, product_id, now())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct ReasonForm {
+    #[serde(default)]
+    pub reason: String,
+}
+
+pub async fn request_delist(
+    req: HttpRequest,
+    Vendor(user): Vendor,
+    session: Session,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    form: web::Form<ReasonForm>,
+) -> AppResult<HttpResponse> {
+    let product_id = id.into_inner();
+    let reason = match check_reason(&form.reason) {
+        Ok(reason) => reason,
+        Err(problem) => {
+            let t = crate::i18n::Lang::of_request(&req).catalogue();
+            let message = reason_problem(t, problem);
+            return product_page(&req, &user, &state, product_id, Viewer::Vendor, StatusCode::BAD_REQUEST, None, Some(message)).await;
+        }
+    };
+    vendor_step(req, user, session, state, product_id, |t| t.delist_requested_done, move |conn, vendor| {
+        products::request_delist(conn, vendor, product_id, &reason, now())
+    })
+    .await
+}

@@ -1,0 +1,98 @@
+//! The storefront and the logo files.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use crate::auth::MaybeUser;
+use crate::db::products;
+use crate::domain::product::{Category, Kind, Listing};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::views::products::{ShopPage, ShopProductPage};
+use crate::views::{self, PageCtx, Section};
+
+#[derive(Deserialize)]
+pub struct ShopQuery {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    category: String,
+}
+
+const SHOP_LIMIT: i64 = 200;
+
+pub async fn shop(
+    req: HttpRequest,
+    user: MaybeUser,
+    state: web::Data<AppState>,
+    query: web::Query<ShopQuery>,
+) -> AppResult<HttpResponse> {
+    let kind = Kind::parse(&query.kind);
+    let category = Category::parse(&query.category).map(|c| c.as_str());
+    let entries = state
+        .db(move |conn| Ok(products::shop_entries(conn, kind, category, SHOP_LIMIT)?))
+        .await?;
+    views::ok(&ShopPage {
+        page: PageCtx::new(&req, user.0.as_ref(), Section::Shop),
+        entries,
+        kind: kind.map(|k| k.as_str().to_string()).unwrap_or_default(),
+        category: category.unwrap_or_default().to_string(),
+    })
+}
+
+/// A listed product's live content; anything else is 404, even to its vendor.
+pub async fn shop_product(
+    req: HttpRequest,
+    user: MaybeUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let product_id = id.into_inner();
+    let (product, vendor_name, live) = state
+        .db(move |conn| {
+            let product = products::find(conn, product_id)?
+                .filter(|p| p.listing() == Listing::Listed)
+                .ok_or(AppError::NotFound)?;
+            let live_id = product.live_revision_id.ok_or(AppError::NotFound)?;
+            let revision = products::revision(conn, live_id)?.ok_or(AppError::NotFound)?;
+            let live = products::with_plans(conn, revision)?;
+            let vendor = crate::db::accounts::find_by_id(conn, product.vendor_id)?.ok_or(AppError::NotFound)?;
+            Ok((product, vendor.display_name, live))
+        })
+        .await?;
+    views::ok(&ShopProductPage {
+        page: PageCtx::new(&req, user.0.as_ref(), Section::Shop),
+        product_id: product.id,
+        kind: product.kind,
+        vendor_name,
+        live,
+    })
+}
+
+/// A logo by its SHA-256: content-addressed, so it never changes and caches forever.
+pub async fn logo(req: HttpRequest, state: web::Data<AppState>, sha: web::Path<String>) -> AppResult<HttpResponse> {
+    let sha = sha.into_inner();
+    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound);
+    }
+    let etag = format!("\"{sha}\"");
+    let cached = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag));
+    if cached {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
+    }
+    let (content_type, bytes) = state
+        .db(move |conn| products::logo_by_hash(conn, &sha)?.ok_or(AppError::NotFound))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .body(bytes))
+}

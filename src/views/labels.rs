@@ -1,0 +1,174 @@
+//! Words for stored codes (kinds, states, billing modes, actions) and for
+//! domain refusals, in the page's language.
+
+use chrono::NaiveDateTime;
+
+use super::PageCtx;
+use crate::db::products::PlanRow;
+use crate::domain::money::{PriceError, format_yuan};
+use crate::domain::product::{Billing, FieldProblem};
+use crate::i18n::{Catalogue, fill};
+
+impl PageCtx {
+    pub fn kind_label(&self, kind: &str) -> &'static str {
+        let t = self.t;
+        match kind {
+            "image" => t.kind_image,
+            "service" => t.kind_service,
+            _ => t.kind_license,
+        }
+    }
+
+    pub fn billing_label(&self, billing: &str) -> &'static str {
+        let t = self.t;
+        match billing {
+            "prepaid" => t.billing_prepaid,
+            "hourly" => t.billing_hourly,
+            _ => t.billing_onetime,
+        }
+    }
+
+    pub fn revision_label(&self, state: &str) -> &'static str {
+        let t = self.t;
+        match state {
+            "draft" => t.revision_draft,
+            "pending" => t.revision_pending,
+            "approved" => t.revision_approved,
+            _ => t.revision_rejected,
+        }
+    }
+
+    pub fn listing_label(&self, listing: &str) -> &'static str {
+        let t = self.t;
+        match listing {
+            "listed" => t.listing_listed,
+            "delisted" => t.listing_delisted,
+            _ => t.listing_unlisted,
+        }
+    }
+
+    pub fn category_label(&self, category: &str) -> &'static str {
+        let t = self.t;
+        match category {
+            "os" => t.category_os,
+            "database" => t.category_database,
+            "devtools" => t.category_devtools,
+            "security" => t.category_security,
+            "ops" => t.category_ops,
+            "website" => t.category_website,
+            "ai" => t.category_ai,
+            _ => t.category_other,
+        }
+    }
+
+    /// `¥99/月 · ¥990/年`, `¥1.1/小时`, `¥500`.
+    pub fn plan_price(&self, plan: &PlanRow) -> String {
+        let t = self.t;
+        match plan.billing() {
+            Billing::Prepaid => {
+                let monthly = format!("{}{}", format_yuan(plan.price_fen), t.per_month);
+                match plan.year_price_fen {
+                    Some(yearly) => format!("{monthly} · {}{}", format_yuan(yearly), t.per_year),
+                    None => monthly,
+                }
+            }
+            Billing::Hourly => format!("{}{}", format_yuan(plan.price_fen), t.per_hour),
+            Billing::OneTime => format_yuan(plan.price_fen),
+        }
+    }
+
+    /// A plan in one line, for comparing revisions.
+    pub fn plan_line(&self, plan: &PlanRow) -> String {
+        format!("{} · {} · {}", plan.name, self.billing_label(&plan.billing), self.plan_price(plan))
+    }
+
+    /// How long ago, roughly: minutes, hours or days.
+    pub fn age(&self, since: &Option<NaiveDateTime>, now: &NaiveDateTime) -> String {
+        let Some(since) = since else { return "-".into() };
+        let minutes = (*now - *since).num_minutes().max(0);
+        let (template, n) = match minutes {
+            0..=119 => (self.t.age_minutes, minutes),
+            120..=2879 => (self.t.age_hours, minutes / 60),
+            _ => (self.t.age_days, minutes / 1440),
+        };
+        fill(template, &[("n", &n.to_string())])
+    }
+
+    pub fn age_since(&self, since: &NaiveDateTime, now: &NaiveDateTime) -> String {
+        self.age(&Some(*since), now)
+    }
+
+    pub fn event_label<'a>(&self, action: &'a str) -> &'a str {
+        let t = self.t;
+        match action {
+            "created" => t.event_created,
+            "edited" => t.event_edited,
+            "logo_uploaded" => t.event_logo_uploaded,
+            "submitted" => t.event_submitted,
+            "withdrawn" => t.event_withdrawn,
+            "approved" => t.event_approved,
+            "rejected" => t.event_rejected,
+            "listed" => t.event_listed,
+            "delisted" => t.event_delisted,
+            "delist_requested" => t.event_delist_requested,
+            "delist_declined" => t.event_delist_declined,
+            unknown => unknown,
+        }
+    }
+
+    pub fn role_name(&self, role: &str) -> &'static str {
+        let t = self.t;
+        match role {
+            "operator" => t.role_operator,
+            "vendor" => t.role_vendor,
+            _ => t.role_buyer,
+        }
+    }
+
+    /// A notification's text in the reader's language.
+    pub fn notice_text(&self, kind: &str, subject: &str) -> String {
+        let t = self.t;
+        let template = match kind {
+            "revision.submitted" => t.notice_revision_submitted,
+            "revision.approved" => t.notice_revision_approved,
+            "revision.rejected" => t.notice_revision_rejected,
+            "product.listed" => t.notice_product_listed,
+            "product.delisted" => t.notice_product_delisted,
+            "delist.requested" => t.notice_delist_requested,
+            "delist.done" => t.notice_delist_done,
+            "delist.declined" => t.notice_delist_declined,
+            _ => "{subject}",
+        };
+        fill(template, &[("subject", subject)])
+    }
+}
+
+/// The message beside a refused product-form field.
+pub fn field_problem(t: &Catalogue, problem: FieldProblem) -> String {
+    match problem {
+        FieldProblem::Required => t.err_required.into(),
+        FieldProblem::TooLong(max) => fill(t.err_too_long, &[("max", &max.to_string())]),
+        FieldProblem::UnknownKind => t.err_unknown_kind.into(),
+        FieldProblem::UnknownCategory => t.err_unknown_category.into(),
+        FieldProblem::BadImageId => t.err_bad_image_id.into(),
+        FieldProblem::BadDeliveryDays => t.err_bad_delivery_days.into(),
+        FieldProblem::NoPlan => t.err_no_plan.into(),
+        FieldProblem::TooManyPlans => t.err_too_many_plans.into(),
+        FieldProblem::UnknownBilling => t.err_unknown_billing.into(),
+        FieldProblem::BillingNotAllowed => t.err_billing_not_allowed.into(),
+        FieldProblem::Price(PriceError::Malformed) => t.err_price_malformed.into(),
+        FieldProblem::Price(PriceError::NotPositive) => t.err_price_not_positive.into(),
+        FieldProblem::Price(PriceError::TooPrecise) => t.err_price_too_precise.into(),
+        FieldProblem::Price(PriceError::TooLarge) => t.err_price_too_large.into(),
+        FieldProblem::YearPriceOnlyPrepaid => t.err_year_price_only_prepaid.into(),
+        FieldProblem::KindChanged => t.err_kind_changed.into(),
+    }
+}
+
+/// The message for a refused reason field.
+pub fn reason_problem(t: &Catalogue, problem: FieldProblem) -> String {
+    match problem {
+        FieldProblem::TooLong(_) => t.err_reason_too_long.into(),
+        _ => t.err_reason_required.into(),
+    }
+}
