@@ -155,5 +155,8 @@ pub fn enable(conn: &mut DbConn, id: i64) -> QueryResult<bool> {
 }
 
 pub fn find_by_uin(conn: &mut DbConn, uin: i64) -> QueryResult<Option<Account>> {
-    accounts::table.filter(accounts::uin.eq(uin)).first(conn).optional()
+    accounts::table
+        .filter(accounts::uin.eq(uin))
+        .first(conn)
+        .optional()
 }

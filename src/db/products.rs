@@ -9,8 +9,8 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use super::schema::{accounts, delist_requests, logos, plans, product_events, products, revisions};
 use super::{DbConn, audit, notify, write_transaction};
 use crate::domain::product::{
-    Billing, DelistRequestState, Kind, Listing, ProductContent, RevisionState, StepRefusal, may_list,
-    may_submit,
+    Billing, DelistRequestState, Kind, Listing, ProductContent, RevisionState, StepRefusal,
+    may_list, may_submit,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -145,7 +145,14 @@ pub struct Actor {
     pub id: i64,
 }
 
-fn event(conn: &mut DbConn, product_id: i64, actor: Actor, action: &str, note: &str, now: NaiveDateTime) -> QueryResult<()> {
+fn event(
+    conn: &mut DbConn,
+    product_id: i64,
+    actor: Actor,
+    action: &str,
+    note: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::insert_into(product_events::table)
         .values((
             product_events::product_id.eq(product_id),
@@ -165,7 +172,11 @@ fn touch(conn: &mut DbConn, product_id: i64, now: NaiveDateTime) -> QueryResult<
         .map(|_| ())
 }
 
-fn insert_plans(conn: &mut DbConn, revision_id: i64, content_plans: &[crate::domain::product::Plan]) -> QueryResult<()> {
+fn insert_plans(
+    conn: &mut DbConn,
+    revision_id: i64,
+    content_plans: &[crate::domain::product::Plan],
+) -> QueryResult<()> {
     for (position, plan) in content_plans.iter().enumerate() {
         diesel::insert_into(plans::table)
             .values((
@@ -182,7 +193,12 @@ fn insert_plans(conn: &mut DbConn, revision_id: i64, content_plans: &[crate::dom
 }
 
 /// Creates a product with its first revision, a draft.
-pub fn create(conn: &mut DbConn, vendor: Actor, content: &ProductContent, now: NaiveDateTime) -> StepResult<i64> {
+pub fn create(
+    conn: &mut DbConn,
+    vendor: Actor,
+    content: &ProductContent,
+    now: NaiveDateTime,
+) -> StepResult<i64> {
     write_transaction(conn, |conn| {
         let product_id: i64 = diesel::insert_into(products::table)
             .values((
@@ -234,11 +250,19 @@ fn insert_revision(
 }
 
 pub fn find(conn: &mut DbConn, product_id: i64) -> QueryResult<Option<Product>> {
-    products::table.find(product_id).select(Product::as_select()).first(conn).optional()
+    products::table
+        .find(product_id)
+        .select(Product::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// The product if it belongs to the vendor; another vendor's product is "not found".
-pub fn find_owned(conn: &mut DbConn, product_id: i64, vendor_id: i64) -> QueryResult<Option<Product>> {
+pub fn find_owned(
+    conn: &mut DbConn,
+    product_id: i64,
+    vendor_id: i64,
+) -> QueryResult<Option<Product>> {
     products::table
         .filter(products::id.eq(product_id))
         .filter(products::vendor_id.eq(vendor_id))
@@ -248,14 +272,21 @@ pub fn find_owned(conn: &mut DbConn, product_id: i64, vendor_id: i64) -> QueryRe
 }
 
 pub fn revision(conn: &mut DbConn, revision_id: i64) -> QueryResult<Option<Revision>> {
-    revisions::table.find(revision_id).select(Revision::as_select()).first(conn).optional()
+    revisions::table
+        .find(revision_id)
+        .select(Revision::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// The draft or pending revision, if any.
 pub fn open_revision(conn: &mut DbConn, product_id: i64) -> QueryResult<Option<Revision>> {
     revisions::table
         .filter(revisions::product_id.eq(product_id))
-        .filter(revisions::state.eq_any([RevisionState::Draft.as_str(), RevisionState::Pending.as_str()]))
+        .filter(revisions::state.eq_any([
+            RevisionState::Draft.as_str(),
+            RevisionState::Pending.as_str(),
+        ]))
         .select(Revision::as_select())
         .first(conn)
         .optional()
@@ -295,7 +326,11 @@ pub fn events_of(conn: &mut DbConn, product_id: i64) -> QueryResult<Vec<ProductE
 }
 
 pub fn logo_meta(conn: &mut DbConn, logo_id: i64) -> QueryResult<Option<LogoMeta>> {
-    logos::table.find(logo_id).select(LogoMeta::as_select()).first(conn).optional()
+    logos::table
+        .find(logo_id)
+        .select(LogoMeta::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// A logo's bytes and content type by its hash (the public URL's key).
@@ -360,7 +395,7 @@ fn open_draft(conn: &mut DbConn, product_id: i64, now: NaiveDateTime) -> StepRes
             ))
             .execute(conn)?;
     }
-    Ok(revision(conn, new_id)?.ok_or(StepError::NotFound)?)
+    revision(conn, new_id)?.ok_or(StepError::NotFound)
 }
 
 /// Saves the vendor's edit into the product's one draft, opening it if needed.
@@ -399,7 +434,14 @@ pub fn save_draft(
         }
         diesel::delete(plans::table.filter(plans::revision_id.eq(draft.id))).execute(conn)?;
         insert_plans(conn, draft.id, &content.plans)?;
-        event(conn, product_id, vendor, "edited", &format!("#{}", draft.number), now)?;
+        event(
+            conn,
+            product_id,
+            vendor,
+            "edited",
+            &format!("#{}", draft.number),
+            now,
+        )?;
         touch(conn, product_id, now)?;
         Ok(draft.id)
     })
@@ -415,7 +457,13 @@ pub struct NewLogo<'a> {
 }
 
 /// Stores a logo and puts it on the product's draft (opening one if needed).
-pub fn attach_logo(conn: &mut DbConn, vendor: Actor, product_id: i64, logo: &NewLogo, now: NaiveDateTime) -> StepResult<()> {
+pub fn attach_logo(
+    conn: &mut DbConn,
+    vendor: Actor,
+    product_id: i64,
+    logo: &NewLogo,
+    now: NaiveDateTime,
+) -> StepResult<()> {
     write_transaction(conn, |conn| {
         find_owned(conn, product_id, vendor.id)?.ok_or(StepError::NotFound)?;
         let draft = open_draft(conn, product_id, now)?;
@@ -436,19 +484,33 @@ pub fn attach_logo(conn: &mut DbConn, vendor: Actor, product_id: i64, logo: &New
                 .filter(revisions::id.eq(draft.id))
                 .filter(revisions::state.eq(RevisionState::Draft.as_str())),
         )
-        .set((revisions::logo_id.eq(Some(logo_id)), revisions::updated_at.eq(now)))
+        .set((
+            revisions::logo_id.eq(Some(logo_id)),
+            revisions::updated_at.eq(now),
+        ))
         .execute(conn)?;
         if changed != 1 {
             return Err(StepRefusal::WrongState.into());
         }
-        event(conn, product_id, vendor, "logo_uploaded", &format!("#{}", draft.number), now)?;
-        touch(conn, product_id, now)
-    .map_err(StepError::from)
+        event(
+            conn,
+            product_id,
+            vendor,
+            "logo_uploaded",
+            &format!("#{}", draft.number),
+            now,
+        )?;
+        touch(conn, product_id, now).map_err(StepError::from)
     })
 }
 
 /// 提交审核: the draft becomes pending; operators are told.
-pub fn submit(conn: &mut DbConn, vendor: Actor, product_id: i64, now: NaiveDateTime) -> StepResult<()> {
+pub fn submit(
+    conn: &mut DbConn,
+    vendor: Actor,
+    product_id: i64,
+    now: NaiveDateTime,
+) -> StepResult<()> {
     write_transaction(conn, |conn| {
         find_owned(conn, product_id, vendor.id)?.ok_or(StepError::NotFound)?;
         let draft = match open_revision(conn, product_id)? {
@@ -471,15 +533,33 @@ pub fn submit(conn: &mut DbConn, vendor: Actor, product_id: i64, now: NaiveDateT
         if changed != 1 {
             return Err(StepRefusal::WrongState.into());
         }
-        event(conn, product_id, vendor, "submitted", &format!("#{}", draft.number), now)?;
+        event(
+            conn,
+            product_id,
+            vendor,
+            "submitted",
+            &format!("#{}", draft.number),
+            now,
+        )?;
         touch(conn, product_id, now)?;
-        notify::notify_operators(conn, "revision.submitted", &draft.name, &format!("/admin/reviews/{}", draft.id), now)?;
+        notify::notify_operators(
+            conn,
+            "revision.submitted",
+            &draft.name,
+            &format!("/admin/reviews/{}", draft.id),
+            now,
+        )?;
         Ok(())
     })
 }
 
 /// Withdraws a pending revision back to draft.
-pub fn withdraw(conn: &mut DbConn, vendor: Actor, product_id: i64, now: NaiveDateTime) -> StepResult<()> {
+pub fn withdraw(
+    conn: &mut DbConn,
+    vendor: Actor,
+    product_id: i64,
+    now: NaiveDateTime,
+) -> StepResult<()> {
     write_transaction(conn, |conn| {
         find_owned(conn, product_id, vendor.id)?.ok_or(StepError::NotFound)?;
         let pending = match open_revision(conn, product_id)? {
@@ -500,7 +580,14 @@ pub fn withdraw(conn: &mut DbConn, vendor: Actor, product_id: i64, now: NaiveDat
         if changed != 1 {
             return Err(StepRefusal::WrongState.into());
         }
-        event(conn, product_id, vendor, "withdrawn", &format!("#{}", pending.number), now)?;
+        event(
+            conn,
+            product_id,
+            vendor,
+            "withdrawn",
+            &format!("#{}", pending.number),
+            now,
+        )?;
         touch(conn, product_id, now).map_err(StepError::from)
     })
 }
@@ -515,7 +602,11 @@ fn decide(
     now: NaiveDateTime,
 ) -> StepResult<Revision> {
     let pending = revision(conn, revision_id)?.ok_or(StepError::NotFound)?;
-    let target = if approve { RevisionState::Approved } else { RevisionState::Rejected };
+    let target = if approve {
+        RevisionState::Approved
+    } else {
+        RevisionState::Rejected
+    };
     let changed = diesel::update(
         revisions::table
             .filter(revisions::id.eq(revision_id))
@@ -536,31 +627,73 @@ fn decide(
 }
 
 /// Approves a pending revision; its content goes live at once.
-pub fn approve(conn: &mut DbConn, operator: Actor, revision_id: i64, now: NaiveDateTime) -> StepResult<i64> {
+pub fn approve(
+    conn: &mut DbConn,
+    operator: Actor,
+    revision_id: i64,
+    now: NaiveDateTime,
+) -> StepResult<i64> {
     write_transaction(conn, |conn| {
         let approved = decide(conn, operator, revision_id, true, "", now)?;
         let product = find(conn, approved.product_id)?.ok_or(StepError::NotFound)?;
         diesel::update(products::table.find(product.id))
-            .set((products::live_revision_id.eq(Some(revision_id)), products::updated_at.eq(now)))
+            .set((
+                products::live_revision_id.eq(Some(revision_id)),
+                products::updated_at.eq(now),
+            ))
             .execute(conn)?;
         let number = format!("#{}", approved.number);
         event(conn, product.id, operator, "approved", &number, now)?;
-        audit::record(conn, operator.id, "revision.approve", &format!("{} {number}", approved.name), "", now)?;
-        notify::notify(conn, product.vendor_id, "revision.approved", &approved.name, &format!("/vendor/products/{}", product.id), now)?;
+        audit::record(
+            conn,
+            operator.id,
+            "revision.approve",
+            &format!("{} {number}", approved.name),
+            "",
+            now,
+        )?;
+        notify::notify(
+            conn,
+            product.vendor_id,
+            "revision.approved",
+            &approved.name,
+            &format!("/vendor/products/{}", product.id),
+            now,
+        )?;
         Ok(product.id)
     })
 }
 
 /// Rejects a pending revision with the operator's reason.
-pub fn reject(conn: &mut DbConn, operator: Actor, revision_id: i64, reason: &str, now: NaiveDateTime) -> StepResult<i64> {
+pub fn reject(
+    conn: &mut DbConn,
+    operator: Actor,
+    revision_id: i64,
+    reason: &str,
+    now: NaiveDateTime,
+) -> StepResult<i64> {
     write_transaction(conn, |conn| {
         let rejected = decide(conn, operator, revision_id, false, reason, now)?;
         let product = find(conn, rejected.product_id)?.ok_or(StepError::NotFound)?;
         touch(conn, product.id, now)?;
         let number = format!("#{}", rejected.number);
         event(conn, product.id, operator, "rejected", reason, now)?;
-        audit::record(conn, operator.id, "revision.reject", &format!("{} {number}", rejected.name), reason, now)?;
-        notify::notify(conn, product.vendor_id, "revision.rejected", &rejected.name, &format!("/vendor/products/{}", product.id), now)?;
+        audit::record(
+            conn,
+            operator.id,
+            "revision.reject",
+            &format!("{} {number}", rejected.name),
+            reason,
+            now,
+        )?;
+        notify::notify(
+            conn,
+            product.vendor_id,
+            "revision.rejected",
+            &rejected.name,
+            &format!("/vendor/products/{}", product.id),
+            now,
+        )?;
         Ok(product.id)
     })
 }
@@ -568,13 +701,21 @@ pub fn reject(conn: &mut DbConn, operator: Actor, revision_id: i64, reason: &str
 /// The live revision's name, for logs and notifications.
 fn live_name(conn: &mut DbConn, product: &Product) -> QueryResult<String> {
     match product.live_revision_id {
-        Some(id) => revisions::table.find(id).select(revisions::name).first(conn),
+        Some(id) => revisions::table
+            .find(id)
+            .select(revisions::name)
+            .first(conn),
         None => Ok(format!("#{}", product.id)),
     }
 }
 
 /// 上架: an operator puts an approved product on sale.
-pub fn list(conn: &mut DbConn, operator: Actor, product_id: i64, now: NaiveDateTime) -> StepResult<()> {
+pub fn list(
+    conn: &mut DbConn,
+    operator: Actor,
+    product_id: i64,
+    now: NaiveDateTime,
+) -> StepResult<()> {
     write_transaction(conn, |conn| {
         let product = find(conn, product_id)?.ok_or(StepError::NotFound)?;
         may_list(product.listing(), product.live_revision_id.is_some())?;
@@ -584,7 +725,10 @@ pub fn list(conn: &mut DbConn, operator: Actor, product_id: i64, now: NaiveDateT
                 .filter(products::listing.eq(&product.listing))
                 .filter(products::live_revision_id.is_not_null()),
         )
-        .set((products::listing.eq(Listing::Listed.as_str()), products::updated_at.eq(now)))
+        .set((
+            products::listing.eq(Listing::Listed.as_str()),
+            products::updated_at.eq(now),
+        ))
         .execute(conn)?;
         if changed != 1 {
             return Err(StepRefusal::WrongState.into());
@@ -592,7 +736,14 @@ pub fn list(conn: &mut DbConn, operator: Actor, product_id: i64, now: NaiveDateT
         let name = live_name(conn, &product)?;
         event(conn, product_id, operator, "listed", "", now)?;
         audit::record(conn, operator.id, "product.list", &name, "", now)?;
-        notify::notify(conn, product.vendor_id, "product.listed", &name, &format!("/vendor/products/{product_id}"), now)?;
+        notify::notify(
+            conn,
+            product.vendor_id,
+            "product.listed",
+            &name,
+            &format!("/vendor/products/{product_id}"),
+            now,
+        )?;
         Ok(())
     })
 }
@@ -604,7 +755,10 @@ fn take_off_sale(conn: &mut DbConn, product: &Product, now: NaiveDateTime) -> St
             .filter(products::id.eq(product.id))
             .filter(products::listing.eq(Listing::Listed.as_str())),
     )
-    .set((products::listing.eq(Listing::Delisted.as_str()), products::updated_at.eq(now)))
+    .set((
+        products::listing.eq(Listing::Delisted.as_str()),
+        products::updated_at.eq(now),
+    ))
     .execute(conn)?;
     if changed != 1 {
         return Err(StepRefusal::WrongState.into());
@@ -614,7 +768,13 @@ fn take_off_sale(conn: &mut DbConn, product: &Product, now: NaiveDateTime) -> St
 
 /// 下架: an operator takes a listed product off sale with a reason; an open
 /// delist request for it is thereby carried out.
-pub fn delist(conn: &mut DbConn, operator: Actor, product_id: i64, reason: &str, now: NaiveDateTime) -> StepResult<()> {
+pub fn delist(
+    conn: &mut DbConn,
+    operator: Actor,
+    product_id: i64,
+    reason: &str,
+    now: NaiveDateTime,
+) -> StepResult<()> {
     write_transaction(conn, |conn| {
         let product = find(conn, product_id)?.ok_or(StepError::NotFound)?;
         let name = take_off_sale(conn, &product, now)?;
@@ -632,13 +792,26 @@ pub fn delist(conn: &mut DbConn, operator: Actor, product_id: i64, reason: &str,
         .execute(conn)?;
         event(conn, product_id, operator, "delisted", reason, now)?;
         audit::record(conn, operator.id, "product.delist", &name, reason, now)?;
-        notify::notify(conn, product.vendor_id, "product.delisted", &name, &format!("/vendor/products/{product_id}"), now)?;
+        notify::notify(
+            conn,
+            product.vendor_id,
+            "product.delisted",
+            &name,
+            &format!("/vendor/products/{product_id}"),
+            now,
+        )?;
         Ok(())
     })
 }
 
 /// 申请下架: the vendor asks for a listed product to be taken off sale.
-pub fn request_delist(conn: &mut DbConn, vendor: Actor, product_id: i64, reason: &str, now: NaiveDateTime) -> StepResult<()> {
+pub fn request_delist(
+    conn: &mut DbConn,
+    vendor: Actor,
+    product_id: i64,
+    reason: &str,
+    now: NaiveDateTime,
+) -> StepResult<()> {
     write_transaction(conn, |conn| {
         let product = find_owned(conn, product_id, vendor.id)?.ok_or(StepError::NotFound)?;
         if product.listing() != Listing::Listed {
@@ -664,12 +837,21 @@ pub fn request_delist(conn: &mut DbConn, vendor: Actor, product_id: i64, reason:
         let name = live_name(conn, &product)?;
         event(conn, product_id, vendor, "delist_requested", reason, now)?;
         touch(conn, product_id, now)?;
-        notify::notify_operators(conn, "delist.requested", &name, "/admin/delist-requests", now)?;
+        notify::notify_operators(
+            conn,
+            "delist.requested",
+            &name,
+            "/admin/delist-requests",
+            now,
+        )?;
         Ok(())
     })
 }
 
-pub fn open_delist_request(conn: &mut DbConn, product_id: i64) -> QueryResult<Option<DelistRequest>> {
+pub fn open_delist_request(
+    conn: &mut DbConn,
+    product_id: i64,
+) -> QueryResult<Option<DelistRequest>> {
     delist_requests::table
         .filter(delist_requests::product_id.eq(product_id))
         .filter(delist_requests::state.eq(DelistRequestState::Open.as_str()))
@@ -694,7 +876,11 @@ pub fn decide_delist_request(
             .first(conn)
             .optional()?
             .ok_or(StepError::NotFound)?;
-        let target = if carry_out { DelistRequestState::Done } else { DelistRequestState::Declined };
+        let target = if carry_out {
+            DelistRequestState::Done
+        } else {
+            DelistRequestState::Declined
+        };
         let changed = diesel::update(
             delist_requests::table
                 .filter(delist_requests::id.eq(request_id))
@@ -715,14 +901,28 @@ pub fn decide_delist_request(
         if carry_out {
             let name = take_off_sale(conn, &product, now)?;
             event(conn, product.id, operator, "delisted", &request.reason, now)?;
-            audit::record(conn, operator.id, "delist.carry_out", &name, &request.reason, now)?;
+            audit::record(
+                conn,
+                operator.id,
+                "delist.carry_out",
+                &name,
+                &request.reason,
+                now,
+            )?;
             notify::notify(conn, product.vendor_id, "delist.done", &name, &link, now)?;
         } else {
             let name = live_name(conn, &product)?;
             touch(conn, product.id, now)?;
             event(conn, product.id, operator, "delist_declined", note, now)?;
             audit::record(conn, operator.id, "delist.decline", &name, note, now)?;
-            notify::notify(conn, product.vendor_id, "delist.declined", &name, &link, now)?;
+            notify::notify(
+                conn,
+                product.vendor_id,
+                "delist.declined",
+                &name,
+                &link,
+                now,
+            )?;
         }
         Ok(())
     })
@@ -779,7 +979,8 @@ fn summarize(conn: &mut DbConn, page: Vec<Product>) -> QueryResult<Vec<ProductSu
         .into_iter()
         .filter_map(|product| {
             let revision = latest.remove(&product.id)?;
-            let (vendor_name, vendor_uin) = vendors.get(&product.vendor_id).cloned().unwrap_or_default();
+            let (vendor_name, vendor_uin) =
+                vendors.get(&product.vendor_id).cloned().unwrap_or_default();
             Some(ProductSummary {
                 name: revision.name.clone(),
                 review_state: revision.state(),
@@ -807,7 +1008,10 @@ pub struct ProductFilter {
 }
 
 /// A page of products, newest first, and the cursor of the next page.
-pub fn list_products(conn: &mut DbConn, filter: &ProductFilter) -> QueryResult<(Vec<ProductSummary>, Option<i64>)> {
+pub fn list_products(
+    conn: &mut DbConn,
+    filter: &ProductFilter,
+) -> QueryResult<(Vec<ProductSummary>, Option<i64>)> {
     let mut query = products::table.select(Product::as_select()).into_boxed();
     if let Some(vendor_id) = filter.vendor_id {
         query = query.filter(products::vendor_id.eq(vendor_id));
@@ -827,7 +1031,9 @@ pub fn list_products(conn: &mut DbConn, filter: &ProductFilter) -> QueryResult<(
         let newest = diesel::dsl::sql::<diesel::sql_types::Integer>(
             "(SELECT MAX(r2.number) FROM revisions r2 WHERE r2.product_id = products.id)",
         );
-        query = query.filter(diesel::dsl::exists(newest_in_state.filter(revisions::number.eq(newest))));
+        query = query.filter(diesel::dsl::exists(
+            newest_in_state.filter(revisions::number.eq(newest)),
+        ));
     }
     if let Some(before) = filter.before {
         query = query.filter(products::id.lt(before));
@@ -855,12 +1061,19 @@ pub struct QueueEntry {
     pub kind: String,
     pub vendor_name: String,
     pub submitted_at: Option<NaiveDateTime>,
-    pub is_first_version: bool,
+    pub live_revision_id: Option<i64>,
+}
+
+impl QueueEntry {
+    /// A product's first review, as opposed to an update of live content.
+    pub fn is_first_version(&self) -> bool {
+        self.live_revision_id.is_none()
+    }
 }
 
 /// Pending revisions, oldest submission first.
 pub fn review_queue(conn: &mut DbConn) -> QueryResult<Vec<QueueEntry>> {
-    let rows: Vec<(i64, i32, String, i64, String, String, Option<NaiveDateTime>, Option<i64>)> = revisions::table
+    revisions::table
         .inner_join(products::table.inner_join(accounts::table))
         .filter(revisions::state.eq(RevisionState::Pending.as_str()))
         .order((revisions::submitted_at.asc(), revisions::id.asc()))
@@ -874,20 +1087,7 @@ pub fn review_queue(conn: &mut DbConn) -> QueryResult<Vec<QueueEntry>> {
             revisions::submitted_at,
             products::live_revision_id,
         ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(revision_id, number, name, product_id, kind, vendor_name, submitted_at, live)| QueueEntry {
-            revision_id,
-            number,
-            name,
-            product_id,
-            kind,
-            vendor_name,
-            submitted_at,
-            is_first_version: live.is_none(),
-        })
-        .collect())
+        .load(conn)
 }
 
 /// An open delist request with its product's name and vendor.
@@ -902,7 +1102,11 @@ pub struct DelistQueueEntry {
 pub fn delist_queue(conn: &mut DbConn, open: bool) -> QueryResult<Vec<DelistQueueEntry>> {
     let mut query = delist_requests::table
         .inner_join(products::table.inner_join(accounts::table))
-        .select((DelistRequest::as_select(), products::live_revision_id, accounts::display_name))
+        .select((
+            DelistRequest::as_select(),
+            products::live_revision_id,
+            accounts::display_name,
+        ))
         .into_boxed();
     query = if open {
         query
@@ -918,7 +1122,10 @@ pub fn delist_queue(conn: &mut DbConn, open: bool) -> QueryResult<Vec<DelistQueu
     let mut entries = Vec::with_capacity(rows.len());
     for (request, live, vendor_name) in rows {
         let product_name = match live {
-            Some(id) => revisions::table.find(id).select(revisions::name).first(conn)?,
+            Some(id) => revisions::table
+                .find(id)
+                .select(revisions::name)
+                .first(conn)?,
             None => format!("#{}", request.product_id),
         };
         entries.push(DelistQueueEntry {
@@ -944,7 +1151,12 @@ pub struct ShopEntry {
 }
 
 /// Listed products, newest first, optionally of one kind or category.
-pub fn shop_entries(conn: &mut DbConn, kind: Option<Kind>, category: Option<&str>, limit: i64) -> QueryResult<Vec<ShopEntry>> {
+pub fn shop_entries(
+    conn: &mut DbConn,
+    kind: Option<Kind>,
+    category: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<ShopEntry>> {
     let mut query = products::table
         .inner_join(revisions::table.on(products::live_revision_id.eq(revisions::id.nullable())))
         .inner_join(accounts::table.on(accounts::id.eq(products::vendor_id)))
@@ -969,7 +1181,16 @@ pub fn shop_entries(conn: &mut DbConn, kind: Option<Kind>, category: Option<&str
     if let Some(category) = category {
         query = query.filter(revisions::category.eq(category.to_string()));
     }
-    type Row = (i64, String, i64, String, String, String, Option<String>, String);
+    type Row = (
+        i64,
+        String,
+        i64,
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+    );
     let rows: Vec<Row> = query.load(conn)?;
     let revision_ids: Vec<i64> = rows.iter().map(|row| row.2).collect();
     let mut cheapest: std::collections::HashMap<i64, PlanRow> = std::collections::HashMap::new();
@@ -978,23 +1199,29 @@ pub fn shop_entries(conn: &mut DbConn, kind: Option<Kind>, category: Option<&str
         .select(PlanRow::as_select())
         .load::<PlanRow>(conn)?
     {
-        let keep = cheapest.get(&plan.revision_id).is_none_or(|best| plan.price_fen < best.price_fen);
+        let keep = cheapest
+            .get(&plan.revision_id)
+            .is_none_or(|best| plan.price_fen < best.price_fen);
         if keep {
             cheapest.insert(plan.revision_id, plan);
         }
     }
     Ok(rows
         .into_iter()
-        .map(|(product_id, kind, revision_id, name, summary, category, logo_sha256, vendor_name)| ShopEntry {
-            product_id,
-            kind,
-            name,
-            summary,
-            category,
-            logo_sha256,
-            vendor_name,
-            cheapest: cheapest.remove(&revision_id),
-        })
+        .map(
+            |(product_id, kind, revision_id, name, summary, category, logo_sha256, vendor_name)| {
+                ShopEntry {
+                    product_id,
+                    kind,
+                    name,
+                    summary,
+                    category,
+                    logo_sha256,
+                    vendor_name,
+                    cheapest: cheapest.remove(&revision_id),
+                }
+            },
+        )
         .collect())
 }
 
@@ -1012,7 +1239,11 @@ pub fn with_plans(conn: &mut DbConn, revision: Revision) -> QueryResult<Revision
         Some(id) => logo_meta(conn, id)?,
         None => None,
     };
-    Ok(RevisionWithPlans { revision, plans, logo })
+    Ok(RevisionWithPlans {
+        revision,
+        plans,
+        logo,
+    })
 }
 
 /// Everything the product page shows.

@@ -18,7 +18,11 @@ pub const MAX_PRICE_FEN: i64 = 1_000_000_000;
 
 /// Parses a price typed in yuan (`99`, `54.62`, `1.1`, `¥0.5`) into fen.
 pub fn parse_yuan(typed: &str) -> Result<i64, PriceError> {
-    let text = typed.trim().trim_start_matches(['¥', '￥']).trim().replace(',', "");
+    let text = typed
+        .trim()
+        .trim_start_matches(['¥', '￥'])
+        .trim()
+        .replace(',', "");
     if text.starts_with('-') {
         return Err(PriceError::NotPositive);
     }
@@ -33,7 +37,11 @@ pub fn parse_yuan(typed: &str) -> Result<i64, PriceError> {
     if whole.len() > 9 {
         return Err(PriceError::TooLarge);
     }
-    let yuan: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| PriceError::Malformed)? };
+    let yuan: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| PriceError::Malformed)?
+    };
     let mut cents = fraction.to_string();
     while cents.len() < 2 {
         cents.push('0');
@@ -93,7 +101,10 @@ mod tests {
         assert_eq!(parse_yuan("1.2.3"), Err(PriceError::Malformed));
         assert_eq!(parse_yuan("1e3"), Err(PriceError::Malformed));
         assert_eq!(parse_yuan("10000000.01"), Err(PriceError::TooLarge));
-        assert_eq!(parse_yuan("99999999999999999999"), Err(PriceError::TooLarge));
+        assert_eq!(
+            parse_yuan("99999999999999999999"),
+            Err(PriceError::TooLarge)
+        );
     }
 
     #[test]

@@ -104,7 +104,9 @@ impl Kind {
     pub fn allows(self, billing: Billing) -> bool {
         matches!(
             (self, billing),
-            (_, Billing::Prepaid) | (Kind::Image, Billing::Hourly) | (Kind::Service | Kind::License, Billing::OneTime)
+            (_, Billing::Prepaid)
+                | (Kind::Image, Billing::Hourly)
+                | (Kind::Service | Kind::License, Billing::OneTime)
         )
     }
 
@@ -139,7 +141,9 @@ pub struct PlanInput {
 
 impl PlanInput {
     fn is_blank(&self) -> bool {
-        self.name.trim().is_empty() && self.price.trim().is_empty() && self.year_price.trim().is_empty()
+        self.name.trim().is_empty()
+            && self.price.trim().is_empty()
+            && self.year_price.trim().is_empty()
     }
 }
 
@@ -181,8 +185,12 @@ impl ProductInput {
                 "license_term" => input.license_term = value,
                 "delivery_method" => input.delivery_method = value,
                 other => {
-                    let Some((field, index)) = other.rsplit_once('_') else { continue };
-                    let Ok(index) = index.parse::<usize>() else { continue };
+                    let Some((field, index)) = other.rsplit_once('_') else {
+                        continue;
+                    };
+                    let Ok(index) = index.parse::<usize>() else {
+                        continue;
+                    };
                     if index >= MAX_PLANS * 2 {
                         continue;
                     }
@@ -271,12 +279,17 @@ fn text(
 pub fn is_image_id(value: &str) -> bool {
     value.len() == 12
         && value.starts_with("img-")
-        && value[4..].bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && value[4..]
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
 /// Checks the form. `fixed_kind` is the product's kind when editing: a
 /// product's kind never changes, because its orders and tickets depend on it.
-pub fn check_input(input: &ProductInput, fixed_kind: Option<Kind>) -> Result<ProductContent, FieldErrors> {
+pub fn check_input(
+    input: &ProductInput,
+    fixed_kind: Option<Kind>,
+) -> Result<ProductContent, FieldErrors> {
     let mut errors = FieldErrors::new();
     let kind = Kind::parse(input.kind.trim());
     match (kind, fixed_kind) {
@@ -323,8 +336,20 @@ pub fn check_input(input: &ProductInput, fixed_kind: Option<Kind>) -> Result<Pro
             }
         },
         Some(Kind::License) => {
-            license_term = Some(text(&mut errors, "license_term", &input.license_term, 60, true));
-            delivery_method = Some(text(&mut errors, "delivery_method", &input.delivery_method, 200, true));
+            license_term = Some(text(
+                &mut errors,
+                "license_term",
+                &input.license_term,
+                60,
+                true,
+            ));
+            delivery_method = Some(text(
+                &mut errors,
+                "delivery_method",
+                &input.delivery_method,
+                200,
+                true,
+            ));
         }
         None => {}
     }
@@ -363,10 +388,16 @@ fn check_plans(errors: &mut FieldErrors, kind: Option<Kind>, rows: &[PlanInput])
         let billing = Billing::parse(row.billing.trim());
         match (billing, kind) {
             (None, _) => {
-                errors.insert(format!("plan_billing_{index}"), FieldProblem::UnknownBilling);
+                errors.insert(
+                    format!("plan_billing_{index}"),
+                    FieldProblem::UnknownBilling,
+                );
             }
             (Some(billing), Some(kind)) if !kind.allows(billing) => {
-                errors.insert(format!("plan_billing_{index}"), FieldProblem::BillingNotAllowed);
+                errors.insert(
+                    format!("plan_billing_{index}"),
+                    FieldProblem::BillingNotAllowed,
+                );
             }
             _ => {}
         }
@@ -377,13 +408,19 @@ fn check_plans(errors: &mut FieldErrors, kind: Option<Kind>, rows: &[PlanInput])
         let year_price = if row.year_price.trim().is_empty() {
             Ok(None)
         } else if billing != Some(Billing::Prepaid) {
-            errors.insert(format!("plan_year_price_{index}"), FieldProblem::YearPriceOnlyPrepaid);
+            errors.insert(
+                format!("plan_year_price_{index}"),
+                FieldProblem::YearPriceOnlyPrepaid,
+            );
             Ok(None)
         } else {
             parse_yuan(&row.year_price).map(Some)
         };
         if let Err(problem) = year_price {
-            errors.insert(format!("plan_year_price_{index}"), FieldProblem::Price(problem));
+            errors.insert(
+                format!("plan_year_price_{index}"),
+                FieldProblem::Price(problem),
+            );
         }
         if let (Some(billing), Ok(price_fen), Ok(year_price_fen)) = (billing, price, year_price) {
             plans.push(Plan {
@@ -447,7 +484,10 @@ mod tests {
     use super::*;
 
     fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn image_form() -> Vec<(String, String)> {
@@ -527,17 +567,29 @@ mod tests {
             errors.get("plan_price_0"),
             Some(&FieldProblem::Price(PriceError::NotPositive))
         );
-        assert_eq!(errors.get("plan_billing_1"), Some(&FieldProblem::BillingNotAllowed));
+        assert_eq!(
+            errors.get("plan_billing_1"),
+            Some(&FieldProblem::BillingNotAllowed)
+        );
         assert_eq!(errors.get("category"), Some(&FieldProblem::UnknownCategory));
         assert_eq!(errors.get("name"), Some(&FieldProblem::Required));
     }
 
     #[test]
     fn unknown_kinds_and_kind_changes_are_refused() {
-        let form = fields(&[("kind", "vm"), ("plan_name_0", "x"), ("plan_price_0", "1"), ("plan_billing_0", "prepaid")]);
+        let form = fields(&[
+            ("kind", "vm"),
+            ("plan_name_0", "x"),
+            ("plan_price_0", "1"),
+            ("plan_billing_0", "prepaid"),
+        ]);
         let errors = check_input(&ProductInput::from_fields(&form), None).unwrap_err();
         assert_eq!(errors.get("kind"), Some(&FieldProblem::UnknownKind));
-        let errors = check_input(&ProductInput::from_fields(&image_form()), Some(Kind::Service)).unwrap_err();
+        let errors = check_input(
+            &ProductInput::from_fields(&image_form()),
+            Some(Kind::Service),
+        )
+        .unwrap_err();
         assert_eq!(errors.get("kind"), Some(&FieldProblem::KindChanged));
     }
 
@@ -546,7 +598,10 @@ mod tests {
         let mut form = image_form();
         form.push(("plan_year_price_1".into(), "10".into()));
         let errors = check_input(&ProductInput::from_fields(&form), None).unwrap_err();
-        assert_eq!(errors.get("plan_year_price_1"), Some(&FieldProblem::YearPriceOnlyPrepaid));
+        assert_eq!(
+            errors.get("plan_year_price_1"),
+            Some(&FieldProblem::YearPriceOnlyPrepaid)
+        );
     }
 
     #[test]
@@ -563,7 +618,10 @@ mod tests {
             ("plan_price_0", "500"),
         ]);
         let errors = check_input(&ProductInput::from_fields(&service), None).unwrap_err();
-        assert_eq!(errors.get("delivery_days"), Some(&FieldProblem::BadDeliveryDays));
+        assert_eq!(
+            errors.get("delivery_days"),
+            Some(&FieldProblem::BadDeliveryDays)
+        );
         let license = fields(&[
             ("kind", "license"),
             ("name", "Office"),
@@ -581,7 +639,10 @@ mod tests {
 
     #[test]
     fn a_product_needs_a_plan() {
-        let form: Vec<_> = image_form().into_iter().filter(|(k, _)| !k.starts_with("plan_")).collect();
+        let form: Vec<_> = image_form()
+            .into_iter()
+            .filter(|(k, _)| !k.starts_with("plan_"))
+            .collect();
         let errors = check_input(&ProductInput::from_fields(&form), None).unwrap_err();
         assert_eq!(errors.get("plans"), Some(&FieldProblem::NoPlan));
     }
@@ -607,14 +668,23 @@ mod tests {
     fn listing_needs_approved_content_off_sale() {
         assert_eq!(may_list(Listing::Unlisted, true), Ok(()));
         assert_eq!(may_list(Listing::Delisted, true), Ok(()));
-        assert_eq!(may_list(Listing::Unlisted, false), Err(StepRefusal::WrongState));
-        assert_eq!(may_list(Listing::Listed, true), Err(StepRefusal::WrongState));
+        assert_eq!(
+            may_list(Listing::Unlisted, false),
+            Err(StepRefusal::WrongState)
+        );
+        assert_eq!(
+            may_list(Listing::Listed, true),
+            Err(StepRefusal::WrongState)
+        );
     }
 
     #[test]
     fn reasons_are_required_and_bounded() {
         assert_eq!(check_reason("  "), Err(FieldProblem::Required));
         assert_eq!(check_reason(" 图片模糊 ").unwrap(), "图片模糊");
-        assert_eq!(check_reason(&"长".repeat(501)), Err(FieldProblem::TooLong(500)));
+        assert_eq!(
+            check_reason(&"长".repeat(501)),
+            Err(FieldProblem::TooLong(500))
+        );
     }
 }

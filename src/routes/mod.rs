@@ -33,25 +33,82 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/logos/{sha}", web::get().to(shop::logo))
         .route("/vendor/products", web::get().to(products::product_list))
         .route("/vendor/products", web::post().to(products::create_product))
-        .route("/vendor/products/new", web::get().to(products::new_product_form))
-        .route("/vendor/products/{id}", web::get().to(products::show_product))
-        .route("/vendor/products/{id}/edit", web::get().to(products::edit_product_form))
-        .route("/vendor/products/{id}/edit", web::post().to(products::save_product))
-        .route("/vendor/products/{id}/logo", web::post().to(products::upload_logo))
-        .route("/vendor/products/{id}/submit", web::post().to(products::submit_product))
-        .route("/vendor/products/{id}/withdraw", web::post().to(products::withdraw_product))
-        .route("/vendor/products/{id}/delist-request", web::post().to(products::request_delist))
-        .route("/admin/reviews", web::get().to(operator_products::review_queue))
-        .route("/admin/reviews/{id}", web::get().to(operator_products::show_review))
-        .route("/admin/reviews/{id}/approve", web::post().to(operator_products::approve_revision))
-        .route("/admin/reviews/{id}/reject", web::post().to(operator_products::reject_revision))
-        .route("/admin/products", web::get().to(operator_products::product_list))
-        .route("/admin/products/{id}", web::get().to(operator_products::show_product))
-        .route("/admin/products/{id}/list", web::post().to(operator_products::list_product))
-        .route("/admin/products/{id}/delist", web::post().to(operator_products::delist_product))
-        .route("/admin/delist-requests", web::get().to(operator_products::delist_requests))
-        .route("/admin/delist-requests/{id}/carry-out", web::post().to(operator_products::carry_out_request))
-        .route("/admin/delist-requests/{id}/decline", web::post().to(operator_products::decline_request))
+        .route(
+            "/vendor/products/new",
+            web::get().to(products::new_product_form),
+        )
+        .route(
+            "/vendor/products/{id}",
+            web::get().to(products::show_product),
+        )
+        .route(
+            "/vendor/products/{id}/edit",
+            web::get().to(products::edit_product_form),
+        )
+        .route(
+            "/vendor/products/{id}/edit",
+            web::post().to(products::save_product),
+        )
+        .route(
+            "/vendor/products/{id}/logo",
+            web::post().to(products::upload_logo),
+        )
+        .route(
+            "/vendor/products/{id}/submit",
+            web::post().to(products::submit_product),
+        )
+        .route(
+            "/vendor/products/{id}/withdraw",
+            web::post().to(products::withdraw_product),
+        )
+        .route(
+            "/vendor/products/{id}/delist-request",
+            web::post().to(products::request_delist),
+        )
+        .route(
+            "/admin/reviews",
+            web::get().to(operator_products::review_queue),
+        )
+        .route(
+            "/admin/reviews/{id}",
+            web::get().to(operator_products::show_review),
+        )
+        .route(
+            "/admin/reviews/{id}/approve",
+            web::post().to(operator_products::approve_revision),
+        )
+        .route(
+            "/admin/reviews/{id}/reject",
+            web::post().to(operator_products::reject_revision),
+        )
+        .route(
+            "/admin/products",
+            web::get().to(operator_products::product_list),
+        )
+        .route(
+            "/admin/products/{id}",
+            web::get().to(operator_products::show_product),
+        )
+        .route(
+            "/admin/products/{id}/list",
+            web::post().to(operator_products::list_product),
+        )
+        .route(
+            "/admin/products/{id}/delist",
+            web::post().to(operator_products::delist_product),
+        )
+        .route(
+            "/admin/delist-requests",
+            web::get().to(operator_products::delist_requests),
+        )
+        .route(
+            "/admin/delist-requests/{id}/carry-out",
+            web::post().to(operator_products::carry_out_request),
+        )
+        .route(
+            "/admin/delist-requests/{id}/decline",
+            web::post().to(operator_products::decline_request),
+        )
         .route("/admin/accounts", web::get().to(admin::account_list))
         .route("/admin/accounts", web::post().to(admin::create_account))
         .route(

@@ -6,7 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::products::{ReasonForm, product_page, state_filter, step_into_app, step_message, step_status};
+use super::products::{
+    ReasonForm, Said, product_page, state_filter, step_into_app, step_message, step_status,
+};
 use crate::auth::{CurrentUser, Operator};
 use crate::db::products::{self, Actor, ProductFilter, StepError};
 use crate::domain::account::parse_uin;
@@ -16,7 +18,9 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{Catalogue, Lang};
 use crate::state::AppState;
 use crate::views::labels::reason_problem;
-use crate::views::products::{AdminProductsPage, DelistRequestsPage, ReviewPage, ReviewQueuePage, Viewer, diff_rows};
+use crate::views::products::{
+    AdminProductsPage, DelistRequestsPage, ReviewPage, ReviewQueuePage, Viewer, diff_rows,
+};
 use crate::views::{self, PageCtx, Section, render, see_other, set_flash, take_flash};
 
 fn now() -> chrono::NaiveDateTime {
@@ -58,7 +62,10 @@ async fn review_page(
         .await?;
     let page = PageCtx::new(req, Some(user), Section::AdminReviews);
     // Compared with the live content, unless this revision is the live one.
-    let live = detail.live.as_ref().filter(|live| live.revision.id != pending.revision.id);
+    let live = detail
+        .live
+        .as_ref()
+        .filter(|live| live.revision.id != pending.revision.id);
     let rows = diff_rows(&page, live, &pending);
     render(
         status,
@@ -79,7 +86,16 @@ pub async fn show_review(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    review_page(&req, &user, &state, id.into_inner(), StatusCode::OK, String::new(), None).await
+    review_page(
+        &req,
+        &user,
+        &state,
+        id.into_inner(),
+        StatusCode::OK,
+        String::new(),
+        None,
+    )
+    .await
 }
 
 async fn decide_review(
@@ -95,7 +111,16 @@ async fn decide_review(
         Some(Err(problem)) => {
             let typed = rejection.unwrap_or_default();
             let message = reason_problem(t, problem);
-            return review_page(&req, &user, &state, revision_id, StatusCode::BAD_REQUEST, typed, Some(message)).await;
+            return review_page(
+                &req,
+                &user,
+                &state,
+                revision_id,
+                StatusCode::BAD_REQUEST,
+                typed,
+                Some(message),
+            )
+            .await;
         }
         Some(Ok(reason)) => Some(reason),
         None => None,
@@ -112,12 +137,28 @@ async fn decide_review(
         .await?;
     match outcome {
         Ok(_) => {
-            set_flash(&session, if approving { t.approved_done } else { t.rejected_done });
+            set_flash(
+                &session,
+                if approving {
+                    t.approved_done
+                } else {
+                    t.rejected_done
+                },
+            );
             Ok(see_other("/admin/reviews"))
         }
         Err(StepError::Refused(refusal)) => {
             let message = step_message(t, refusal).to_string();
-            review_page(&req, &user, &state, revision_id, step_status(refusal), String::new(), Some(message)).await
+            review_page(
+                &req,
+                &user,
+                &state,
+                revision_id,
+                step_status(refusal),
+                String::new(),
+                Some(message),
+            )
+            .await
         }
         Err(other) => Err(step_into_app(other)),
     }
@@ -182,7 +223,8 @@ pub async fn product_list(
         .db(move |conn| {
             if let Some(uin) = vendor_uin {
                 // An unknown vendor simply has no products.
-                filter.vendor_id = Some(crate::db::accounts::find_by_uin(conn, uin)?.map_or(0, |a| a.id));
+                filter.vendor_id =
+                    Some(crate::db::accounts::find_by_uin(conn, uin)?.map_or(0, |a| a.id));
             }
             Ok(products::list_products(conn, &filter)?)
         })
@@ -199,7 +241,9 @@ pub async fn product_list(
 }
 
 fn filter_kind(kind: &str) -> String {
-    Kind::parse(kind).map(|k| k.as_str().to_string()).unwrap_or_default()
+    Kind::parse(kind)
+        .map(|k| k.as_str().to_string())
+        .unwrap_or_default()
 }
 
 pub async fn show_product(
@@ -210,7 +254,15 @@ pub async fn show_product(
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let notice = take_flash(&session);
-    product_page(&req, &user, &state, id.into_inner(), Viewer::Operator, StatusCode::OK, notice, None).await
+    product_page(
+        &req,
+        &user,
+        &state,
+        id.into_inner(),
+        Viewer::Operator,
+        Said::ok(notice),
+    )
+    .await
 }
 
 /// Runs an operator step on a product and answers with its page.
@@ -236,7 +288,15 @@ where
         }
         Err(StepError::Refused(refusal)) => {
             let message = step_message(t, refusal).to_string();
-            product_page(&req, &user, &state, product_id, Viewer::Operator, step_status(refusal), None, Some(message)).await
+            product_page(
+                &req,
+                &user,
+                &state,
+                product_id,
+                Viewer::Operator,
+                Said::refused(step_status(refusal), message),
+            )
+            .await
         }
         Err(other) => Err(step_into_app(other)),
     }
@@ -250,9 +310,15 @@ pub async fn list_product(
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let product_id = id.into_inner();
-    operator_step(req, user, session, state, product_id, |t| t.listed_done, move |conn, operator| {
-        products::list(conn, operator, product_id, now())
-    })
+    operator_step(
+        req,
+        user,
+        session,
+        state,
+        product_id,
+        |t| t.listed_done,
+        move |conn, operator| products::list(conn, operator, product_id, now()),
+    )
     .await
 }
 
@@ -269,12 +335,26 @@ pub async fn delist_product(
         Ok(reason) => reason,
         Err(problem) => {
             let message = reason_problem(Lang::of_request(&req).catalogue(), problem);
-            return product_page(&req, &user, &state, product_id, Viewer::Operator, StatusCode::BAD_REQUEST, None, Some(message)).await;
+            return product_page(
+                &req,
+                &user,
+                &state,
+                product_id,
+                Viewer::Operator,
+                Said::refused(StatusCode::BAD_REQUEST, message),
+            )
+            .await;
         }
     };
-    operator_step(req, user, session, state, product_id, |t| t.delisted_done, move |conn, operator| {
-        products::delist(conn, operator, product_id, &reason, now())
-    })
+    operator_step(
+        req,
+        user,
+        session,
+        state,
+        product_id,
+        |t| t.delisted_done,
+        move |conn, operator| products::delist(conn, operator, product_id, &reason, now()),
+    )
     .await
 }
 
@@ -287,7 +367,12 @@ async fn delist_requests_page(
     error: Option<String>,
 ) -> AppResult<HttpResponse> {
     let (open, decided) = state
-        .db(|conn| Ok((products::delist_queue(conn, true)?, products::delist_queue(conn, false)?)))
+        .db(|conn| {
+            Ok((
+                products::delist_queue(conn, true)?,
+                products::delist_queue(conn, false)?,
+            ))
+        })
         .await?;
     render(
         status,
@@ -324,7 +409,15 @@ async fn decide_request(
     let note = match decline_reason.as_deref().map(check_reason) {
         Some(Err(problem)) => {
             let message = reason_problem(t, problem);
-            return delist_requests_page(&req, &user, &state, StatusCode::BAD_REQUEST, None, Some(message)).await;
+            return delist_requests_page(
+                &req,
+                &user,
+                &state,
+                StatusCode::BAD_REQUEST,
+                None,
+                Some(message),
+            )
+            .await;
         }
         Some(Ok(reason)) => Some(reason),
         None => None,
@@ -334,17 +427,39 @@ async fn decide_request(
     let outcome = state
         .db(move |conn| {
             let note = note.unwrap_or_default();
-            Ok(products::decide_delist_request(conn, operator, request_id, carry_out, &note, now()))
+            Ok(products::decide_delist_request(
+                conn,
+                operator,
+                request_id,
+                carry_out,
+                &note,
+                now(),
+            ))
         })
         .await?;
     match outcome {
         Ok(()) => {
-            set_flash(&session, if carry_out { t.request_carried_out } else { t.request_declined });
+            set_flash(
+                &session,
+                if carry_out {
+                    t.request_carried_out
+                } else {
+                    t.request_declined
+                },
+            );
             Ok(see_other("/admin/delist-requests"))
         }
         Err(StepError::Refused(refusal)) => {
             let message = step_message(t, refusal).to_string();
-            delist_requests_page(&req, &user, &state, step_status(refusal), None, Some(message)).await
+            delist_requests_page(
+                &req,
+                &user,
+                &state,
+                step_status(refusal),
+                None,
+                Some(message),
+            )
+            .await
         }
         Err(other) => Err(step_into_app(other)),
     }

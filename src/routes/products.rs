@@ -12,16 +12,18 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::{CurrentUser, Vendor};
 use crate::db::products::{self, Actor, ProductFilter, RevisionWithPlans, StepError};
+use crate::domain::money::yuan_digits;
 use crate::domain::product::{
     Kind, Listing, PlanInput, ProductInput, RevisionState, StepRefusal, check_input, check_reason,
 };
-use crate::domain::money::yuan_digits;
 use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Catalogue;
 use crate::state::AppState;
 use crate::views::labels::reason_problem;
-use crate::views::products::{ChooseKindPage, ProductFormPage, ProductPage, VendorProductsPage, Viewer};
+use crate::views::products::{
+    ChooseKindPage, ProductFormPage, ProductPage, VendorProductsPage, Viewer,
+};
 use crate::views::{self, PageCtx, Section, render, see_other, set_flash, take_flash};
 
 fn now() -> chrono::NaiveDateTime {
@@ -78,7 +80,9 @@ pub async fn product_list(
         ..ProductFilter::default()
     };
     let state_filter = state_filter(&query.state, &mut filter);
-    let (rows, next) = state.db(move |conn| Ok(products::list_products(conn, &filter)?)).await?;
+    let (rows, next) = state
+        .db(move |conn| Ok(products::list_products(conn, &filter)?))
+        .await?;
     views::ok(&VendorProductsPage {
         page: PageCtx::new(&req, Some(&user), Section::VendorProducts),
         rows,
@@ -162,17 +166,47 @@ pub fn step_into_app(error: StepError) -> AppError {
     }
 }
 
-/// The product page for its vendor or an operator, with an optional message.
+/// What a page says above its content, and the status it answers with.
+pub struct Said {
+    pub status: StatusCode,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+}
+
+impl Said {
+    /// A plain page, with the one-time notice of the previous step if any.
+    pub fn ok(notice: Option<String>) -> Said {
+        Said {
+            status: StatusCode::OK,
+            notice,
+            error: None,
+        }
+    }
+
+    /// A refusal shown on the page it concerns.
+    pub fn refused(status: StatusCode, error: impl Into<String>) -> Said {
+        Said {
+            status,
+            notice: None,
+            error: Some(error.into()),
+        }
+    }
+}
+
+/// The product page for its vendor or an operator, with what it says.
 pub async fn product_page(
     req: &HttpRequest,
     user: &CurrentUser,
     state: &AppState,
     product_id: i64,
     viewer: Viewer,
-    status: StatusCode,
-    notice: Option<String>,
-    error: Option<String>,
+    said: Said,
 ) -> AppResult<HttpResponse> {
+    let Said {
+        status,
+        notice,
+        error,
+    } = said;
     let owner = (viewer == Viewer::Vendor).then_some(user.id);
     let detail = state
         .db(move |conn| {
@@ -208,7 +242,15 @@ pub async fn show_product(
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let notice = take_flash(&session);
-    product_page(&req, &user, &state, id.into_inner(), Viewer::Vendor, StatusCode::OK, notice, None).await
+    product_page(
+        &req,
+        &user,
+        &state,
+        id.into_inner(),
+        Viewer::Vendor,
+        Said::ok(notice),
+    )
+    .await
 }
 
 /// The form's fields from a stored revision.
@@ -248,9 +290,14 @@ async fn edit_source(
 ) -> AppResult<(products::Product, RevisionWithPlans)> {
     state
         .db(move |conn| {
-            let product = products::find_owned(conn, product_id, vendor_id)?.ok_or(AppError::NotFound)?;
+            let product =
+                products::find_owned(conn, product_id, vendor_id)?.ok_or(AppError::NotFound)?;
             let detail = products::detail(conn, product.clone())?;
-            let newest = detail.history.into_iter().next().ok_or(AppError::NotFound)?;
+            let newest = detail
+                .history
+                .into_iter()
+                .next()
+                .ok_or(AppError::NotFound)?;
             let source = match detail.open {
                 Some(open) => open,
                 None => products::with_plans(conn, newest)?,
@@ -274,35 +321,30 @@ pub async fn edit_product_form(
         set_flash(&session, page.t.err_pending_read_only);
         return Ok(see_other(&format!("/vendor/products/{product_id}")));
     }
-    let notice = take_flash(&session);
-    let kind = product.kind();
-    render_form(page, product_id, kind, input_from(&source, kind), source.logo, StatusCode::OK, notice, None)
+    let form = ProductFormPage {
+        notice: take_flash(&session),
+        ..edit_form(page, product_id, product.kind(), source)
+    };
+    views::ok(&form)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn render_form(
+/// The edit form of a product as stored, without messages.
+fn edit_form(
     page: PageCtx,
     product_id: i64,
     kind: Kind,
-    input: ProductInput,
-    logo: Option<products::LogoMeta>,
-    status: StatusCode,
-    notice: Option<String>,
-    logo_error: Option<String>,
-) -> AppResult<HttpResponse> {
-    render(
-        status,
-        &ProductFormPage {
-            page,
-            product_id: Some(product_id),
-            kind,
-            input,
-            errors: Default::default(),
-            logo,
-            logo_error,
-            notice,
-        },
-    )
+    source: RevisionWithPlans,
+) -> ProductFormPage {
+    ProductFormPage {
+        page,
+        product_id: Some(product_id),
+        kind,
+        input: input_from(&source, kind),
+        errors: Default::default(),
+        logo: source.logo,
+        logo_error: None,
+        notice: None,
+    }
 }
 
 pub async fn save_product(
@@ -338,7 +380,15 @@ pub async fn save_product(
     };
     let vendor = Actor { id: user.id };
     let saved = state
-        .db(move |conn| Ok(products::save_draft(conn, vendor, product_id, &content, now())))
+        .db(move |conn| {
+            Ok(products::save_draft(
+                conn,
+                vendor,
+                product_id,
+                &content,
+                now(),
+            ))
+        })
         .await?;
     match saved {
         Ok(_) => {
@@ -414,7 +464,11 @@ pub async fn upload_logo(
     let (product, source) = edit_source(&state, user.id, product_id).await?;
     let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
     let t = page.t;
-    let bytes = form.into_inner().logo.map(|file| file.data.to_vec()).unwrap_or_default();
+    let bytes = form
+        .into_inner()
+        .logo
+        .map(|file| file.data.to_vec())
+        .unwrap_or_default();
     let checked = if bytes.is_empty() {
         Err(LogoRefusal::Missing)
     } else if bytes.len() > LOGO_MAX_BYTES {
@@ -432,12 +486,17 @@ pub async fn upload_logo(
                 LogoRefusal::NotAnImage => t.err_logo_not_image,
                 LogoRefusal::Unreadable => t.err_logo_unreadable,
             };
-            let kind = product.kind();
-            let input = input_from(&source, kind);
-            return render_form(page, product_id, kind, input, source.logo, StatusCode::BAD_REQUEST, None, Some(message.into()));
+            let form = ProductFormPage {
+                logo_error: Some(message.into()),
+                ..edit_form(page, product_id, product.kind(), source)
+            };
+            return render(StatusCode::BAD_REQUEST, &form);
         }
     };
-    let sha256: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let sha256: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let vendor = Actor { id: user.id };
     let attached = state
         .db(move |conn| {
@@ -448,7 +507,13 @@ pub async fn upload_logo(
                 height: height as i32,
                 bytes: &bytes,
             };
-            Ok(products::attach_logo(conn, vendor, product_id, &logo, now()))
+            Ok(products::attach_logo(
+                conn,
+                vendor,
+                product_id,
+                &logo,
+                now(),
+            ))
         })
         .await?;
     match attached {
@@ -487,7 +552,15 @@ where
         }
         Err(StepError::Refused(refusal)) => {
             let message = step_message(t, refusal).to_string();
-            product_page(&req, &user, &state, product_id, Viewer::Vendor, step_status(refusal), None, Some(message)).await
+            product_page(
+                &req,
+                &user,
+                &state,
+                product_id,
+                Viewer::Vendor,
+                Said::refused(step_status(refusal), message),
+            )
+            .await
         }
         Err(other) => Err(step_into_app(other)),
     }
@@ -501,9 +574,15 @@ pub async fn submit_product(
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let product_id = id.into_inner();
-    vendor_step(req, user, session, state, product_id, |t| t.review_submitted, move |conn, vendor| {
-        products::submit(conn, vendor, product_id, now())
-    })
+    vendor_step(
+        req,
+        user,
+        session,
+        state,
+        product_id,
+        |t| t.review_submitted,
+        move |conn, vendor| products::submit(conn, vendor, product_id, now()),
+    )
     .await
 }
 
@@ -515,9 +594,15 @@ pub async fn withdraw_product(
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let product_id = id.into_inner();
-    vendor_step(req, user, session, state, product_id, |t| t.review_withdrawn, move |conn, vendor| {
-        products::withdraw(conn, vendor, product_id, now())
-    })
+    vendor_step(
+        req,
+        user,
+        session,
+        state,
+        product_id,
+        |t| t.review_withdrawn,
+        move |conn, vendor| products::withdraw(conn, vendor, product_id, now()),
+    )
     .await
 }
 
@@ -541,11 +626,25 @@ pub async fn request_delist(
         Err(problem) => {
             let t = crate::i18n::Lang::of_request(&req).catalogue();
             let message = reason_problem(t, problem);
-            return product_page(&req, &user, &state, product_id, Viewer::Vendor, StatusCode::BAD_REQUEST, None, Some(message)).await;
+            return product_page(
+                &req,
+                &user,
+                &state,
+                product_id,
+                Viewer::Vendor,
+                Said::refused(StatusCode::BAD_REQUEST, message),
+            )
+            .await;
         }
     };
-    vendor_step(req, user, session, state, product_id, |t| t.delist_requested_done, move |conn, vendor| {
-        products::request_delist(conn, vendor, product_id, &reason, now())
-    })
+    vendor_step(
+        req,
+        user,
+        session,
+        state,
+        product_id,
+        |t| t.delist_requested_done,
+        move |conn, vendor| products::request_delist(conn, vendor, product_id, &reason, now()),
+    )
     .await
 }

@@ -57,7 +57,8 @@ pub async fn shop_product(
             let live_id = product.live_revision_id.ok_or(AppError::NotFound)?;
             let revision = products::revision(conn, live_id)?.ok_or(AppError::NotFound)?;
             let live = products::with_plans(conn, revision)?;
-            let vendor = crate::db::accounts::find_by_id(conn, product.vendor_id)?.ok_or(AppError::NotFound)?;
+            let vendor = crate::db::accounts::find_by_id(conn, product.vendor_id)?
+                .ok_or(AppError::NotFound)?;
             Ok((product, vendor.display_name, live))
         })
         .await?;
@@ -71,7 +72,11 @@ pub async fn shop_product(
 }
 
 /// A logo by its SHA-256: content-addressed, so it never changes and caches forever.
-pub async fn logo(req: HttpRequest, state: web::Data<AppState>, sha: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn logo(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    sha: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let sha = sha.into_inner();
     if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AppError::NotFound);

@@ -40,16 +40,3 @@ pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
     pub older: Option<i64>,
 }
-
-impl AuditPage {
-    /// The action's name in the page's language.
-    pub fn action_label<'a>(&self, action: &'a str) -> &'a str {
-        let t = self.page.t;
-        match action {
-            "account.create" => t.action_account_create,
-            "account.disable" => t.action_account_disable,
-            "account.enable" => t.action_account_enable,
-            unknown => unknown,
-        }
-    }
-}

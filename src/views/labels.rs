@@ -79,12 +79,19 @@ impl PageCtx {
 
     /// A plan in one line, for comparing revisions.
     pub fn plan_line(&self, plan: &PlanRow) -> String {
-        format!("{} · {} · {}", plan.name, self.billing_label(&plan.billing), self.plan_price(plan))
+        format!(
+            "{} · {} · {}",
+            plan.name,
+            self.billing_label(&plan.billing),
+            self.plan_price(plan)
+        )
     }
 
     /// How long ago, roughly: minutes, hours or days.
     pub fn age(&self, since: &Option<NaiveDateTime>, now: &NaiveDateTime) -> String {
-        let Some(since) = since else { return "-".into() };
+        let Some(since) = since else {
+            return "-".into();
+        };
         let minutes = (*now - *since).num_minutes().max(0);
         let (template, n) = match minutes {
             0..=119 => (self.t.age_minutes, minutes),
@@ -112,6 +119,23 @@ impl PageCtx {
             "delisted" => t.event_delisted,
             "delist_requested" => t.event_delist_requested,
             "delist_declined" => t.event_delist_declined,
+            unknown => unknown,
+        }
+    }
+
+    /// An audit entry's action.
+    pub fn audit_label<'a>(&self, action: &'a str) -> &'a str {
+        let t = self.t;
+        match action {
+            "account.create" => t.action_account_create,
+            "account.disable" => t.action_account_disable,
+            "account.enable" => t.action_account_enable,
+            "revision.approve" => t.action_revision_approve,
+            "revision.reject" => t.action_revision_reject,
+            "product.list" => t.action_product_list,
+            "product.delist" => t.action_product_delist,
+            "delist.carry_out" => t.action_delist_carry_out,
+            "delist.decline" => t.action_delist_decline,
             unknown => unknown,
         }
     }

@@ -77,12 +77,7 @@ fn menu_for(role: Role, t: &'static Catalogue) -> Vec<MenuItem> {
             },
             MenuItem {
                 nested: true,
-                ..entry(
-                    t.nav_product_list,
-                    "/vendor/products",
-                    VendorProducts,
-                    true,
-                )
+                ..entry(t.nav_product_list, "/vendor/products", VendorProducts, true)
             },
             entry(t.nav_orders, "/vendor/orders", VendorOrders, false),
             entry(

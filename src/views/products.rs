@@ -7,7 +7,8 @@ use chrono::NaiveDateTime;
 use super::PageCtx;
 use super::labels::field_problem;
 use crate::db::products::{
-    DelistQueueEntry, LogoMeta, ProductDetail, ProductSummary, QueueEntry, RevisionWithPlans, ShopEntry,
+    DelistQueueEntry, LogoMeta, ProductDetail, ProductSummary, QueueEntry, RevisionWithPlans,
+    ShopEntry,
 };
 use crate::domain::product::{Billing, Category, FieldErrors, Kind, PlanInput, ProductInput};
 
@@ -46,7 +47,9 @@ const MIN_PLAN_ROWS: usize = 4;
 
 impl ProductFormPage {
     pub fn error(&self, field: &str) -> Option<String> {
-        self.errors.get(field).map(|problem| field_problem(self.page.t, *problem))
+        self.errors
+            .get(field)
+            .map(|problem| field_problem(self.page.t, *problem))
     }
 
     pub fn has_errors(&self) -> bool {
@@ -155,24 +158,46 @@ fn shown_fields(page: &PageCtx, revision: &RevisionWithPlans) -> Vec<(&'static s
         (t.product_name_label, r.name.clone()),
         (t.summary_label, r.summary.clone()),
         (t.description_label, r.description.clone()),
-        (t.category_label, page.category_label(&r.category).to_string()),
+        (
+            t.category_label,
+            page.category_label(&r.category).to_string(),
+        ),
         (t.image_id_label, text(&r.image_id)),
         (t.os_label, text(&r.os)),
         (t.arch_label, text(&r.arch)),
-        (t.delivery_days_label, r.delivery_days.map(|d| d.to_string()).unwrap_or_default()),
+        (
+            t.delivery_days_label,
+            r.delivery_days.map(|d| d.to_string()).unwrap_or_default(),
+        ),
         (t.license_term_label, text(&r.license_term)),
         (t.delivery_method_label, text(&r.delivery_method)),
         (
             t.plans_label,
-            revision.plans.iter().map(|p| page.plan_line(p)).collect::<Vec<_>>().join("\n"),
+            revision
+                .plans
+                .iter()
+                .map(|p| page.plan_line(p))
+                .collect::<Vec<_>>()
+                .join("\n"),
         ),
-        (t.logo_label, revision.logo.as_ref().map(|l| l.sha256[..12].to_string()).unwrap_or_default()),
+        (
+            t.logo_label,
+            revision
+                .logo
+                .as_ref()
+                .map(|l| l.sha256[..12].to_string())
+                .unwrap_or_default(),
+        ),
     ]
 }
 
 /// Compares a pending revision with the live one field by field; fields empty
 /// on both sides (another kind's fields) are left out.
-pub fn diff_rows(page: &PageCtx, live: Option<&RevisionWithPlans>, pending: &RevisionWithPlans) -> Vec<DiffRow> {
+pub fn diff_rows(
+    page: &PageCtx,
+    live: Option<&RevisionWithPlans>,
+    pending: &RevisionWithPlans,
+) -> Vec<DiffRow> {
     let new = shown_fields(page, pending);
     let old = live.map(|l| shown_fields(page, l));
     new.into_iter()
@@ -216,7 +241,10 @@ impl ReviewPage {
     pub fn title(&self) -> String {
         crate::i18n::fill(
             self.page.t.review_title,
-            &[("name", &self.pending.revision.name), ("number", &self.pending.revision.number.to_string())],
+            &[
+                ("name", &self.pending.revision.name),
+                ("number", &self.pending.revision.number.to_string()),
+            ],
         )
     }
 

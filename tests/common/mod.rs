@@ -274,6 +274,48 @@ impl Visitor {
         Self::read(response).await
     }
 
+    /// Posts a multipart form with the session's CSRF token and one file.
+    pub async fn post_file(&self, path: &str, field: &str, filename: &str, bytes: &[u8]) -> Page {
+        let token = self.csrf_token().await;
+        let boundary = "yunshi-test-boundary-7f3a";
+        let mut body: Vec<u8> = Vec::new();
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .expect("POST file");
+        Self::read(response).await
+    }
+
+    /// GET with extra headers.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Page {
+        let mut request = self.http.get(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Self::read(request.send().await.expect("GET")).await
+    }
+
     pub async fn sign_in(&self, login: &str, password: &str) -> Page {
         let token = self.get("/login").await.csrf_token();
         self.post_raw(
