@@ -759,3 +759,93 @@ async fn product_pages_speak_english_too() {
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     refused.assert_contains("Not a price; write e.g. 99 or 54.62.");
 }
+
+#[actix_web::test]
+async fn steps_from_the_wrong_state_are_refused() {
+    let app = spawn_app().await;
+    let vendor = app.signed_in("vendor1").await;
+    let operator = app.signed_in("operator").await;
+    let id = create_product(&vendor, IMAGE_FORM).await;
+    // A draft cannot be withdrawn, an unapproved product cannot be listed,
+    // an unlisted one cannot be delisted or asked to be.
+    let withdraw = vendor
+        .post(&format!("/vendor/products/{id}/withdraw"), &[])
+        .await;
+    assert_eq!(withdraw.status, StatusCode::CONFLICT);
+    withdraw.assert_contains("该记录的状态已被他人改变");
+    assert_eq!(
+        operator
+            .post(&format!("/admin/products/{id}/list"), &[])
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        operator
+            .post(&format!("/admin/products/{id}/delist"), &[("reason", "x")])
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        vendor
+            .post(
+                &format!("/vendor/products/{id}/delist-request"),
+                &[("reason", "x")]
+            )
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    vendor
+        .post_file(
+            &format!("/vendor/products/{id}/logo"),
+            "logo",
+            "l.png",
+            &logo_png(),
+        )
+        .await;
+    vendor
+        .post(&format!("/vendor/products/{id}/submit"), &[])
+        .await;
+    // Submitted twice: the second finds no draft.
+    assert_eq!(
+        vendor
+            .post(&format!("/vendor/products/{id}/submit"), &[])
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    // A logo cannot be changed while in review.
+    vendor
+        .post_file(
+            &format!("/vendor/products/{id}/logo"),
+            "logo",
+            "l.png",
+            &logo_png(),
+        )
+        .await
+        .assert_redirect_to(&format!("/vendor/products/{id}"));
+    vendor
+        .get(&format!("/vendor/products/{id}"))
+        .await
+        .assert_contains("审核中的版本为只读");
+    let revision = pending_revision(&app, id);
+    operator
+        .post(&format!("/admin/reviews/{revision}/approve"), &[])
+        .await;
+    assert_eq!(
+        operator
+            .post(
+                &format!("/admin/reviews/{revision}/reject"),
+                &[("reason", "late")]
+            )
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        operator.get("/admin/reviews/999999").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
