@@ -191,7 +191,7 @@ async fn a_product_goes_from_draft_through_review_to_the_storefront() {
         )
         .await;
     assert_eq!(fake.status, StatusCode::BAD_REQUEST);
-    fake.assert_contains("文件不是 PNG 或 JPEG 图片");
+    fake.assert_contains("仅支持 PNG 或 JPEG，此文件是 GIF。");
     let cut = &logo_png()[..30];
     let truncated = vendor
         .post_file(

@@ -2,6 +2,7 @@
 //! always comes in as a parameter.
 
 pub mod account;
+pub mod logo;
 pub mod money;
 pub mod product;
 pub mod sign_in;

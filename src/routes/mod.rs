@@ -54,6 +54,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(products::upload_logo),
         )
         .route(
+            "/vendor/products/{id}/logo/autofit",
+            web::post().to(products::confirm_autofit),
+        )
+        .route(
             "/vendor/products/{id}/submit",
             web::post().to(products::submit_product),
         )

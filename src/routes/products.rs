@@ -12,19 +12,22 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::{CurrentUser, Vendor};
 use crate::db::products::{self, Actor, ProductFilter, RevisionWithPlans, StepError};
+use crate::domain::logo::{self, AcceptedLogo};
 use crate::domain::money::yuan_digits;
 use crate::domain::product::{
     Kind, Listing, PlanInput, ProductInput, RevisionState, StepRefusal, check_input, check_reason,
 };
 use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
-use crate::i18n::Catalogue;
+use crate::i18n::{Catalogue, fill};
 use crate::state::AppState;
-use crate::views::labels::reason_problem;
+use crate::views::labels::{logo_problem, logo_warning, reason_problem};
 use crate::views::products::{
     ChooseKindPage, ProductFormPage, ProductPage, VendorProductsPage, Viewer,
 };
 use crate::views::{self, PageCtx, Section, render, see_other, set_flash, take_flash};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 
 fn now() -> chrono::NaiveDateTime {
     to_stored(chrono::Utc::now())
@@ -115,7 +118,8 @@ pub async fn new_product_form(
             },
             errors: Default::default(),
             logo: None,
-            logo_error: None,
+            logo_errors: Vec::new(),
+            autofit_png: None,
             notice: None,
         }),
     }
@@ -143,7 +147,8 @@ pub async fn create_product(
                     input,
                     errors,
                     logo: None,
-                    logo_error: None,
+                    logo_errors: Vec::new(),
+                    autofit_png: None,
                     notice: None,
                 },
             );
@@ -342,7 +347,8 @@ fn edit_form(
         input: input_from(&source, kind),
         errors: Default::default(),
         logo: source.logo,
-        logo_error: None,
+        logo_errors: Vec::new(),
+        autofit_png: None,
         notice: None,
     }
 }
@@ -372,7 +378,8 @@ pub async fn save_product(
                     input,
                     errors,
                     logo: source.logo,
-                    logo_error: None,
+                    logo_errors: Vec::new(),
+                    autofit_png: None,
                     notice: None,
                 },
             );
@@ -406,7 +413,8 @@ pub async fn save_product(
                     input,
                     errors: Default::default(),
                     logo: source.logo,
-                    logo_error: Some(t.err_pending_read_only.into()),
+                    logo_errors: vec![t.err_pending_read_only.into()],
+                    autofit_png: None,
                     notice: None,
                 },
             )
@@ -415,85 +423,35 @@ pub async fn save_product(
     }
 }
 
-/// The logo upload form: the token is checked by the CSRF middleware.
+/// The logo upload form; the token is checked by the CSRF middleware.
 #[derive(MultipartForm)]
 pub struct LogoForm {
     #[allow(dead_code)]
     csrf_token: Option<Text<String>>,
     #[multipart(limit = "2MiB")]
     logo: Option<UploadedBytes>,
+    /// `autofit` asks for a fitted preview instead of checking the upload as is.
+    action: Option<Text<String>>,
 }
 
-/// The largest logo file accepted.
-pub const LOGO_MAX_BYTES: usize = 2 * 1024 * 1024;
-
-/// A readable PNG or JPEG: its content type and size, judged by its bytes.
-fn sniff_logo(bytes: &[u8]) -> Result<(&'static str, u32, u32), LogoRefusal> {
-    use image::ImageFormat;
-    let content_type = match image::guess_format(bytes) {
-        Ok(ImageFormat::Png) => "image/png",
-        Ok(ImageFormat::Jpeg) => "image/jpeg",
-        _ => return Err(LogoRefusal::NotAnImage),
-    };
-    // Reads the header only: no pixels are decoded here.
-    let (width, height) = image::ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|_| LogoRefusal::Unreadable)?
-        .into_dimensions()
-        .map_err(|_| LogoRefusal::Unreadable)?;
-    Ok((content_type, width, height))
-}
-
-#[derive(Debug, Clone, Copy)]
-enum LogoRefusal {
-    Missing,
-    TooLarge,
-    NotAnImage,
-    Unreadable,
-}
-
-pub async fn upload_logo(
-    req: HttpRequest,
-    Vendor(user): Vendor,
-    session: Session,
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-    form: MultipartForm<LogoForm>,
+/// Stores a checked logo on the product's draft and returns to the form.
+async fn store_logo(
+    req: &HttpRequest,
+    user: &CurrentUser,
+    session: &Session,
+    state: &AppState,
+    product_id: i64,
+    accepted: AcceptedLogo,
 ) -> AppResult<HttpResponse> {
-    let product_id = id.into_inner();
-    let (product, source) = edit_source(&state, user.id, product_id).await?;
-    let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
-    let t = page.t;
-    let bytes = form
-        .into_inner()
-        .logo
-        .map(|file| file.data.to_vec())
-        .unwrap_or_default();
-    let checked = if bytes.is_empty() {
-        Err(LogoRefusal::Missing)
-    } else if bytes.len() > LOGO_MAX_BYTES {
-        Err(LogoRefusal::TooLarge)
-    } else {
-        let sniffed = bytes.clone();
-        web::block(move || sniff_logo(&sniffed)).await?
+    let t = crate::i18n::Lang::of_request(req).catalogue();
+    let notice = match accepted.warnings.first() {
+        Some(warning) => fill(
+            t.logo_saved_with_warning,
+            &[("warning", &logo_warning(t, warning))],
+        ),
+        None => t.logo_saved.to_string(),
     };
-    let (content_type, width, height) = match checked {
-        Ok(found) => found,
-        Err(refusal) => {
-            let message = match refusal {
-                LogoRefusal::Missing => t.err_logo_missing,
-                LogoRefusal::TooLarge => t.err_logo_too_large,
-                LogoRefusal::NotAnImage => t.err_logo_not_image,
-                LogoRefusal::Unreadable => t.err_logo_unreadable,
-            };
-            let form = ProductFormPage {
-                logo_error: Some(message.into()),
-                ..edit_form(page, product_id, product.kind(), source)
-            };
-            return render(StatusCode::BAD_REQUEST, &form);
-        }
-    };
-    let sha256: String = Sha256::digest(&bytes)
+    let sha256: String = Sha256::digest(&accepted.png)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
@@ -502,10 +460,10 @@ pub async fn upload_logo(
         .db(move |conn| {
             let logo = products::NewLogo {
                 sha256: &sha256,
-                content_type,
-                width: width as i32,
-                height: height as i32,
-                bytes: &bytes,
+                content_type: "image/png",
+                width: logo::SIZE as i32,
+                height: logo::SIZE as i32,
+                bytes: &accepted.png,
             };
             Ok(products::attach_logo(
                 conn,
@@ -518,14 +476,105 @@ pub async fn upload_logo(
         .await?;
     match attached {
         Ok(()) => {
-            set_flash(&session, t.logo_saved);
+            set_flash(session, &notice);
             Ok(see_other(&format!("/vendor/products/{product_id}/edit")))
         }
         Err(StepError::Refused(_)) => {
-            set_flash(&session, t.err_pending_read_only);
+            set_flash(session, t.err_pending_read_only);
             Ok(see_other(&format!("/vendor/products/{product_id}")))
         }
         Err(other) => Err(step_into_app(other)),
+    }
+}
+
+/// Uploads a logo: checked against the rule off the async workers, stored when
+/// it passes; otherwise every broken rule is listed with an auto-fitted
+/// preview the vendor may choose instead.
+pub async fn upload_logo(
+    req: HttpRequest,
+    Vendor(user): Vendor,
+    session: Session,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    form: MultipartForm<LogoForm>,
+) -> AppResult<HttpResponse> {
+    let product_id = id.into_inner();
+    let (product, source) = edit_source(&state, user.id, product_id).await?;
+    let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
+    let t = page.t;
+    let form = form.into_inner();
+    let wants_autofit = form.action.is_some_and(|a| a.as_str() == "autofit");
+    let bytes = form.logo.map(|file| file.data.to_vec()).unwrap_or_default();
+    let mut view = edit_form(page, product_id, product.kind(), source);
+    if bytes.is_empty() {
+        view.logo_errors.push(t.err_logo_missing.into());
+        return render(StatusCode::BAD_REQUEST, &view);
+    }
+    let (checked, fitted) = web::block(move || {
+        let checked = if wants_autofit {
+            None
+        } else {
+            Some(logo::check_logo(&bytes))
+        };
+        let needs_fit = !matches!(checked, Some(Ok(_)));
+        let fitted = needs_fit.then(|| logo::autofit(&bytes));
+        (checked, fitted)
+    })
+    .await?;
+    if let Some(Ok(accepted)) = checked {
+        return store_logo(&req, &user, &session, &state, product_id, accepted).await;
+    }
+    if let Some(Err(problems)) = &checked {
+        view.logo_errors = problems.iter().map(|p| logo_problem(t, p)).collect();
+    }
+    match fitted {
+        Some(Ok(png)) => view.autofit_png = Some(BASE64.encode(png)),
+        Some(Err(problem)) => {
+            let reason = logo_problem(t, &problem);
+            if wants_autofit || view.logo_errors.iter().all(|e| *e != reason) {
+                view.logo_errors
+                    .push(fill(t.autofit_failed, &[("reason", &reason)]));
+            }
+        }
+        None => {}
+    }
+    let status = if view.logo_errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    render(status, &view)
+}
+
+#[derive(Deserialize)]
+pub struct AutofitForm {
+    #[serde(default)]
+    png: String,
+}
+
+/// Uses the auto-fitted logo the vendor saw. The bytes come back from the
+/// page, so they are checked against the rule again before being stored.
+pub async fn confirm_autofit(
+    req: HttpRequest,
+    Vendor(user): Vendor,
+    session: Session,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    form: web::Form<AutofitForm>,
+) -> AppResult<HttpResponse> {
+    let product_id = id.into_inner();
+    let (product, source) = edit_source(&state, user.id, product_id).await?;
+    let bytes = BASE64.decode(form.png.trim()).unwrap_or_default();
+    let checked = web::block(move || logo::check_logo(&bytes)).await?;
+    match checked {
+        Ok(accepted) => store_logo(&req, &user, &session, &state, product_id, accepted).await,
+        Err(problems) => {
+            let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
+            let t = page.t;
+            let mut view = edit_form(page, product_id, product.kind(), source);
+            view.logo_errors = problems.iter().map(|p| logo_problem(t, p)).collect();
+            render(StatusCode::BAD_REQUEST, &view)
+        }
     }
 }
 

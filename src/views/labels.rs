@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 
 use super::PageCtx;
 use crate::db::products::PlanRow;
+use crate::domain::logo::{LogoProblem, LogoWarning, Side};
 use crate::domain::money::{PriceError, format_yuan};
 use crate::domain::product::{Billing, FieldProblem};
 use crate::i18n::{Catalogue, fill};
@@ -194,5 +195,95 @@ pub fn reason_problem(t: &Catalogue, problem: FieldProblem) -> String {
     match problem {
         FieldProblem::TooLong(_) => t.err_reason_too_long.into(),
         _ => t.err_reason_required.into(),
+    }
+}
+
+fn sides(t: &Catalogue, sides: &[Side]) -> String {
+    let names: Vec<&str> = sides
+        .iter()
+        .map(|side| match side {
+            Side::Top => t.side_top,
+            Side::Bottom => t.side_bottom,
+            Side::Left => t.side_left,
+            Side::Right => t.side_right,
+        })
+        .collect();
+    names.join("/")
+}
+
+fn hex_colour(colour: &[u8; 3]) -> String {
+    format!("#{:02X}{:02X}{:02X}", colour[0], colour[1], colour[2])
+}
+
+/// A broken logo rule in the page's language, with what was measured.
+pub fn logo_problem(t: &Catalogue, problem: &LogoProblem) -> String {
+    let n = |v: u32| v.to_string();
+    match problem {
+        LogoProblem::FileTooLarge { bytes } => fill(
+            t.logo_file_too_large,
+            &[("size", &format!("{:.1} MiB", *bytes as f64 / 1_048_576.0))],
+        ),
+        LogoProblem::NotAnImage => t.err_logo_not_image.into(),
+        LogoProblem::UnsupportedFormat { format } => {
+            fill(t.logo_unsupported_format, &[("format", format)])
+        }
+        LogoProblem::Unreadable => t.err_logo_unreadable.into(),
+        LogoProblem::DimensionsTooLarge { width, height } => fill(
+            t.logo_dimensions_too_large,
+            &[("width", &n(*width)), ("height", &n(*height))],
+        ),
+        LogoProblem::WrongSize { width, height } => fill(
+            t.logo_wrong_size,
+            &[("width", &n(*width)), ("height", &n(*height))],
+        ),
+        LogoProblem::FrameTransparent {
+            sides: found,
+            example,
+        } => fill(
+            t.logo_frame_transparent,
+            &[
+                ("sides", &sides(t, found)),
+                ("x", &n(example.0)),
+                ("y", &n(example.1)),
+            ],
+        ),
+        LogoProblem::FrameNotWhite {
+            sides: found,
+            example,
+            colour,
+        } => fill(
+            t.logo_frame_not_white,
+            &[
+                ("sides", &sides(t, found)),
+                ("x", &n(example.0)),
+                ("y", &n(example.1)),
+                ("colour", &hex_colour(colour)),
+            ],
+        ),
+        LogoProblem::FrameTinted { mean_colour } => {
+            fill(t.logo_frame_tinted, &[("colour", &hex_colour(mean_colour))])
+        }
+        LogoProblem::ReachesIntoFrame { extent } => fill(
+            t.logo_reaches_frame,
+            &[
+                ("left", &n(extent.left)),
+                ("right", &n(extent.right)),
+                ("top", &n(extent.top)),
+                ("bottom", &n(extent.bottom)),
+            ],
+        ),
+        LogoProblem::Empty => t.logo_empty.into(),
+    }
+}
+
+pub fn logo_warning(t: &Catalogue, warning: &LogoWarning) -> String {
+    match warning {
+        LogoWarning::SmallLogo { width, height } => fill(
+            t.logo_small_warning,
+            &[
+                ("width", &width.to_string()),
+                ("height", &height.to_string()),
+            ],
+        ),
     }
 }

@@ -38,7 +38,10 @@ pub struct ProductFormPage {
     pub input: ProductInput,
     pub errors: FieldErrors,
     pub logo: Option<LogoMeta>,
-    pub logo_error: Option<String>,
+    /// Every broken logo rule of the last upload.
+    pub logo_errors: Vec<String>,
+    /// An auto-fitted logo awaiting the vendor's confirmation, base64 PNG.
+    pub autofit_png: Option<String>,
     pub notice: Option<String>,
 }
 

@@ -192,6 +192,24 @@ impl Page {
     }
 }
 
+/// The shared logo fixtures: $YUNSHI_FIXTURES, else ../shared/fixtures beside the repository.
+pub fn logo_fixtures() -> PathBuf {
+    let candidates = [
+        std::env::var("YUNSHI_FIXTURES").ok().map(PathBuf::from),
+        Some(PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/fixtures"
+        ))),
+        Some(PathBuf::from("/work/shared/fixtures")),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .map(|dir| dir.join("logos"))
+        .find(|dir| dir.join("expected.tsv").exists())
+        .expect("the logo fixtures (../shared/fixtures/logos) are missing; set YUNSHI_FIXTURES")
+}
+
 pub fn extract_csrf(html: &str) -> Option<String> {
     let marker = "name=\"csrf_token\" value=\"";
     let start = html.find(marker)? + marker.len();
@@ -276,15 +294,29 @@ impl Visitor {
 
     /// Posts a multipart form with the session's CSRF token and one file.
     pub async fn post_file(&self, path: &str, field: &str, filename: &str, bytes: &[u8]) -> Page {
+        self.post_file_with(path, &[], field, filename, bytes).await
+    }
+
+    /// Posts a multipart form with the CSRF token, text fields and one file.
+    pub async fn post_file_with(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        field: &str,
+        filename: &str,
+        bytes: &[u8],
+    ) -> Page {
         let token = self.csrf_token().await;
         let boundary = "yunshi-test-boundary-7f3a";
         let mut body: Vec<u8> = Vec::new();
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n"
-            )
-            .as_bytes(),
-        );
+        for (name, value) in [("csrf_token", token.as_str())].iter().chain(fields) {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
         body.extend_from_slice(
             format!(
                 "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
