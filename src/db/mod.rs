@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod notifications;
 pub mod notify;
+pub mod orders;
 pub mod products;
 pub mod schema;
 pub mod sign_in;

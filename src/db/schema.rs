@@ -137,6 +137,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    subscriptions (id) {
+        id -> BigInt,
+        buyer_id -> BigInt,
+        vendor_id -> BigInt,
+        product_id -> BigInt,
+        plan_name -> Text,
+        billing -> Text,
+        unit_price_fen -> BigInt,
+        year_price_fen -> Nullable<BigInt>,
+        started_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        stopped_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> BigInt,
+        order_no -> Text,
+        order_type -> Text,
+        status -> Text,
+        product_id -> BigInt,
+        product_kind -> Text,
+        product_name -> Text,
+        vendor_id -> BigInt,
+        buyer_id -> BigInt,
+        buyer_uin -> BigInt,
+        subscription_id -> Nullable<BigInt>,
+        related_order_id -> Nullable<BigInt>,
+        plan_name -> Text,
+        billing -> Text,
+        months -> Nullable<Integer>,
+        unit_price_fen -> BigInt,
+        amount_fen -> BigInt,
+        refunded_fen -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(orders -> subscriptions (subscription_id));
 diesel::joinable!(products -> accounts (vendor_id));
 diesel::joinable!(revisions -> products (product_id));
 diesel::joinable!(revisions -> logos (logo_id));
@@ -153,4 +195,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     logos,
     product_events,
     delist_requests,
+    orders,
+    subscriptions,
 );

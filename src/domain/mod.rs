@@ -4,6 +4,7 @@
 pub mod account;
 pub mod logo;
 pub mod money;
+pub mod order;
 pub mod product;
 pub mod sign_in;
 pub mod time;

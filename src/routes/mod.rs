@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod home;
 pub mod operator_products;
+pub mod orders;
 pub mod products;
 pub mod shop;
 pub mod system;
@@ -29,7 +30,37 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/vendor", web::get().to(home::vendor_home))
         .route("/admin", web::get().to(home::admin_home))
         .route("/shop", web::get().to(shop::shop))
-        .route("/shop/products/{id}", web::get().to(shop::shop_product))
+        .route("/shop/products/{id}", web::get().to(orders::shop_product))
+        .route(
+            "/shop/products/{id}/checkout",
+            web::get().to(orders::checkout),
+        )
+        .route(
+            "/shop/products/{id}/orders",
+            web::post().to(orders::place_order),
+        )
+        .route("/me/orders", web::get().to(orders::my_orders))
+        .route("/me/orders/{order_no}", web::get().to(orders::my_order))
+        .route(
+            "/me/orders/{order_no}/renew",
+            web::get().to(orders::renew_checkout),
+        )
+        .route("/me/orders/{order_no}/renew", web::post().to(orders::renew))
+        .route("/vendor/orders", web::get().to(orders::vendor_orders))
+        .route(
+            "/vendor/orders.csv",
+            web::get().to(orders::vendor_orders_csv),
+        )
+        .route(
+            "/vendor/orders/{order_no}",
+            web::get().to(orders::vendor_order),
+        )
+        .route("/admin/orders", web::get().to(orders::admin_orders))
+        .route("/admin/orders.csv", web::get().to(orders::admin_orders_csv))
+        .route(
+            "/admin/orders/{order_no}",
+            web::get().to(orders::admin_order),
+        )
         .route("/logos/{sha}", web::get().to(shop::logo))
         .route("/vendor/products", web::get().to(products::product_list))
         .route("/vendor/products", web::post().to(products::create_product))

@@ -6,10 +6,10 @@ use serde::Deserialize;
 
 use crate::auth::MaybeUser;
 use crate::db::products;
-use crate::domain::product::{Category, Kind, Listing};
+use crate::domain::product::{Category, Kind};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::views::products::{ShopPage, ShopProductPage};
+use crate::views::products::ShopPage;
 use crate::views::{self, PageCtx, Section};
 
 #[derive(Deserialize)]
@@ -38,36 +38,6 @@ pub async fn shop(
         entries,
         kind: kind.map(|k| k.as_str().to_string()).unwrap_or_default(),
         category: category.unwrap_or_default().to_string(),
-    })
-}
-
-/// A listed product's live content; anything else is 404, even to its vendor.
-pub async fn shop_product(
-    req: HttpRequest,
-    user: MaybeUser,
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-) -> AppResult<HttpResponse> {
-    let product_id = id.into_inner();
-    let (product, vendor_name, live) = state
-        .db(move |conn| {
-            let product = products::find(conn, product_id)?
-                .filter(|p| p.listing() == Listing::Listed)
-                .ok_or(AppError::NotFound)?;
-            let live_id = product.live_revision_id.ok_or(AppError::NotFound)?;
-            let revision = products::revision(conn, live_id)?.ok_or(AppError::NotFound)?;
-            let live = products::with_plans(conn, revision)?;
-            let vendor = crate::db::accounts::find_by_id(conn, product.vendor_id)?
-                .ok_or(AppError::NotFound)?;
-            Ok((product, vendor.display_name, live))
-        })
-        .await?;
-    views::ok(&ShopProductPage {
-        page: PageCtx::new(&req, user.0.as_ref(), Section::Shop),
-        product_id: product.id,
-        kind: product.kind,
-        vendor_name,
-        live,
     })
 }
 

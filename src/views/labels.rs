@@ -162,6 +162,9 @@ impl PageCtx {
             "delist.requested" => t.notice_delist_requested,
             "delist.done" => t.notice_delist_done,
             "delist.declined" => t.notice_delist_declined,
+            "order.new" => t.notice_order_new,
+            "order.new_license" => t.notice_order_new_license,
+            "order.renewed" => t.notice_order_renewed,
             _ => "{subject}",
         };
         fill(template, &[("subject", subject)])

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod errors;
 pub mod home;
 pub mod labels;
+pub mod orders;
 pub mod products;
 
 use actix_session::SessionExt;
@@ -79,7 +80,7 @@ fn menu_for(role: Role, t: &'static Catalogue) -> Vec<MenuItem> {
                 nested: true,
                 ..entry(t.nav_product_list, "/vendor/products", VendorProducts, true)
             },
-            entry(t.nav_orders, "/vendor/orders", VendorOrders, false),
+            entry(t.nav_orders, "/vendor/orders", VendorOrders, true),
             entry(
                 t.nav_supervision,
                 "/vendor/supervision",
@@ -105,7 +106,7 @@ fn menu_for(role: Role, t: &'static Catalogue) -> Vec<MenuItem> {
                 true,
             ),
             entry(t.nav_refunds, "/admin/refunds", AdminRefunds, false),
-            entry(t.nav_orders, "/admin/orders", AdminOrders, false),
+            entry(t.nav_orders, "/admin/orders", AdminOrders, true),
             entry(
                 t.nav_settlements,
                 "/admin/settlements",
@@ -118,7 +119,7 @@ fn menu_for(role: Role, t: &'static Catalogue) -> Vec<MenuItem> {
         ],
         Role::Buyer => vec![
             entry(t.nav_shop, "/shop", Shop, true),
-            entry(t.nav_my_orders, "/me/orders", MyOrders, false),
+            entry(t.nav_my_orders, "/me/orders", MyOrders, true),
             entry(t.nav_notifications, "/notifications", Notifications, true),
         ],
     }

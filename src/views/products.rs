@@ -303,13 +303,3 @@ impl ShopPage {
         Category::ALL.iter().map(|c| c.as_str()).collect()
     }
 }
-
-#[derive(Template)]
-#[template(path = "products/shop_product.html")]
-pub struct ShopProductPage {
-    pub page: PageCtx,
-    pub product_id: i64,
-    pub kind: String,
-    pub vendor_name: String,
-    pub live: RevisionWithPlans,
-}

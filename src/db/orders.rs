@@ -1,0 +1,538 @@
+//! Queries on orders and subscriptions: placing purchases and renewals in one
+//! transaction, and the order lists with keyset pagination.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::products::{self as product_store, PlanRow};
+use super::schema::{orders, subscriptions};
+use super::{DbConn, notify, write_transaction};
+use crate::domain::order::{
+    OrderStatus, OrderType, PurchaseRefusal, Term, extend_expiry, order_number, total_fen,
+};
+use crate::domain::product::{Billing, Kind, Listing};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = orders)]
+pub struct Order {
+    pub id: i64,
+    pub order_no: String,
+    pub order_type: String,
+    pub status: String,
+    pub product_id: i64,
+    pub product_kind: String,
+    pub product_name: String,
+    pub vendor_id: i64,
+    pub buyer_id: i64,
+    pub buyer_uin: i64,
+    pub subscription_id: Option<i64>,
+    pub related_order_id: Option<i64>,
+    pub plan_name: String,
+    pub billing: String,
+    pub months: Option<i32>,
+    pub unit_price_fen: i64,
+    pub amount_fen: i64,
+    pub refunded_fen: i64,
+    pub created_at: NaiveDateTime,
+}
+
+impl Order {
+    pub fn order_type(&self) -> OrderType {
+        OrderType::parse(&self.order_type).unwrap_or(OrderType::Purchase)
+    }
+
+    pub fn billing(&self) -> Billing {
+        Billing::parse(&self.billing).unwrap_or(Billing::Prepaid)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = subscriptions)]
+pub struct Subscription {
+    pub id: i64,
+    pub buyer_id: i64,
+    pub vendor_id: i64,
+    pub product_id: i64,
+    pub plan_name: String,
+    pub billing: String,
+    pub unit_price_fen: i64,
+    pub year_price_fen: Option<i64>,
+    pub started_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub stopped_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+impl Subscription {
+    pub fn billing(&self) -> Billing {
+        Billing::parse(&self.billing).unwrap_or(Billing::Prepaid)
+    }
+}
+
+/// Why an order was not placed.
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    #[error("not found")]
+    NotFound,
+    #[error("refused: {0:?}")]
+    Refused(PurchaseRefusal),
+    #[error(transparent)]
+    Db(#[from] DieselError),
+}
+
+impl From<PurchaseRefusal> for OrderError {
+    fn from(refusal: PurchaseRefusal) -> OrderError {
+        OrderError::Refused(refusal)
+    }
+}
+
+/// The facts of a new order row.
+pub struct NewOrder<'a> {
+    pub order_type: OrderType,
+    pub status: OrderStatus,
+    pub kind: Kind,
+    pub product_id: i64,
+    pub product_name: &'a str,
+    pub vendor_id: i64,
+    pub buyer_id: i64,
+    pub buyer_uin: i64,
+    pub subscription_id: Option<i64>,
+    pub related_order_id: Option<i64>,
+    pub plan_name: &'a str,
+    pub billing: Billing,
+    pub months: Option<i32>,
+    pub unit_price_fen: i64,
+    pub amount_fen: i64,
+    pub now: NaiveDateTime,
+}
+
+/// Inserts an order under a fresh number. Each attempt runs in a savepoint,
+/// so a number already taken (two orders in the same second drawing the same
+/// digits) is drawn again without aborting the surrounding transaction.
+pub fn insert_order(conn: &mut DbConn, new: &NewOrder) -> Result<Order, DieselError> {
+    let created = new.now.and_utc();
+    for _ in 0..8 {
+        let order_no = order_number(new.kind, created, rand::random::<u32>());
+        let attempt = conn.transaction(|conn| {
+            diesel::insert_into(orders::table)
+                .values((
+                    orders::order_no.eq(&order_no),
+                    orders::order_type.eq(new.order_type.as_str()),
+                    orders::status.eq(new.status.as_str()),
+                    orders::product_id.eq(new.product_id),
+                    orders::product_kind.eq(new.kind.as_str()),
+                    orders::product_name.eq(new.product_name),
+                    orders::vendor_id.eq(new.vendor_id),
+                    orders::buyer_id.eq(new.buyer_id),
+                    orders::buyer_uin.eq(new.buyer_uin),
+                    orders::subscription_id.eq(new.subscription_id),
+                    orders::related_order_id.eq(new.related_order_id),
+                    orders::plan_name.eq(new.plan_name),
+                    orders::billing.eq(new.billing.as_str()),
+                    orders::months.eq(new.months),
+                    orders::unit_price_fen.eq(new.unit_price_fen),
+                    orders::amount_fen.eq(new.amount_fen),
+                    orders::created_at.eq(new.now),
+                ))
+                .returning(orders::all_columns)
+                .get_result::<Order>(conn)
+        });
+        match attempt {
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => continue,
+            other => return other,
+        }
+    }
+    Err(DieselError::RollbackTransaction)
+}
+
+/// What a buyer asked to buy, and the total they saw.
+pub struct PurchaseRequest {
+    pub buyer_id: i64,
+    pub buyer_uin: i64,
+    pub product_id: i64,
+    pub plan_id: i64,
+    pub term: Option<Term>,
+    pub seen_total_fen: i64,
+    pub now: NaiveDateTime,
+}
+
+/// The plan a buyer may buy now: one of the listed product's live plans.
+pub fn buyable_plan(
+    conn: &mut DbConn,
+    product_id: i64,
+    plan_id: i64,
+) -> Result<(product_store::Product, String, PlanRow), OrderError> {
+    let product = product_store::find(conn, product_id)?.ok_or(OrderError::NotFound)?;
+    let live_id = product.live_revision_id.ok_or(PurchaseRefusal::NotListed)?;
+    if product.listing() != Listing::Listed {
+        return Err(PurchaseRefusal::NotListed.into());
+    }
+    let live = product_store::revision(conn, live_id)?.ok_or(PurchaseRefusal::NotListed)?;
+    let plan = product_store::plans_of(conn, live_id)?
+        .into_iter()
+        .find(|plan| plan.id == plan_id)
+        .ok_or(PurchaseRefusal::UnknownPlan)?;
+    Ok((product, live.name, plan))
+}
+
+/// Places a paid purchase and its subscription in one transaction, or writes nothing.
+pub fn purchase(conn: &mut DbConn, request: &PurchaseRequest) -> Result<Order, OrderError> {
+    write_transaction(conn, |conn| {
+        let (product, name, plan) = buyable_plan(conn, request.product_id, request.plan_id)?;
+        let billing = plan.billing();
+        let total = total_fen(billing, plan.price_fen, plan.year_price_fen, request.term)?;
+        if total != request.seen_total_fen {
+            return Err(PurchaseRefusal::PriceChanged.into());
+        }
+        let now = request.now;
+        let months = request.term.map(|t| t.months());
+        let subscription_id: i64 = diesel::insert_into(subscriptions::table)
+            .values((
+                subscriptions::buyer_id.eq(request.buyer_id),
+                subscriptions::vendor_id.eq(product.vendor_id),
+                subscriptions::product_id.eq(product.id),
+                subscriptions::plan_name.eq(&plan.name),
+                subscriptions::billing.eq(billing.as_str()),
+                subscriptions::unit_price_fen.eq(plan.price_fen),
+                subscriptions::year_price_fen.eq(plan.year_price_fen),
+                subscriptions::started_at.eq(now),
+                subscriptions::expires_at.eq(months.map(|m| extend_expiry(None, m, now))),
+                subscriptions::created_at.eq(now),
+            ))
+            .returning(subscriptions::id)
+            .get_result(conn)?;
+        let order = insert_order(
+            conn,
+            &NewOrder {
+                order_type: OrderType::Purchase,
+                status: OrderStatus::Paid,
+                kind: product.kind(),
+                product_id: product.id,
+                product_name: &name,
+                vendor_id: product.vendor_id,
+                buyer_id: request.buyer_id,
+                buyer_uin: request.buyer_uin,
+                subscription_id: Some(subscription_id),
+                related_order_id: None,
+                plan_name: &plan.name,
+                billing,
+                months: months.map(|m| m as i32),
+                unit_price_fen: plan.price_fen,
+                amount_fen: total,
+                now,
+            },
+        )?;
+        notify::notify(
+            conn,
+            product.vendor_id,
+            new_order_notice(product.kind()),
+            &order.order_no,
+            &format!("/vendor/orders/{}", order.order_no),
+            now,
+        )?;
+        Ok(order)
+    })
+}
+
+/// A license purchase asks the vendor to deliver offline; others just announce the order.
+fn new_order_notice(kind: Kind) -> &'static str {
+    match kind {
+        Kind::License => "order.new_license",
+        _ => "order.new",
+    }
+}
+
+/// The subscription's purchase order.
+pub fn purchase_of(conn: &mut DbConn, subscription_id: i64) -> QueryResult<Option<Order>> {
+    orders::table
+        .filter(orders::subscription_id.eq(subscription_id))
+        .filter(orders::order_type.eq(OrderType::Purchase.as_str()))
+        .select(Order::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn subscription(conn: &mut DbConn, id: i64) -> QueryResult<Option<Subscription>> {
+    subscriptions::table
+        .find(id)
+        .select(Subscription::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Renews a prepaid subscription of the buyer's, also after the product was
+/// delisted: a renew order, and the expiry moved on, in one transaction.
+pub fn renew(
+    conn: &mut DbConn,
+    buyer_id: i64,
+    subscription_id: i64,
+    term: Term,
+    seen_total_fen: i64,
+    now: NaiveDateTime,
+) -> Result<Order, OrderError> {
+    write_transaction(conn, |conn| {
+        let subscription = subscription(conn, subscription_id)?
+            .filter(|s| s.buyer_id == buyer_id)
+            .ok_or(OrderError::NotFound)?;
+        let purchase = purchase_of(conn, subscription_id)?.ok_or(OrderError::NotFound)?;
+        let renewable = subscription.billing() == Billing::Prepaid
+            && subscription.stopped_at.is_none()
+            && purchase.status == OrderStatus::Paid.as_str();
+        if !renewable {
+            return Err(PurchaseRefusal::NotRenewable.into());
+        }
+        let total = total_fen(
+            Billing::Prepaid,
+            subscription.unit_price_fen,
+            subscription.year_price_fen,
+            Some(term),
+        )?;
+        if total != seen_total_fen {
+            return Err(PurchaseRefusal::PriceChanged.into());
+        }
+        // Prepaid subscriptions always have an expiry; the update names the one
+        // read, so two renewals at once extend it once each, never from a stale value.
+        let expiry = subscription
+            .expires_at
+            .ok_or(PurchaseRefusal::NotRenewable)?;
+        let new_expiry = extend_expiry(Some(expiry), term.months(), now);
+        let changed = diesel::update(
+            subscriptions::table
+                .filter(subscriptions::id.eq(subscription_id))
+                .filter(subscriptions::expires_at.eq(expiry))
+                .filter(subscriptions::stopped_at.is_null()),
+        )
+        .set(subscriptions::expires_at.eq(Some(new_expiry)))
+        .execute(conn)?;
+        if changed != 1 {
+            return Err(PurchaseRefusal::NotRenewable.into());
+        }
+        let kind = Kind::parse(&purchase.product_kind).unwrap_or(Kind::Image);
+        let order = insert_order(
+            conn,
+            &NewOrder {
+                order_type: OrderType::Renew,
+                status: OrderStatus::Paid,
+                kind,
+                product_id: purchase.product_id,
+                product_name: &purchase.product_name,
+                vendor_id: purchase.vendor_id,
+                buyer_id,
+                buyer_uin: purchase.buyer_uin,
+                subscription_id: Some(subscription_id),
+                related_order_id: Some(purchase.id),
+                plan_name: &subscription.plan_name,
+                billing: Billing::Prepaid,
+                months: Some(term.months() as i32),
+                unit_price_fen: subscription.unit_price_fen,
+                amount_fen: total,
+                now,
+            },
+        )?;
+        notify::notify(
+            conn,
+            purchase.vendor_id,
+            "order.renewed",
+            &order.order_no,
+            &format!("/vendor/orders/{}", order.order_no),
+            now,
+        )?;
+        Ok(order)
+    })
+}
+
+/// Who is looking at orders decides which they may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Vendor(i64),
+    Buyer(i64),
+    All,
+}
+
+/// An order by number, if the scope may see it (another's is "not found").
+pub fn find_by_number(
+    conn: &mut DbConn,
+    order_no: &str,
+    scope: Scope,
+) -> QueryResult<Option<Order>> {
+    let mut query = orders::table
+        .filter(orders::order_no.eq(order_no))
+        .select(Order::as_select())
+        .into_boxed();
+    query = match scope {
+        Scope::Vendor(id) => query.filter(orders::vendor_id.eq(id)),
+        Scope::Buyer(id) => query.filter(orders::buyer_id.eq(id)),
+        Scope::All => query,
+    };
+    query.first(conn).optional()
+}
+
+/// Every order of a subscription, oldest first: the purchase, renewals, refunds.
+pub fn chain(conn: &mut DbConn, subscription_id: i64) -> QueryResult<Vec<Order>> {
+    orders::table
+        .filter(orders::subscription_id.eq(subscription_id))
+        .order((orders::created_at.asc(), orders::id.asc()))
+        .select(Order::as_select())
+        .load(conn)
+}
+
+/// The list's filters, all optional; they stay in the URL.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    pub buyer_uin: Option<i64>,
+    /// Exact order number, or its start (`prefix`).
+    pub order_no: Option<String>,
+    pub order_no_prefix: bool,
+    pub order_type: Option<OrderType>,
+    pub billing: Option<Billing>,
+    pub status: Option<OrderStatus>,
+    pub product_id: Option<i64>,
+    pub vendor_id: Option<i64>,
+    /// Inclusive start, exclusive end (UTC).
+    pub from: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
+}
+
+/// A position in the list: the order is by (created_at, id) newest first, or
+/// by order number when searching by prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cursor {
+    Time(NaiveDateTime, i64),
+    Number(String),
+}
+
+/// Which way to page from a cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Page {
+    First,
+    /// Rows after (older than) the cursor.
+    After(Cursor),
+    /// Rows before (newer than) the cursor.
+    Before(Cursor),
+}
+
+/// One page of orders in display order, and whether rows exist past each end.
+#[derive(Debug, Clone)]
+pub struct OrderPage {
+    pub rows: Vec<Order>,
+    pub has_newer: bool,
+    pub has_older: bool,
+}
+
+/// Past every order number that starts with the (letters, digits, `_`) prefix.
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}~")
+}
+
+/// A page of the scope's orders matching the filter, by keyset: no OFFSET, so
+/// a page deep in a million rows costs what the first one does.
+pub fn list(
+    conn: &mut DbConn,
+    scope: Scope,
+    filter: &OrderFilter,
+    page: &Page,
+    limit: i64,
+) -> QueryResult<OrderPage> {
+    let by_number = filter.order_no_prefix && filter.order_no.is_some();
+    let mut query = orders::table.select(Order::as_select()).into_boxed();
+    query = match scope {
+        Scope::Vendor(id) => query.filter(orders::vendor_id.eq(id)),
+        Scope::Buyer(id) => query.filter(orders::buyer_id.eq(id)),
+        Scope::All => query,
+    };
+    if let Some(vendor_id) = filter.vendor_id {
+        query = query.filter(orders::vendor_id.eq(vendor_id));
+    }
+    if let Some(uin) = filter.buyer_uin {
+        query = query.filter(orders::buyer_uin.eq(uin));
+    }
+    if let Some(number) = &filter.order_no {
+        query = if filter.order_no_prefix {
+            query
+                .filter(orders::order_no.ge(number.clone()))
+                .filter(orders::order_no.lt(prefix_end(number)))
+        } else {
+            query.filter(orders::order_no.eq(number.clone()))
+        };
+    }
+    if let Some(order_type) = filter.order_type {
+        query = query.filter(orders::order_type.eq(order_type.as_str()));
+    }
+    if let Some(billing) = filter.billing {
+        query = query.filter(orders::billing.eq(billing.as_str()));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(orders::status.eq(status.as_str()));
+    }
+    if let Some(product_id) = filter.product_id {
+        query = query.filter(orders::product_id.eq(product_id));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(orders::created_at.ge(from));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(orders::created_at.lt(until));
+    }
+    // The plain bound (<= / >=) lets the index start at the cursor.
+    query = match page {
+        Page::First => query,
+        Page::After(Cursor::Time(at, id)) => query
+            .filter(orders::created_at.le(*at))
+            .filter(orders::created_at.lt(*at).or(orders::id.lt(*id))),
+        Page::Before(Cursor::Time(at, id)) => query
+            .filter(orders::created_at.ge(*at))
+            .filter(orders::created_at.gt(*at).or(orders::id.gt(*id))),
+        Page::After(Cursor::Number(number)) => query.filter(orders::order_no.lt(number.clone())),
+        Page::Before(Cursor::Number(number)) => query.filter(orders::order_no.gt(number.clone())),
+    };
+    let ascending = matches!(page, Page::Before(_));
+    query = match (by_number, ascending) {
+        (false, false) => query.order((orders::created_at.desc(), orders::id.desc())),
+        (false, true) => query.order((orders::created_at.asc(), orders::id.asc())),
+        (true, false) => query.order(orders::order_no.desc()),
+        (true, true) => query.order(orders::order_no.asc()),
+    };
+    let mut rows: Vec<Order> = query.limit(limit + 1).load(conn)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    if ascending {
+        rows.reverse();
+    }
+    let (has_newer, has_older) = match page {
+        Page::First => (false, more),
+        Page::After(_) => (true, more),
+        Page::Before(_) => (more, true),
+    };
+    Ok(OrderPage {
+        rows,
+        has_newer,
+        has_older,
+    })
+}
+
+impl Order {
+    /// This row's position, for the page links around it.
+    pub fn cursor(&self, by_number: bool) -> Cursor {
+        if by_number {
+            Cursor::Number(self.order_no.clone())
+        } else {
+            Cursor::Time(self.created_at, self.id)
+        }
+    }
+}
+
+/// The buyer's subscriptions, newest first, with their purchase orders.
+pub fn subscriptions_of(
+    conn: &mut DbConn,
+    buyer_id: i64,
+) -> QueryResult<Vec<(Subscription, Order)>> {
+    subscriptions::table
+        .inner_join(orders::table.on(orders::subscription_id.eq(subscriptions::id.nullable())))
+        .filter(subscriptions::buyer_id.eq(buyer_id))
+        .filter(orders::order_type.eq(OrderType::Purchase.as_str()))
+        .order(subscriptions::id.desc())
+        .limit(200)
+        .select((Subscription::as_select(), Order::as_select()))
+        .load(conn)
+}

@@ -1,0 +1,1014 @@
+//! Orders: buying and renewing (buyers), the order lists with search, filters,
+//! keyset pages and CSV (vendors and operators), and the order pages.
+
+use actix_session::Session;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::DateTime;
+use serde::Deserialize;
+
+use crate::auth::{Buyer, CurrentUser, MaybeUser, Operator, Vendor};
+use crate::db::orders::{self, Cursor, OrderError, OrderFilter, Page, Scope};
+use crate::db::{accounts, products};
+use crate::domain::account::parse_uin;
+use crate::domain::money::format_yuan;
+use crate::domain::order::{
+    OrderStatus, OrderType, PurchaseRefusal, Term, china_day_start, is_order_number_text, total_fen,
+};
+use crate::domain::product::{Billing, Listing};
+use crate::domain::time::to_stored;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Catalogue, Lang, fill};
+use crate::state::AppState;
+use crate::views::orders::{
+    CheckoutPage, MyOrdersPage, OrderDetailPage, OrderListPage, ShopProductPage, TypedFilter,
+    order_cells,
+};
+use crate::views::{self, PageCtx, Section, render, see_other, set_flash, take_flash};
+
+/// Rows on one page of an order list.
+pub const ORDER_PAGE_SIZE: i64 = 50;
+/// Rows fetched per round while streaming a CSV export.
+const CSV_CHUNK: i64 = 1000;
+
+fn now() -> chrono::NaiveDateTime {
+    to_stored(chrono::Utc::now())
+}
+
+/// The list's query string, all text so that any value gets a message, not a 400 from serde.
+#[derive(Deserialize, Default)]
+pub struct OrderQuery {
+    #[serde(default)]
+    buyer_uin: String,
+    #[serde(default)]
+    order_no: String,
+    #[serde(default, rename = "type")]
+    order_type: String,
+    #[serde(default)]
+    billing: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    product: String,
+    #[serde(default)]
+    vendor: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    after: String,
+    #[serde(default)]
+    before: String,
+}
+
+fn encode_cursor(cursor: &Cursor) -> String {
+    match cursor {
+        Cursor::Time(at, id) => format!("t{}.{id}", at.and_utc().timestamp_micros()),
+        Cursor::Number(number) => format!("n{number}"),
+    }
+}
+
+fn decode_cursor(text: &str) -> Option<Cursor> {
+    if let Some(rest) = text.strip_prefix('t') {
+        let (micros, id) = rest.split_once('.')?;
+        let at = DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
+        return Some(Cursor::Time(at, id.parse().ok()?));
+    }
+    let number = text.strip_prefix('n')?;
+    is_order_number_text(number).then(|| Cursor::Number(number.to_string()))
+}
+
+/// A parsed list request: the filter, the page, and a message per bad value.
+struct ListRequest {
+    typed: TypedFilter,
+    filter: OrderFilter,
+    page: Page,
+    errors: Vec<String>,
+    vendor_uin: Option<i64>,
+}
+
+fn parse_list(t: &Catalogue, query: OrderQuery, allow_vendor: bool) -> ListRequest {
+    let mut errors = Vec::new();
+    let mut filter = OrderFilter::default();
+    let trimmed = |s: &str| s.trim().to_string();
+    let typed = TypedFilter {
+        buyer_uin: trimmed(&query.buyer_uin),
+        order_no: trimmed(&query.order_no),
+        order_type: trimmed(&query.order_type),
+        billing: trimmed(&query.billing),
+        status: trimmed(&query.status),
+        product: trimmed(&query.product),
+        vendor: if allow_vendor {
+            trimmed(&query.vendor)
+        } else {
+            String::new()
+        },
+        from: trimmed(&query.from),
+        to: trimmed(&query.to),
+    };
+    if !typed.buyer_uin.is_empty() {
+        match parse_uin(&typed.buyer_uin) {
+            Some(uin) => filter.buyer_uin = Some(uin),
+            None => errors.push(t.err_bad_uin.to_string()),
+        }
+    }
+    let mut vendor_uin = None;
+    if !typed.vendor.is_empty() {
+        match parse_uin(&typed.vendor) {
+            Some(uin) => vendor_uin = Some(uin),
+            None => errors.push(t.err_bad_uin.to_string()),
+        }
+    }
+    if !typed.order_no.is_empty() {
+        if is_order_number_text(&typed.order_no) {
+            // A whole number matches itself as a prefix: one search serves both.
+            filter.order_no = Some(typed.order_no.clone());
+            filter.order_no_prefix = true;
+        } else {
+            errors.push(t.err_bad_order_no.to_string());
+        }
+    }
+    filter.order_type = OrderType::parse(&typed.order_type);
+    filter.billing = Billing::parse(&typed.billing);
+    filter.status = OrderStatus::parse(&typed.status);
+    if !typed.product.is_empty() {
+        match typed.product.parse::<i64>() {
+            Ok(id) if id > 0 => filter.product_id = Some(id),
+            _ => errors.push(fill(t.err_bad_number, &[("value", &typed.product)])),
+        }
+    }
+    for (text, slot, next_day) in [
+        (&typed.from, &mut filter.from, false),
+        (&typed.to, &mut filter.until, true),
+    ] {
+        if text.is_empty() {
+            continue;
+        }
+        match china_day_start(text) {
+            // "to" includes its whole day.
+            Some(start) => {
+                *slot = Some(if next_day {
+                    start + chrono::Duration::days(1)
+                } else {
+                    start
+                })
+            }
+            None => errors.push(fill(t.err_bad_date, &[("value", text)])),
+        }
+    }
+    if let (Some(from), Some(until)) = (filter.from, filter.until)
+        && from >= until
+    {
+        errors.push(t.err_date_order.to_string());
+    }
+    let page = match (query.after.trim(), query.before.trim()) {
+        ("", "") => Page::First,
+        (after, "") => decode_cursor(after).map(Page::After).unwrap_or_else(|| {
+            errors.push(t.err_bad_cursor.to_string());
+            Page::First
+        }),
+        (_, before) => decode_cursor(before).map(Page::Before).unwrap_or_else(|| {
+            errors.push(t.err_bad_cursor.to_string());
+            Page::First
+        }),
+    };
+    ListRequest {
+        typed,
+        filter,
+        page,
+        errors,
+        vendor_uin,
+    }
+}
+
+fn page_link(base: &str, typed: &TypedFilter, key: &str, cursor: &Cursor) -> String {
+    let query = typed.query();
+    let separator = if query.is_empty() { "" } else { "&" };
+    let value: String =
+        serde_urlencoded::to_string([(key, encode_cursor(cursor))]).unwrap_or_default();
+    format!("{base}?{query}{separator}{value}")
+}
+
+/// Resolves an operator's vendor filter (a user ID) to an account id; an
+/// unknown vendor has no orders.
+fn vendor_id_for(conn: &mut crate::db::DbConn, uin: Option<i64>) -> AppResult<Option<i64>> {
+    Ok(match uin {
+        Some(uin) => Some(accounts::find_by_uin(conn, uin)?.map_or(0, |a| a.id)),
+        None => None,
+    })
+}
+
+async fn order_list(
+    req: &HttpRequest,
+    user: &CurrentUser,
+    state: &AppState,
+    query: OrderQuery,
+    scope: Scope,
+    base: &'static str,
+    section: Section,
+) -> AppResult<HttpResponse> {
+    let page = PageCtx::new(req, Some(user), section);
+    let ListRequest {
+        typed,
+        mut filter,
+        page: position,
+        errors,
+        vendor_uin,
+    } = parse_list(page.t, query, scope == Scope::All);
+    if !errors.is_empty() {
+        let view = OrderListPage {
+            page,
+            base,
+            show_vendor_filter: scope == Scope::All,
+            filter: typed,
+            errors,
+            result: orders::OrderPage {
+                rows: Vec::new(),
+                has_newer: false,
+                has_older: false,
+            },
+            newer_link: None,
+            older_link: None,
+        };
+        return render(StatusCode::BAD_REQUEST, &view);
+    }
+    let by_number = filter.order_no_prefix;
+    let result = state
+        .db(move |conn| {
+            filter.vendor_id = vendor_id_for(conn, vendor_uin)?;
+            Ok(orders::list(
+                conn,
+                scope,
+                &filter,
+                &position,
+                ORDER_PAGE_SIZE,
+            )?)
+        })
+        .await?;
+    let newer_link = result
+        .rows
+        .first()
+        .filter(|_| result.has_newer)
+        .map(|row| page_link(base, &typed, "before", &row.cursor(by_number)));
+    let older_link = result
+        .rows
+        .last()
+        .filter(|_| result.has_older)
+        .map(|row| page_link(base, &typed, "after", &row.cursor(by_number)));
+    views::ok(&OrderListPage {
+        page,
+        base,
+        show_vendor_filter: scope == Scope::All,
+        filter: typed,
+        errors: Vec::new(),
+        result,
+        newer_link,
+        older_link,
+    })
+}
+
+pub async fn vendor_orders(
+    req: HttpRequest,
+    Vendor(user): Vendor,
+    state: web::Data<AppState>,
+    query: web::Query<OrderQuery>,
+) -> AppResult<HttpResponse> {
+    let scope = Scope::Vendor(user.id);
+    order_list(
+        &req,
+        &user,
+        &state,
+        query.into_inner(),
+        scope,
+        "/vendor/orders",
+        Section::VendorOrders,
+    )
+    .await
+}
+
+pub async fn admin_orders(
+    req: HttpRequest,
+    Operator(user): Operator,
+    state: web::Data<AppState>,
+    query: web::Query<OrderQuery>,
+) -> AppResult<HttpResponse> {
+    order_list(
+        &req,
+        &user,
+        &state,
+        query.into_inner(),
+        Scope::All,
+        "/admin/orders",
+        Section::AdminOrders,
+    )
+    .await
+}
+
+/// A CSV field, quoted when needed; a leading formula character is defused so
+/// a spreadsheet never runs a product name.
+fn csv_field(value: &str) -> String {
+    let risky = value.starts_with(['=', '+', '@']) || (value.starts_with('-') && value.len() > 1);
+    let defused = if risky {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if defused.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", defused.replace('"', "\"\""))
+    } else {
+        defused
+    }
+}
+
+fn csv_line(fields: &[&str]) -> String {
+    let mut line = fields
+        .iter()
+        .map(|f| csv_field(f))
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push_str("\r\n");
+    line
+}
+
+/// Streams the current filter as CSV (UTF-8 with BOM), a chunk of rows per
+/// database round, so memory does not grow with the number of rows.
+async fn order_csv(
+    req: &HttpRequest,
+    state: web::Data<AppState>,
+    query: OrderQuery,
+    scope: Scope,
+) -> AppResult<HttpResponse> {
+    let t = Lang::of_request(req).catalogue();
+    let ListRequest {
+        mut filter,
+        errors,
+        vendor_uin,
+        ..
+    } = parse_list(t, query, scope == Scope::All);
+    if let Some(first) = errors.into_iter().next() {
+        return Err(AppError::BadRequest(first));
+    }
+    let by_number = filter.order_no_prefix;
+    let filter = state
+        .db(move |conn| {
+            filter.vendor_id = vendor_id_for(conn, vendor_uin)?;
+            Ok(filter)
+        })
+        .await?;
+    let header_line = format!(
+        "\u{feff}{}",
+        csv_line(&[
+            t.col_order_no,
+            t.col_product_name,
+            t.col_buyer_uin,
+            t.col_type_billing,
+            t.col_term,
+            t.col_amount,
+            t.col_order_status,
+            t.col_created
+        ])
+    );
+    let start = (Some(Page::First), Some(header_line));
+    let body = futures_util::stream::unfold(start, move |(position, pending)| {
+        let state = state.clone();
+        let filter = filter.clone();
+        async move {
+            if let Some(text) = pending {
+                return Some((
+                    Ok::<_, actix_web::Error>(web::Bytes::from(text)),
+                    (position, None),
+                ));
+            }
+            let position = position?;
+            let chunk = state
+                .db(move |conn| Ok(orders::list(conn, scope, &filter, &position, CSV_CHUNK)?))
+                .await;
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(error) => {
+                    log::error!("CSV export stopped: {error}");
+                    return None;
+                }
+            };
+            if chunk.rows.is_empty() {
+                return None;
+            }
+            let mut text = String::with_capacity(chunk.rows.len() * 160);
+            for order in &chunk.rows {
+                let c = order_cells(t, order);
+                text.push_str(&csv_line(&[
+                    &c.order_no,
+                    &c.product_name,
+                    &c.buyer_uin,
+                    &c.type_billing,
+                    &c.term,
+                    &c.amount,
+                    &c.status,
+                    &c.created,
+                ]));
+            }
+            let next = chunk
+                .has_older
+                .then(|| {
+                    chunk
+                        .rows
+                        .last()
+                        .map(|row| Page::After(row.cursor(by_number)))
+                })
+                .flatten();
+            Some((Ok(web::Bytes::from(text)), (next, None)))
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"orders.csv\"",
+        ))
+        .streaming(body))
+}
+
+pub async fn vendor_orders_csv(
+    req: HttpRequest,
+    Vendor(user): Vendor,
+    state: web::Data<AppState>,
+    query: web::Query<OrderQuery>,
+) -> AppResult<HttpResponse> {
+    order_csv(&req, state, query.into_inner(), Scope::Vendor(user.id)).await
+}
+
+pub async fn admin_orders_csv(
+    req: HttpRequest,
+    Operator(_): Operator,
+    state: web::Data<AppState>,
+    query: web::Query<OrderQuery>,
+) -> AppResult<HttpResponse> {
+    order_csv(&req, state, query.into_inner(), Scope::All).await
+}
+
+/// The order page for whoever may see the order; anyone else gets 404.
+#[allow(clippy::too_many_arguments)]
+async fn order_page(
+    req: &HttpRequest,
+    user: &CurrentUser,
+    state: &AppState,
+    order_no: String,
+    scope: Scope,
+    base: &'static str,
+    section: Section,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+) -> AppResult<HttpResponse> {
+    let (order, chain, subscription, renewable) = state
+        .db(move |conn| {
+            let order =
+                orders::find_by_number(conn, &order_no, scope)?.ok_or(AppError::NotFound)?;
+            let (chain, subscription) = match order.subscription_id {
+                Some(id) => (orders::chain(conn, id)?, orders::subscription(conn, id)?),
+                None => (vec![order.clone()], None),
+            };
+            let purchase_paid = chain.iter().any(|o| {
+                o.order_type() == OrderType::Purchase && o.status == OrderStatus::Paid.as_str()
+            });
+            let renewable = purchase_paid
+                && subscription
+                    .as_ref()
+                    .is_some_and(|s| s.billing() == Billing::Prepaid && s.stopped_at.is_none());
+            Ok((order, chain, subscription, renewable))
+        })
+        .await?;
+    let renew_terms = match (&subscription, renewable && matches!(scope, Scope::Buyer(_))) {
+        (Some(s), true) => Term::offered(s.year_price_fen.is_some()),
+        _ => Vec::new(),
+    };
+    render(
+        status,
+        &OrderDetailPage {
+            page: PageCtx::new(req, Some(user), section),
+            order,
+            chain,
+            subscription,
+            base,
+            now: now(),
+            notice,
+            error,
+            renew_terms,
+        },
+    )
+}
+
+pub async fn vendor_order(
+    req: HttpRequest,
+    Vendor(user): Vendor,
+    state: web::Data<AppState>,
+    order_no: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let scope = Scope::Vendor(user.id);
+    order_page(
+        &req,
+        &user,
+        &state,
+        order_no.into_inner(),
+        scope,
+        "/vendor/orders",
+        Section::VendorOrders,
+        StatusCode::OK,
+        None,
+        None,
+    )
+    .await
+}
+
+pub async fn admin_order(
+    req: HttpRequest,
+    Operator(user): Operator,
+    state: web::Data<AppState>,
+    order_no: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    order_page(
+        &req,
+        &user,
+        &state,
+        order_no.into_inner(),
+        Scope::All,
+        "/admin/orders",
+        Section::AdminOrders,
+        StatusCode::OK,
+        None,
+        None,
+    )
+    .await
+}
+
+pub async fn my_order(
+    req: HttpRequest,
+    Buyer(user): Buyer,
+    session: Session,
+    state: web::Data<AppState>,
+    order_no: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let scope = Scope::Buyer(user.id);
+    let notice = take_flash(&session);
+    order_page(
+        &req,
+        &user,
+        &state,
+        order_no.into_inner(),
+        scope,
+        "/me/orders",
+        Section::MyOrders,
+        StatusCode::OK,
+        notice,
+        None,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct MyOrdersQuery {
+    #[serde(default)]
+    after: String,
+    #[serde(default)]
+    before: String,
+}
+
+pub async fn my_orders(
+    req: HttpRequest,
+    Buyer(user): Buyer,
+    session: Session,
+    state: web::Data<AppState>,
+    query: web::Query<MyOrdersQuery>,
+) -> AppResult<HttpResponse> {
+    let position = match (decode_cursor(&query.after), decode_cursor(&query.before)) {
+        (Some(after), _) => Page::After(after),
+        (None, Some(before)) => Page::Before(before),
+        _ => Page::First,
+    };
+    let buyer_id = user.id;
+    let (subscriptions, result) = state
+        .db(move |conn| {
+            let subscriptions = orders::subscriptions_of(conn, buyer_id)?;
+            let result = orders::list(
+                conn,
+                Scope::Buyer(buyer_id),
+                &OrderFilter::default(),
+                &position,
+                ORDER_PAGE_SIZE,
+            )?;
+            Ok((subscriptions, result))
+        })
+        .await?;
+    let empty = TypedFilter::default();
+    let newer_link = result
+        .rows
+        .first()
+        .filter(|_| result.has_newer)
+        .map(|r| page_link("/me/orders", &empty, "before", &r.cursor(false)));
+    let older_link = result
+        .rows
+        .last()
+        .filter(|_| result.has_older)
+        .map(|r| page_link("/me/orders", &empty, "after", &r.cursor(false)));
+    views::ok(&MyOrdersPage {
+        page: PageCtx::new(&req, Some(&user), Section::MyOrders),
+        subscriptions,
+        result,
+        older_link,
+        newer_link,
+        now: now(),
+        notice: take_flash(&session),
+    })
+}
+
+/// The user's words for a refused purchase or renewal.
+fn refusal_message(t: &Catalogue, refusal: PurchaseRefusal) -> &'static str {
+    match refusal {
+        PurchaseRefusal::NotListed => t.not_buyable,
+        PurchaseRefusal::UnknownPlan => t.unknown_plan,
+        PurchaseRefusal::BadTerm => t.bad_term,
+        PurchaseRefusal::PriceChanged => t.price_changed,
+        PurchaseRefusal::NotRenewable => t.not_renewable,
+    }
+}
+
+/// A listed product's page with the buy forms; anything else is 404.
+pub async fn shop_product(
+    req: HttpRequest,
+    user: MaybeUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    shop_product_page(
+        &req,
+        user.0.as_ref(),
+        &state,
+        id.into_inner(),
+        StatusCode::OK,
+        None,
+    )
+    .await
+}
+
+async fn shop_product_page(
+    req: &HttpRequest,
+    user: Option<&CurrentUser>,
+    state: &AppState,
+    product_id: i64,
+    status: StatusCode,
+    error: Option<String>,
+) -> AppResult<HttpResponse> {
+    let (product, vendor_name, live) = state
+        .db(move |conn| {
+            let product = products::find(conn, product_id)?
+                .filter(|p| p.listing() == Listing::Listed)
+                .ok_or(AppError::NotFound)?;
+            let live_id = product.live_revision_id.ok_or(AppError::NotFound)?;
+            let revision = products::revision(conn, live_id)?.ok_or(AppError::NotFound)?;
+            let live = products::with_plans(conn, revision)?;
+            let vendor =
+                accounts::find_by_id(conn, product.vendor_id)?.ok_or(AppError::NotFound)?;
+            Ok((product, vendor.display_name, live))
+        })
+        .await?;
+    render(
+        status,
+        &ShopProductPage {
+            page: PageCtx::new(req, user, Section::Shop),
+            product_id: product.id,
+            kind: product.kind,
+            vendor_name,
+            live,
+            error,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct CheckoutQuery {
+    #[serde(default)]
+    plan: String,
+    #[serde(default)]
+    term: String,
+}
+
+/// Reads a term that is required for prepaid plans and absent otherwise.
+fn term_for(billing: Billing, typed: &str) -> Result<Option<Term>, PurchaseRefusal> {
+    match (billing, typed.trim()) {
+        (Billing::Prepaid, text) => Term::parse(text).map(Some).ok_or(PurchaseRefusal::BadTerm),
+        (_, "") => Ok(None),
+        _ => Err(PurchaseRefusal::BadTerm),
+    }
+}
+
+/// The order summary with its total; nothing is written until the buyer pays.
+pub async fn checkout(
+    req: HttpRequest,
+    Buyer(user): Buyer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    query: web::Query<CheckoutQuery>,
+) -> AppResult<HttpResponse> {
+    let product_id = id.into_inner();
+    let t = Lang::of_request(&req).catalogue();
+    let plan_id = query.plan.trim().parse::<i64>().unwrap_or(0);
+    let typed_term = query.term.clone();
+    let found = state
+        .db(
+            move |conn| match orders::buyable_plan(conn, product_id, plan_id) {
+                Ok(found) => Ok(Ok(found)),
+                Err(OrderError::Refused(refusal)) => Ok(Err(refusal)),
+                Err(OrderError::NotFound) => Err(AppError::NotFound),
+                Err(OrderError::Db(error)) => Err(error.into()),
+            },
+        )
+        .await?;
+    let checked = found.and_then(|(_, name, plan)| {
+        let term = term_for(plan.billing(), &typed_term)?;
+        let total = total_fen(plan.billing(), plan.price_fen, plan.year_price_fen, term)?;
+        Ok((name, plan, term, total))
+    });
+    match checked {
+        Ok((product_name, plan, term, total)) => views::ok(&CheckoutPage {
+            page: PageCtx::new(&req, Some(&user), Section::Shop),
+            product_id,
+            product_name,
+            plan,
+            term,
+            total: format_yuan(total),
+            total_fen: total,
+            error: None,
+            action: format!("/shop/products/{product_id}/orders"),
+            title: t.checkout_title,
+        }),
+        Err(refusal) => {
+            let message = refusal_message(t, refusal).to_string();
+            shop_product_page(
+                &req,
+                Some(&user),
+                &state,
+                product_id,
+                StatusCode::BAD_REQUEST,
+                Some(message),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PayForm {
+    #[serde(default)]
+    plan: String,
+    #[serde(default)]
+    term: String,
+    #[serde(default)]
+    total_fen: String,
+}
+
+/// Pays: the order and subscription are written in one transaction, or nothing is.
+pub async fn place_order(
+    req: HttpRequest,
+    Buyer(user): Buyer,
+    session: Session,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    form: web::Form<PayForm>,
+) -> AppResult<HttpResponse> {
+    let product_id = id.into_inner();
+    let t = Lang::of_request(&req).catalogue();
+    let plan_id = form.plan.trim().parse::<i64>().unwrap_or(0);
+    let seen_total = form.total_fen.trim().parse::<i64>().unwrap_or(-1);
+    let typed_term = form.term.clone();
+    let (buyer_id, buyer_uin) = (user.id, user.uin);
+    let placed = state
+        .db(move |conn| {
+            let billing = match orders::buyable_plan(conn, product_id, plan_id) {
+                Ok((_, _, plan)) => plan.billing(),
+                Err(error) => return Ok(Err(error)),
+            };
+            let term = match term_for(billing, &typed_term) {
+                Ok(term) => term,
+                Err(refusal) => return Ok(Err(refusal.into())),
+            };
+            let request = orders::PurchaseRequest {
+                buyer_id,
+                buyer_uin,
+                product_id,
+                plan_id,
+                term,
+                seen_total_fen: seen_total,
+                now: now(),
+            };
+            Ok(orders::purchase(conn, &request))
+        })
+        .await?;
+    match placed {
+        Ok(order) => {
+            set_flash(
+                &session,
+                &fill(t.order_placed, &[("order_no", &order.order_no)]),
+            );
+            Ok(see_other(&format!("/me/orders/{}", order.order_no)))
+        }
+        Err(OrderError::Refused(refusal)) => {
+            let message = refusal_message(t, refusal).to_string();
+            let status = if refusal == PurchaseRefusal::PriceChanged {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            match refusal {
+                PurchaseRefusal::NotListed => Err(AppError::BadRequest(message)),
+                _ => {
+                    shop_product_page(&req, Some(&user), &state, product_id, status, Some(message))
+                        .await
+                }
+            }
+        }
+        Err(OrderError::NotFound) => Err(AppError::NotFound),
+        Err(OrderError::Db(error)) => Err(error.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RenewQuery {
+    #[serde(default)]
+    term: String,
+}
+
+/// The renewal summary with its total, from the subscription's own prices.
+pub async fn renew_checkout(
+    req: HttpRequest,
+    Buyer(user): Buyer,
+    state: web::Data<AppState>,
+    order_no: web::Path<String>,
+    query: web::Query<RenewQuery>,
+) -> AppResult<HttpResponse> {
+    let t = Lang::of_request(&req).catalogue();
+    let order_no = order_no.into_inner();
+    let buyer_id = user.id;
+    let number = order_no.clone();
+    let (order, subscription) = state
+        .db(move |conn| {
+            let order = orders::find_by_number(conn, &number, Scope::Buyer(buyer_id))?
+                .ok_or(AppError::NotFound)?;
+            let subscription = order
+                .subscription_id
+                .map(|id| orders::subscription(conn, id))
+                .transpose()?
+                .flatten()
+                .ok_or(AppError::NotFound)?;
+            Ok((order, subscription))
+        })
+        .await?;
+    let term = Term::parse(&query.term);
+    let total = term.ok_or(PurchaseRefusal::BadTerm).and_then(|term| {
+        if subscription.billing() != Billing::Prepaid {
+            return Err(PurchaseRefusal::NotRenewable);
+        }
+        total_fen(
+            Billing::Prepaid,
+            subscription.unit_price_fen,
+            subscription.year_price_fen,
+            Some(term),
+        )
+    });
+    match total {
+        Ok(total) => views::ok(&CheckoutPage {
+            page: PageCtx::new(&req, Some(&user), Section::MyOrders),
+            product_id: order.product_id,
+            product_name: order.product_name.clone(),
+            plan: products::PlanRow {
+                id: 0,
+                revision_id: 0,
+                position: 0,
+                billing: subscription.billing.clone(),
+                name: subscription.plan_name.clone(),
+                price_fen: subscription.unit_price_fen,
+                year_price_fen: subscription.year_price_fen,
+            },
+            term,
+            total: format_yuan(total),
+            total_fen: total,
+            error: None,
+            action: format!("/me/orders/{order_no}/renew"),
+            title: t.renew_title,
+        }),
+        Err(refusal) => {
+            let message = refusal_message(t, refusal).to_string();
+            order_page(
+                &req,
+                &user,
+                &state,
+                order_no,
+                Scope::Buyer(buyer_id),
+                "/me/orders",
+                Section::MyOrders,
+                StatusCode::BAD_REQUEST,
+                None,
+                Some(message),
+            )
+            .await
+        }
+    }
+}
+
+pub async fn renew(
+    req: HttpRequest,
+    Buyer(user): Buyer,
+    session: Session,
+    state: web::Data<AppState>,
+    order_no: web::Path<String>,
+    form: web::Form<PayForm>,
+) -> AppResult<HttpResponse> {
+    let t = Lang::of_request(&req).catalogue();
+    let order_no = order_no.into_inner();
+    let buyer_id = user.id;
+    let seen_total = form.total_fen.trim().parse::<i64>().unwrap_or(-1);
+    let term = Term::parse(&form.term);
+    let number = order_no.clone();
+    let renewed = state
+        .db(move |conn| {
+            let order = orders::find_by_number(conn, &number, Scope::Buyer(buyer_id))?
+                .ok_or(AppError::NotFound)?;
+            let subscription_id = order.subscription_id.ok_or(AppError::NotFound)?;
+            let Some(term) = term else {
+                return Ok(Err(OrderError::Refused(PurchaseRefusal::BadTerm)));
+            };
+            Ok(orders::renew(
+                conn,
+                buyer_id,
+                subscription_id,
+                term,
+                seen_total,
+                now(),
+            ))
+        })
+        .await?;
+    match renewed {
+        Ok(order) => {
+            set_flash(
+                &session,
+                &fill(t.renewed_done, &[("order_no", &order.order_no)]),
+            );
+            Ok(see_other(&format!("/me/orders/{}", order.order_no)))
+        }
+        Err(OrderError::Refused(refusal)) => {
+            let message = refusal_message(t, refusal).to_string();
+            let status = if refusal == PurchaseRefusal::PriceChanged {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            order_page(
+                &req,
+                &user,
+                &state,
+                order_no,
+                Scope::Buyer(buyer_id),
+                "/me/orders",
+                Section::MyOrders,
+                status,
+                None,
+                Some(message),
+            )
+            .await
+        }
+        Err(OrderError::NotFound) => Err(AppError::NotFound),
+        Err(OrderError::Db(error)) => Err(error.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip() {
+        let at = DateTime::from_timestamp_micros(1_581_948_692_123_456)
+            .unwrap()
+            .naive_utc();
+        for cursor in [
+            Cursor::Time(at, 42),
+            Cursor::Number("MARKET_Mirror2S2002".into()),
+        ] {
+            assert_eq!(decode_cursor(&encode_cursor(&cursor)), Some(cursor));
+        }
+        assert_eq!(decode_cursor("t12"), None);
+        assert_eq!(decode_cursor("x1.2"), None);
+        assert_eq!(decode_cursor("nMARKET';--"), None);
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_and_defused() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(csv_field("@cmd"), "'@cmd");
+        assert_eq!(csv_field("-"), "-");
+        assert_eq!(csv_field("-1+1"), "'-1+1");
+    }
+}

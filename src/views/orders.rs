@@ -1,0 +1,305 @@
+//! Order pages: the seed's order table for vendors and operators, the buyer's
+//! orders and subscriptions, checkout and renewal.
+
+use askama::Template;
+use chrono::NaiveDateTime;
+
+use super::PageCtx;
+use crate::db::orders::{Order, OrderPage, Subscription};
+use crate::db::products::{PlanRow, RevisionWithPlans};
+use crate::domain::order::{OrderStatus, OrderType, Term, amount_label, started_hours, term_label};
+use crate::domain::product::Billing;
+use crate::domain::time::format_china;
+use crate::i18n::{Catalogue, fill};
+
+/// One row of the seed's table, already in words: used by the pages and the CSV.
+pub struct OrderCells {
+    pub order_no: String,
+    pub product_name: String,
+    pub buyer_uin: String,
+    pub type_billing: String,
+    pub term: String,
+    pub amount: String,
+    pub status: String,
+    pub created: String,
+}
+
+pub fn type_label(t: &Catalogue, order_type: OrderType) -> &'static str {
+    match order_type {
+        OrderType::Purchase => t.type_purchase,
+        OrderType::Renew => t.type_renew,
+        OrderType::Refund => t.type_refund,
+    }
+}
+
+pub fn status_label(t: &Catalogue, status: &str) -> &'static str {
+    match OrderStatus::parse(status) {
+        Some(OrderStatus::Refunded) => t.status_refunded,
+        _ => t.status_paid,
+    }
+}
+
+fn billing_label(t: &Catalogue, billing: Billing) -> &'static str {
+    match billing {
+        Billing::Prepaid => t.billing_prepaid,
+        Billing::Hourly => t.billing_hourly,
+        Billing::OneTime => t.billing_onetime,
+    }
+}
+
+/// The seed's columns, in its order, rendered as the seed renders them.
+pub fn order_cells(t: &Catalogue, order: &Order) -> OrderCells {
+    let order_type = order.order_type();
+    let months = if order_type == OrderType::Refund {
+        None
+    } else {
+        order.months
+    };
+    OrderCells {
+        order_no: order.order_no.clone(),
+        product_name: order.product_name.clone(),
+        buyer_uin: order.buyer_uin.to_string(),
+        type_billing: format!(
+            "{} {}",
+            type_label(t, order_type),
+            billing_label(t, order.billing())
+        ),
+        term: term_label(months, t.month_word, t.year_word),
+        amount: amount_label(
+            order_type,
+            order.billing(),
+            order.amount_fen,
+            order.unit_price_fen,
+            t.per_hour,
+        ),
+        status: status_label(t, &order.status).to_string(),
+        created: format_china(order.created_at),
+    }
+}
+
+/// The filter as typed, to keep it in the form and in every link.
+#[derive(Debug, Clone, Default)]
+pub struct TypedFilter {
+    pub buyer_uin: String,
+    pub order_no: String,
+    pub order_type: String,
+    pub billing: String,
+    pub status: String,
+    pub product: String,
+    pub vendor: String,
+    pub from: String,
+    pub to: String,
+}
+
+impl TypedFilter {
+    /// The filter as a query string (no page cursor), for links and the CSV.
+    pub fn query(&self) -> String {
+        let pairs = [
+            ("buyer_uin", &self.buyer_uin),
+            ("order_no", &self.order_no),
+            ("type", &self.order_type),
+            ("billing", &self.billing),
+            ("status", &self.status),
+            ("product", &self.product),
+            ("vendor", &self.vendor),
+            ("from", &self.from),
+            ("to", &self.to),
+        ];
+        let kept: Vec<(&str, &str)> = pairs
+            .iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect();
+        serde_urlencoded::to_string(kept).unwrap_or_default()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "orders/list.html")]
+pub struct OrderListPage {
+    pub page: PageCtx,
+    /// `/vendor/orders` or `/admin/orders`.
+    pub base: &'static str,
+    pub show_vendor_filter: bool,
+    pub filter: TypedFilter,
+    pub errors: Vec<String>,
+    pub result: OrderPage,
+    pub newer_link: Option<String>,
+    pub older_link: Option<String>,
+}
+
+impl OrderListPage {
+    pub fn cells(&self, order: &Order) -> OrderCells {
+        order_cells(self.page.t, order)
+    }
+
+    pub fn csv_link(&self) -> String {
+        let query = self.filter.query();
+        if query.is_empty() {
+            format!("{}.csv", self.base)
+        } else {
+            format!("{}.csv?{query}", self.base)
+        }
+    }
+
+    pub fn is_refund(&self, order: &Order) -> bool {
+        order.order_type() == OrderType::Refund
+    }
+}
+
+/// An order with its subscription and every order of that subscription.
+#[derive(Template)]
+#[template(path = "orders/detail.html")]
+pub struct OrderDetailPage {
+    pub page: PageCtx,
+    pub order: Order,
+    pub chain: Vec<Order>,
+    pub subscription: Option<Subscription>,
+    /// Where order numbers link: `/vendor/orders`, `/admin/orders` or `/me/orders`.
+    pub base: &'static str,
+    pub now: NaiveDateTime,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+    /// Renewal terms offered to the buyer, if the subscription can be renewed.
+    pub renew_terms: Vec<Term>,
+}
+
+impl OrderDetailPage {
+    pub fn cells(&self, order: &Order) -> OrderCells {
+        order_cells(self.page.t, order)
+    }
+
+    pub fn usage(&self, subscription: &Subscription) -> String {
+        subscription_usage(&self.page, subscription, &self.now)
+    }
+
+    pub fn term_text(&self, term: &Term) -> String {
+        term_text(self.page.t, *term)
+    }
+}
+
+/// How a subscription stands: expiry for prepaid, hours for hourly.
+pub fn subscription_usage(
+    page: &PageCtx,
+    subscription: &Subscription,
+    now: &NaiveDateTime,
+) -> String {
+    let t = page.t;
+    match subscription.billing() {
+        Billing::Prepaid => {
+            let state = if subscription.stopped_at.is_some() {
+                t.subscription_stopped
+            } else if subscription.expires_at.is_some_and(|e| e <= *now) {
+                t.subscription_expired
+            } else {
+                t.subscription_active
+            };
+            match subscription.expires_at {
+                Some(expiry) => format!("{} · {} {}", state, t.col_expires, format_china(expiry)),
+                None => state.to_string(),
+            }
+        }
+        Billing::Hourly => {
+            let end = subscription.stopped_at.unwrap_or(*now);
+            let hours = started_hours(subscription.started_at, end);
+            let state = if subscription.stopped_at.is_some() {
+                t.subscription_stopped
+            } else {
+                t.subscription_active
+            };
+            format!(
+                "{state} · {}",
+                fill(t.running_hours, &[("hours", &hours.to_string())])
+            )
+        }
+        Billing::OneTime => "-".to_string(),
+    }
+}
+
+pub fn term_text(t: &Catalogue, term: Term) -> String {
+    match term {
+        Term::Months(n) => fill(t.term_months, &[("n", &n.to_string())]),
+        Term::Years(n) => fill(t.term_years, &[("n", &n.to_string())]),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "orders/my_orders.html")]
+pub struct MyOrdersPage {
+    pub page: PageCtx,
+    pub subscriptions: Vec<(Subscription, Order)>,
+    pub result: OrderPage,
+    pub older_link: Option<String>,
+    pub newer_link: Option<String>,
+    pub now: NaiveDateTime,
+    pub notice: Option<String>,
+}
+
+impl MyOrdersPage {
+    pub fn cells(&self, order: &Order) -> OrderCells {
+        order_cells(self.page.t, order)
+    }
+
+    pub fn usage(&self, subscription: &Subscription) -> String {
+        subscription_usage(&self.page, subscription, &self.now)
+    }
+}
+
+/// The order summary before paying: plan, term and total.
+#[derive(Template)]
+#[template(path = "orders/checkout.html")]
+pub struct CheckoutPage {
+    pub page: PageCtx,
+    pub product_id: i64,
+    pub product_name: String,
+    pub plan: PlanRow,
+    pub term: Option<Term>,
+    pub total: String,
+    pub total_fen: i64,
+    pub error: Option<String>,
+    /// Where the form posts: a purchase or a renewal.
+    pub action: String,
+    pub title: &'static str,
+}
+
+impl CheckoutPage {
+    pub fn term_text(&self, term: &Term) -> String {
+        term_text(self.page.t, *term)
+    }
+
+    pub fn hourly_note(&self) -> String {
+        fill(
+            self.page.t.hourly_note,
+            &[("price", &self.page.plan_price(&self.plan))],
+        )
+    }
+}
+
+/// The shop's product page: the live content and, per plan, how to buy it.
+#[derive(Template)]
+#[template(path = "products/shop_product.html")]
+pub struct ShopProductPage {
+    pub page: PageCtx,
+    pub product_id: i64,
+    pub kind: String,
+    pub vendor_name: String,
+    pub live: RevisionWithPlans,
+    pub error: Option<String>,
+}
+
+impl ShopProductPage {
+    pub fn terms(&self, plan: &PlanRow) -> Vec<Term> {
+        Term::offered(plan.year_price_fen.is_some())
+    }
+
+    pub fn term_text(&self, term: &Term) -> String {
+        term_text(self.page.t, *term)
+    }
+
+    pub fn is_buyer(&self) -> bool {
+        self.page
+            .user
+            .as_ref()
+            .is_some_and(|u| u.role == crate::domain::account::Role::Buyer)
+    }
+}
