@@ -7,6 +7,7 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod routes;
+pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod views;

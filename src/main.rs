@@ -43,6 +43,15 @@ enum Command {
     Serve(ServeArgs),
     /// Apply pending migrations and exit.
     Migrate,
+    /// Fill an empty database with deterministic bulk data for benchmarks.
+    Seed {
+        /// How many orders to write.
+        #[arg(long, default_value_t = 10_000)]
+        orders: usize,
+        /// The generator's seed: the same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Manage accounts.
     Account {
         #[command(subcommand)]
@@ -87,6 +96,7 @@ fn main() -> ExitCode {
         None => serve(&cli.global, ServeArgs::default_from_env()),
         Some(Command::Serve(args)) => serve(&cli.global, args),
         Some(Command::Migrate) => migrate(&cli.global),
+        Some(Command::Seed { orders, seed }) => seed_bulk(&cli.global, orders, seed),
         Some(Command::Account {
             action:
                 AccountCommand::Add {
@@ -145,6 +155,30 @@ fn migrate(global: &GlobalArgs) -> Result<(), String> {
     );
     let (_, backend_name) = open_pool(&settings)?;
     println!("{backend_name} database is migrated.");
+    Ok(())
+}
+
+fn seed_bulk(global: &GlobalArgs, orders: usize, seed: u64) -> Result<(), String> {
+    let settings = settings(
+        global,
+        &ServeArgs {
+            pool_size: 1,
+            ..ServeArgs::default()
+        },
+    );
+    let (pool, backend_name) = open_pool(&settings)?;
+    startup::seed_demo_accounts(&pool)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let report = yunshi::seed::seed(&mut conn, orders, seed, to_stored(chrono::Utc::now()))?;
+    println!(
+        "Seeded {backend_name}: {} vendors, {} buyers, {} products, {} orders in {:.1} s (seed {seed}).",
+        report.vendors,
+        report.buyers,
+        report.products,
+        report.orders,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -34,11 +34,28 @@ pub fn run(
     cookie_secure: bool,
 ) -> std::io::Result<Server> {
     let state = web::Data::new(AppState { pool, backend_name });
+    let fixed_page = benchmark_fixed_page();
     let server = HttpServer::new(move || {
+        let fixed_page = fixed_page.clone();
         App::new()
             .app_data(state.clone())
             .app_data(web::FormConfig::default().limit(csrf::FORM_LIMIT))
             .configure(routes::configure)
+            .configure(move |cfg| {
+                if let Some(bytes) = fixed_page {
+                    cfg.route(
+                        "/bench/fixed",
+                        web::get().to(move || {
+                            let bytes = bytes.clone();
+                            async move {
+                                HttpResponse::Ok()
+                                    .content_type("text/html; charset=utf-8")
+                                    .body(bytes)
+                            }
+                        }),
+                    );
+                }
+            })
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(AppError::NotFound)
             }))
@@ -66,6 +83,20 @@ pub fn run(
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// For benchmarks only: `YUNSHI_BENCH_FIXED_PAGE=file` serves that file's bytes
+/// at `/bench/fixed` through the same middleware, the baseline a dynamic page is
+/// compared with. Unset (always, outside benchmarks), the route does not exist.
+fn benchmark_fixed_page() -> Option<web::Bytes> {
+    let path = std::env::var_os("YUNSHI_BENCH_FIXED_PAGE")?;
+    match std::fs::read(&path) {
+        Ok(bytes) => Some(web::Bytes::from(bytes)),
+        Err(error) => {
+            log::warn!("YUNSHI_BENCH_FIXED_PAGE unreadable: {error}");
+            None
+        }
+    }
 }
 
 /// The demo accounts created in an empty database: (role, login, display name).

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Order-list benchmark on a release build and a database seeded with
+# `yunshi seed --orders 1000000 --seed 42`.
+#
+#   bench/orders.sh                 # SQLite in ./bench-data (seeded if missing)
+#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/yunshi_bench bench/orders.sh
+#
+# For each page it runs wrk for DURATION seconds with 1 connection (latency)
+# and with CONNECTIONS connections (throughput), loopback only, and compares the
+# first page of the list with the same bytes served as a fixed page by the same
+# server (/bench/fixed), measured in the same run.
+set -eu
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-16}
+PORT=${PORT:-8099}
+DATA_DIR=${DATA_DIR:-./bench-data}
+ORDERS=${ORDERS:-1000000}
+command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)"; exit 1; }
+cargo build --release --quiet
+BIN=target/release/yunshi
+mkdir -p "$DATA_DIR"
+if [ -z "${DATABASE_URL:-}" ] && [ ! -f "$DATA_DIR/yunshi.db" ]; then
+  "$BIN" --data-dir "$DATA_DIR" seed --orders "$ORDERS" --seed 42
+fi
+WORK=$(mktemp -d)
+trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+BASE="http://127.0.0.1:$PORT"
+
+start_server() {
+  YUNSHI_BENCH_FIXED_PAGE="$WORK/fixed.html" RUST_LOG=warn "$BIN" --data-dir "$DATA_DIR" serve --bind "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 50); do curl -sf "$BASE/healthz" >/dev/null && return; sleep 0.2; done
+  echo "server did not start"; cat "$WORK/server.log"; exit 1
+}
+
+# Sign in as the busiest vendor and keep the session cookie.
+sign_in() {
+  local token
+  token=$(curl -s -c "$WORK/jar" -b "$WORK/jar" "$BASE/login" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"//')
+  curl -s -o /dev/null -c "$WORK/jar" -b "$WORK/jar" --data-urlencode "csrf_token=$token" -d "login=bulkvendor00&password=yunshi-demo" "$BASE/login"
+  COOKIE="yunshi_session=$(awk '$6=="yunshi_session"{print $7}' "$WORK/jar")"
+}
+
+: >"$WORK/fixed.html"
+start_server
+sign_in
+# The fixed page: exactly the bytes of the list's first page.
+curl -s -H "Cookie: $COOKIE" "$BASE/vendor/orders" >"$WORK/fixed.html"
+kill $SERVER; wait $SERVER 2>/dev/null || true
+start_server
+sign_in
+
+# A page deep in the list: follow 200 "next" links (10 000 rows down).
+deep="/vendor/orders"
+for _ in $(seq 1 200); do
+  next=$(curl -s -H "Cookie: $COOKIE" "$BASE$deep" | grep -o 'href="/vendor/orders?after=[^"]*"' | tail -1 | sed 's/href="//;s/"$//;s/&amp;/\&/g')
+  [ -n "$next" ] || break
+  deep=$next
+done
+first_page=$(curl -s -H "Cookie: $COOKIE" "$BASE/vendor/orders")
+order_no=$(echo "$first_page" | grep -o 'MARKET_[A-Za-z]*2S[0-9]*' | sed -n 20p)
+buyer=$(echo "$first_page" | grep -o '<td class="mono">22[0-9]\{8\}</td>' | head -1 | grep -o '[0-9]\{10\}')
+
+run() { # label path connections
+  local out
+  out=$(wrk -t1 -c"$3" -d"${DURATION}s" --latency -H "Cookie: $COOKIE" "$BASE$2")
+  local rps p50 p99 errors
+  rps=$(echo "$out" | awk '/Requests\/sec/{print $2}')
+  p50=$(echo "$out" | awk '$1=="50%"{print $2}')
+  p99=$(echo "$out" | awk '$1=="99%"{print $2}')
+  errors=$(echo "$out" | grep -E "Non-2xx|Socket errors" | tr '\n' ' ')
+  printf '| %-28s | %3s | %10s | %9s | %9s | %s\n' "$1" "$3" "$rps" "$p50" "$p99" "${errors:-}"
+  eval "RPS_$4=$rps"
+}
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo); database: ${DATABASE_URL:-SQLite $DATA_DIR/yunshi.db}"
+echo "| page | conns | req/s | p50 | p99 | errors"
+echo "|---|---|---|---|---|---|"
+run "fixed page (same bytes)" "/bench/fixed" 1 fixed1
+run "list, first page" "/vendor/orders" 1 first1
+run "list, deep page (10k rows)" "$deep" 1 deep1
+run "search by user ID" "/vendor/orders?buyer_uin=$buyer" 1 uin1
+run "search by order number" "/vendor/orders?order_no=$order_no" 1 no1
+run "search by number prefix" "/vendor/orders?order_no=${order_no:0:21}" 1 prefix1
+run "filtered list" "/vendor/orders?type=purchase&billing=prepaid&status=refunded" 1 filter1
+run "fixed page (same bytes)" "/bench/fixed" "$CONNECTIONS" fixedN
+run "list, first page" "/vendor/orders" "$CONNECTIONS" firstN
+echo
+awk -v a="$RPS_firstN" -v b="$RPS_fixedN" 'BEGIN{printf "first page / fixed page throughput at %s connections: %.2f\n", '"$CONNECTIONS"', a/b}'
+# CSV export of the vendor's whole list, three times.
+for i in 1 2 3; do
+  curl -s -o "$WORK/export.csv" -w "CSV export: %{size_download} bytes in %{time_total} s\n" -H "Cookie: $COOKIE" "$BASE/vendor/orders.csv"
+done
+echo "CSV rows: $(($(wc -l <"$WORK/export.csv") - 1)); server peak memory: $(awk '/VmHWM/{print $2" "$3}' /proc/$SERVER/status)"

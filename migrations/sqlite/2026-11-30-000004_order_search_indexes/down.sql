@@ -1,0 +1,2 @@
+DROP INDEX orders_by_buyer;
+DROP INDEX orders_by_vendor_number;
