@@ -7,7 +7,10 @@ use diesel::prelude::*;
 use yunshi::db::schema::orders;
 
 fn fixed_now() -> chrono::NaiveDateTime {
-    chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap().and_hms_opt(4, 0, 0).unwrap()
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 30)
+        .unwrap()
+        .and_hms_opt(4, 0, 0)
+        .unwrap()
 }
 
 #[actix_web::test]
@@ -15,10 +18,17 @@ async fn seeding_is_deterministic_and_covers_every_type_and_mode() {
     let first = spawn_app().await;
     let second = spawn_app().await;
     let report = yunshi::seed::seed(&mut first.conn(), 3000, 7, fixed_now()).unwrap();
-    assert_eq!((report.vendors, report.products, report.orders), (20, 100, 3000));
+    assert_eq!(
+        (report.vendors, report.products, report.orders),
+        (20, 100, 3000)
+    );
     yunshi::seed::seed(&mut second.conn(), 3000, 7, fixed_now()).unwrap();
     let numbers = |app: &common::TestApp| -> Vec<String> {
-        orders::table.order(orders::id.asc()).select(orders::order_no).load(&mut app.conn()).unwrap()
+        orders::table
+            .order(orders::id.asc())
+            .select(orders::order_no)
+            .load(&mut app.conn())
+            .unwrap()
     };
     let (a, b) = (numbers(&first), numbers(&second));
     assert_eq!(a.len(), 3000);
@@ -30,9 +40,18 @@ async fn seeding_is_deterministic_and_covers_every_type_and_mode() {
     ] {
         for value in values {
             let count: i64 = match column {
-                "order_type" => orders::table.filter(orders::order_type.eq(value)).count().get_result(&mut first.conn()),
-                "billing" => orders::table.filter(orders::billing.eq(value)).count().get_result(&mut first.conn()),
-                _ => orders::table.filter(orders::status.eq(value)).count().get_result(&mut first.conn()),
+                "order_type" => orders::table
+                    .filter(orders::order_type.eq(value))
+                    .count()
+                    .get_result(&mut first.conn()),
+                "billing" => orders::table
+                    .filter(orders::billing.eq(value))
+                    .count()
+                    .get_result(&mut first.conn()),
+                _ => orders::table
+                    .filter(orders::status.eq(value))
+                    .count()
+                    .get_result(&mut first.conn()),
             }
             .unwrap();
             assert!(count > 0, "no {column} = {value}");
@@ -42,5 +61,8 @@ async fn seeding_is_deterministic_and_covers_every_type_and_mode() {
     assert!(yunshi::seed::seed(&mut first.conn(), 10, 7, fixed_now()).is_err());
     // The seeded vendor can sign in and see its orders.
     let vendor = first.signed_in("bulkvendor00").await;
-    vendor.get("/vendor/orders").await.assert_contains("MARKET_");
+    vendor
+        .get("/vendor/orders")
+        .await
+        .assert_contains("MARKET_");
 }

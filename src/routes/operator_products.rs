@@ -7,7 +7,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::products::{
-    ReasonForm, Said, product_page, state_filter, step_into_app, step_message, step_status,
+    ReasonForm, Said, StepOn, product_page, product_step, state_filter, step_into_app,
+    step_message, step_status,
 };
 use crate::auth::{CurrentUser, Operator};
 use crate::db::products::{self, Actor, ProductFilter, StepError};
@@ -265,40 +266,11 @@ pub async fn show_product(
     .await
 }
 
-/// Runs an operator step on a product and answers with its page.
-async fn operator_step<F>(
-    req: HttpRequest,
-    user: CurrentUser,
-    session: Session,
-    state: web::Data<AppState>,
-    product_id: i64,
-    done: fn(&Catalogue) -> &'static str,
-    step: F,
-) -> AppResult<HttpResponse>
-where
-    F: FnOnce(&mut crate::db::DbConn, Actor) -> Result<(), StepError> + Send + 'static,
-{
-    let operator = Actor { id: user.id };
-    let outcome = state.db(move |conn| Ok(step(conn, operator))).await?;
-    let t = Lang::of_request(&req).catalogue();
-    match outcome {
-        Ok(()) => {
-            set_flash(&session, done(t));
-            Ok(see_other(&format!("/admin/products/{product_id}")))
-        }
-        Err(StepError::Refused(refusal)) => {
-            let message = step_message(t, refusal).to_string();
-            product_page(
-                &req,
-                &user,
-                &state,
-                product_id,
-                Viewer::Operator,
-                Said::refused(step_status(refusal), message),
-            )
-            .await
-        }
-        Err(other) => Err(step_into_app(other)),
+fn operator_step_on(product_id: i64, done: fn(&Catalogue) -> &'static str) -> StepOn {
+    StepOn {
+        product_id,
+        viewer: Viewer::Operator,
+        done,
     }
 }
 
@@ -310,13 +282,12 @@ pub async fn list_product(
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let product_id = id.into_inner();
-    operator_step(
+    product_step(
         req,
         user,
         session,
         state,
-        product_id,
-        |t| t.listed_done,
+        operator_step_on(product_id, |t| t.listed_done),
         move |conn, operator| products::list(conn, operator, product_id, now()),
     )
     .await
@@ -346,13 +317,12 @@ pub async fn delist_product(
             .await;
         }
     };
-    operator_step(
+    product_step(
         req,
         user,
         session,
         state,
-        product_id,
-        |t| t.delisted_done,
+        operator_step_on(product_id, |t| t.delisted_done),
         move |conn, operator| products::delist(conn, operator, product_id, &reason, now()),
     )
     .await

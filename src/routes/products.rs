@@ -578,40 +578,57 @@ pub async fn confirm_autofit(
     }
 }
 
-/// Runs a vendor step on one product and answers with the product page.
-async fn vendor_step<F>(
+/// Which product a step acts on, who acts, and what to say when it is done.
+pub struct StepOn {
+    pub product_id: i64,
+    pub viewer: Viewer,
+    pub done: fn(&Catalogue) -> &'static str,
+}
+
+/// Runs a vendor's or operator's step on one product: back to the product page
+/// with a notice when done, or the page with the refusal.
+pub async fn product_step<F>(
     req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
-    product_id: i64,
-    done: fn(&Catalogue) -> &'static str,
+    on: StepOn,
     step: F,
 ) -> AppResult<HttpResponse>
 where
     F: FnOnce(&mut crate::db::DbConn, Actor) -> Result<(), StepError> + Send + 'static,
 {
-    let vendor = Actor { id: user.id };
-    let outcome = state.db(move |conn| Ok(step(conn, vendor))).await?;
+    let actor = Actor { id: user.id };
+    let outcome = state.db(move |conn| Ok(step(conn, actor))).await?;
     let t = crate::i18n::Lang::of_request(&req).catalogue();
+    let StepOn {
+        product_id,
+        viewer,
+        done,
+    } = on;
     match outcome {
         Ok(()) => {
             set_flash(&session, done(t));
-            Ok(see_other(&format!("/vendor/products/{product_id}")))
+            let area = match viewer {
+                Viewer::Vendor => "vendor",
+                Viewer::Operator => "admin",
+            };
+            Ok(see_other(&format!("/{area}/products/{product_id}")))
         }
         Err(StepError::Refused(refusal)) => {
             let message = step_message(t, refusal).to_string();
-            product_page(
-                &req,
-                &user,
-                &state,
-                product_id,
-                Viewer::Vendor,
-                Said::refused(step_status(refusal), message),
-            )
-            .await
+            let said = Said::refused(step_status(refusal), message);
+            product_page(&req, &user, &state, product_id, viewer, said).await
         }
         Err(other) => Err(step_into_app(other)),
+    }
+}
+
+fn vendor_step_on(product_id: i64, done: fn(&Catalogue) -> &'static str) -> StepOn {
+    StepOn {
+        product_id,
+        viewer: Viewer::Vendor,
+        done,
     }
 }
 
@@ -623,13 +640,12 @@ pub async fn submit_product(
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let product_id = id.into_inner();
-    vendor_step(
+    product_step(
         req,
         user,
         session,
         state,
-        product_id,
-        |t| t.review_submitted,
+        vendor_step_on(product_id, |t| t.review_submitted),
         move |conn, vendor| products::submit(conn, vendor, product_id, now()),
     )
     .await
@@ -643,13 +659,12 @@ pub async fn withdraw_product(
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let product_id = id.into_inner();
-    vendor_step(
+    product_step(
         req,
         user,
         session,
         state,
-        product_id,
-        |t| t.review_withdrawn,
+        vendor_step_on(product_id, |t| t.review_withdrawn),
         move |conn, vendor| products::withdraw(conn, vendor, product_id, now()),
     )
     .await
@@ -686,13 +701,12 @@ pub async fn request_delist(
             .await;
         }
     };
-    vendor_step(
+    product_step(
         req,
         user,
         session,
         state,
-        product_id,
-        |t| t.delist_requested_done,
+        vendor_step_on(product_id, |t| t.delist_requested_done),
         move |conn, vendor| products::request_delist(conn, vendor, product_id, &reason, now()),
     )
     .await
