@@ -849,3 +849,51 @@ async fn steps_from_the_wrong_state_are_refused() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[actix_web::test]
+async fn dashboards_show_what_is_waiting() {
+    let app = spawn_app().await;
+    let vendor = app.signed_in("vendor1").await;
+    let operator = app.signed_in("operator").await;
+    vendor
+        .get("/vendor")
+        .await
+        .assert_contains("目前没有需要您处理的事项。");
+    operator
+        .get("/admin")
+        .await
+        .assert_contains("目前没有需要您处理的事项。");
+    let id = create_product(&vendor, IMAGE_FORM).await;
+    vendor
+        .get("/vendor")
+        .await
+        .assert_contains("<strong>1</strong> 草稿（尚未提交审核）");
+    vendor
+        .post_file(
+            &format!("/vendor/products/{id}/logo"),
+            "logo",
+            "l.png",
+            &logo_png(),
+        )
+        .await;
+    vendor
+        .post(&format!("/vendor/products/{id}/submit"), &[])
+        .await;
+    let admin = operator.get("/admin").await;
+    admin.assert_contains("<strong>1</strong> 待审核的版本");
+    admin.assert_contains("最早已等待 0 分钟");
+    let revision = pending_revision(&app, id);
+    operator
+        .post(
+            &format!("/admin/reviews/{revision}/reject"),
+            &[("reason", "请补充说明")],
+        )
+        .await;
+    let home = vendor.get("/vendor").await;
+    home.assert_contains("<strong>1</strong> 审核未通过的商品");
+    home.assert_contains("href=\"/vendor/products?state=rejected\"");
+    operator
+        .get("/admin")
+        .await
+        .assert_contains("目前没有需要您处理的事项。");
+}

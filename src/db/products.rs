@@ -1007,12 +1007,11 @@ pub struct ProductFilter {
     pub before: Option<i64>,
 }
 
-/// A page of products, newest first, and the cursor of the next page.
-pub fn list_products(
-    conn: &mut DbConn,
-    filter: &ProductFilter,
-) -> QueryResult<(Vec<ProductSummary>, Option<i64>)> {
-    let mut query = products::table.select(Product::as_select()).into_boxed();
+type Backend = <DbConn as diesel::Connection>::Backend;
+
+/// The products matching a filter (without the page cursor).
+fn filtered(filter: &ProductFilter) -> products::BoxedQuery<'static, Backend> {
+    let mut query = products::table.into_boxed();
     if let Some(vendor_id) = filter.vendor_id {
         query = query.filter(products::vendor_id.eq(vendor_id));
     }
@@ -1035,6 +1034,20 @@ pub fn list_products(
             newest_in_state.filter(revisions::number.eq(newest)),
         ));
     }
+    query
+}
+
+/// How many products match a filter (for the dashboards).
+pub fn count_products(conn: &mut DbConn, filter: &ProductFilter) -> QueryResult<i64> {
+    filtered(filter).count().get_result(conn)
+}
+
+/// A page of products, newest first, and the cursor of the next page.
+pub fn list_products(
+    conn: &mut DbConn,
+    filter: &ProductFilter,
+) -> QueryResult<(Vec<ProductSummary>, Option<i64>)> {
+    let mut query = filtered(filter).select(Product::as_select());
     if let Some(before) = filter.before {
         query = query.filter(products::id.lt(before));
     }
@@ -1285,4 +1298,42 @@ pub fn detail(conn: &mut DbConn, product: Product) -> QueryResult<ProductDetail>
         delist_request: open_delist_request(conn, product.id)?,
         product,
     })
+}
+
+/// A queue's length and when its oldest item started waiting.
+#[derive(Debug, Clone, Default)]
+pub struct QueueStat {
+    pub count: i64,
+    pub oldest: Option<NaiveDateTime>,
+}
+
+/// The operator's queues: pending revisions and open delist requests.
+pub fn operator_queues(conn: &mut DbConn) -> QueryResult<(QueueStat, QueueStat)> {
+    let reviews: Vec<Option<NaiveDateTime>> = revisions::table
+        .filter(revisions::state.eq(RevisionState::Pending.as_str()))
+        .select(revisions::submitted_at)
+        .load(conn)?;
+    let requests: Vec<NaiveDateTime> = delist_requests::table
+        .filter(delist_requests::state.eq(DelistRequestState::Open.as_str()))
+        .select(delist_requests::created_at)
+        .load(conn)?;
+    Ok((
+        QueueStat {
+            count: reviews.len() as i64,
+            oldest: reviews.into_iter().flatten().min(),
+        },
+        QueueStat {
+            count: requests.len() as i64,
+            oldest: requests.into_iter().min(),
+        },
+    ))
+}
+
+/// Open delist requests of a vendor.
+pub fn open_delist_requests_of(conn: &mut DbConn, vendor_id: i64) -> QueryResult<i64> {
+    delist_requests::table
+        .filter(delist_requests::vendor_id.eq(vendor_id))
+        .filter(delist_requests::state.eq(DelistRequestState::Open.as_str()))
+        .count()
+        .get_result(conn)
 }

@@ -410,4 +410,11 @@ catalogue! {
     notice_order_new_license,
     notice_order_renewed,
     no_subscriptions,
+    dash_rejected,
+    dash_drafts,
+    dash_in_review,
+    dash_delist_open,
+    dash_reviews,
+    dash_delist_requests,
+    dash_oldest,
 }

@@ -395,4 +395,11 @@ pub const EN: Catalogue = Catalogue {
     notice_order_new_license: "New license order, deliver it offline soon: {subject}",
     notice_order_renewed: "Renewal: {subject}",
     no_subscriptions: "No subscriptions yet.",
+    dash_rejected: "Products with a rejected revision",
+    dash_drafts: "Drafts not yet submitted",
+    dash_in_review: "In review",
+    dash_delist_open: "Delist requests awaiting the operator",
+    dash_reviews: "Revisions awaiting review",
+    dash_delist_requests: "Delist requests to handle",
+    dash_oldest: "oldest waiting {age}",
 };

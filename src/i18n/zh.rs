@@ -395,4 +395,11 @@ pub const ZH: Catalogue = Catalogue {
     notice_order_new_license: "新的 License 订单，请尽快线下交付：{subject}",
     notice_order_renewed: "续费订单：{subject}",
     no_subscriptions: "还没有订阅。",
+    dash_rejected: "审核未通过的商品",
+    dash_drafts: "草稿（尚未提交审核）",
+    dash_in_review: "审核中",
+    dash_delist_open: "下架申请处理中",
+    dash_reviews: "待审核的版本",
+    dash_delist_requests: "待处理的下架申请",
+    dash_oldest: "最早已等待 {age}",
 };
