@@ -8,6 +8,7 @@ pub mod notifications;
 pub mod notify;
 pub mod orders;
 pub mod products;
+pub mod refunds;
 pub mod schema;
 pub mod sign_in;
 

@@ -45,6 +45,23 @@ impl Order {
     pub fn billing(&self) -> Billing {
         Billing::parse(&self.billing).unwrap_or(Billing::Prepaid)
     }
+
+    pub fn kind(&self) -> Kind {
+        Kind::parse(&self.product_kind).unwrap_or(Kind::Image)
+    }
+
+    /// What the refund rules look at.
+    pub fn facts(&self) -> crate::domain::refund::OrderFacts {
+        crate::domain::refund::OrderFacts {
+            order_type: self.order_type(),
+            kind: self.kind(),
+            billing: self.billing(),
+            status: OrderStatus::parse(&self.status).unwrap_or(OrderStatus::Paid),
+            amount_fen: self.amount_fen,
+            refunded_fen: self.refunded_fen,
+            paid_at: self.created_at,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -178,6 +178,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    refund_requests (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        buyer_id -> BigInt,
+        vendor_id -> BigInt,
+        reason -> Text,
+        description -> Text,
+        state -> Text,
+        decided_by -> Nullable<BigInt>,
+        decision_note -> Nullable<Text>,
+        refund_order_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(orders -> subscriptions (subscription_id));
 diesel::joinable!(products -> accounts (vendor_id));
 diesel::joinable!(revisions -> products (product_id));
@@ -197,4 +214,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     delist_requests,
     orders,
     subscriptions,
+    refund_requests,
 );

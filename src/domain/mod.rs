@@ -6,5 +6,6 @@ pub mod logo;
 pub mod money;
 pub mod order;
 pub mod product;
+pub mod refund;
 pub mod sign_in;
 pub mod time;

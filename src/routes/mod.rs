@@ -6,6 +6,7 @@ pub mod home;
 pub mod operator_products;
 pub mod orders;
 pub mod products;
+pub mod refunds;
 pub mod shop;
 pub mod system;
 
@@ -46,6 +47,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(orders::renew_checkout),
         )
         .route("/me/orders/{order_no}/renew", web::post().to(orders::renew))
+        .route(
+            "/me/orders/{order_no}/five-day-refund",
+            web::post().to(refunds::five_day_refund),
+        )
+        .route(
+            "/me/orders/{order_no}/stop-billing",
+            web::post().to(refunds::stop_billing),
+        )
+        .route(
+            "/me/orders/{order_no}/refund-request",
+            web::post().to(refunds::request_refund),
+        )
+        .route("/admin/refunds", web::get().to(refunds::refund_queue))
+        .route(
+            "/admin/refunds/{id}/refund",
+            web::post().to(refunds::grant_refund),
+        )
+        .route(
+            "/admin/refunds/{id}/decline",
+            web::post().to(refunds::decline_refund),
+        )
         .route("/vendor/orders", web::get().to(orders::vendor_orders))
         .route(
             "/vendor/orders.csv",

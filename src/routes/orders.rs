@@ -7,22 +7,24 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::DateTime;
 use serde::Deserialize;
 
+use super::products::Said;
 use crate::auth::{Buyer, CurrentUser, MaybeUser, Operator, Vendor};
 use crate::db::orders::{self, Cursor, OrderError, OrderFilter, Page, Scope};
-use crate::db::{accounts, products};
+use crate::db::{accounts, products, refunds};
 use crate::domain::account::parse_uin;
 use crate::domain::money::format_yuan;
 use crate::domain::order::{
     OrderStatus, OrderType, PurchaseRefusal, Term, china_day_start, is_order_number_text, total_fen,
 };
 use crate::domain::product::{Billing, Listing};
+use crate::domain::refund::{five_day_refund, may_request_refund, stop_billing};
 use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Catalogue, Lang, fill};
 use crate::state::AppState;
 use crate::views::orders::{
-    CheckoutPage, MyOrdersPage, OrderDetailPage, OrderListPage, ShopProductPage, TypedFilter,
-    order_cells,
+    BuyerRefunds, CheckoutPage, MyOrdersPage, OrderDetailPage, OrderListPage, ShopProductPage,
+    TypedFilter, order_cells,
 };
 use crate::views::{self, PageCtx, Section, render, see_other, set_flash, take_flash};
 
@@ -447,21 +449,51 @@ pub async fn admin_orders_csv(
     order_csv(&req, state, query.into_inner(), Scope::All).await
 }
 
+/// Whose view of an order: what they may see, where numbers link, the menu entry.
+#[derive(Clone, Copy)]
+pub struct OrderView {
+    pub scope: Scope,
+    pub base: &'static str,
+    pub section: Section,
+}
+
+impl OrderView {
+    pub fn vendor(id: i64) -> OrderView {
+        OrderView {
+            scope: Scope::Vendor(id),
+            base: "/vendor/orders",
+            section: Section::VendorOrders,
+        }
+    }
+
+    pub fn operator() -> OrderView {
+        OrderView {
+            scope: Scope::All,
+            base: "/admin/orders",
+            section: Section::AdminOrders,
+        }
+    }
+
+    pub fn buyer(id: i64) -> OrderView {
+        OrderView {
+            scope: Scope::Buyer(id),
+            base: "/me/orders",
+            section: Section::MyOrders,
+        }
+    }
+}
+
 /// The order page for whoever may see the order; anyone else gets 404.
-#[allow(clippy::too_many_arguments)]
-async fn order_page(
+pub async fn order_page(
     req: &HttpRequest,
     user: &CurrentUser,
     state: &AppState,
     order_no: String,
-    scope: Scope,
-    base: &'static str,
-    section: Section,
-    status: StatusCode,
-    notice: Option<String>,
-    error: Option<String>,
+    view: OrderView,
+    said: Said,
 ) -> AppResult<HttpResponse> {
-    let (order, chain, subscription, renewable) = state
+    let scope = view.scope;
+    let (order, chain, subscription, renewable, refund_requests) = state
         .db(move |conn| {
             let order =
                 orders::find_by_number(conn, &order_no, scope)?.ok_or(AppError::NotFound)?;
@@ -476,25 +508,46 @@ async fn order_page(
                 && subscription
                     .as_ref()
                     .is_some_and(|s| s.billing() == Billing::Prepaid && s.stopped_at.is_none());
-            Ok((order, chain, subscription, renewable))
+            let refund_requests = refunds::requests_for(conn, order.id)?;
+            Ok((order, chain, subscription, renewable, refund_requests))
         })
         .await?;
-    let renew_terms = match (&subscription, renewable && matches!(scope, Scope::Buyer(_))) {
+    let is_buyer = matches!(scope, Scope::Buyer(_));
+    let renew_terms = match (&subscription, renewable && is_buyer) {
         (Some(s), true) => Term::offered(s.year_price_fen.is_some()),
         _ => Vec::new(),
     };
+    let now = now();
+    let facts = order.facts();
+    let refunds = is_buyer.then(|| BuyerRefunds {
+        five_day: match five_day_refund(&facts, now) {
+            Ok(deadline) => Ok(deadline),
+            // Not shown for orders it could never apply to: only the reason it stopped applying.
+            Err(refusal) => Err(refusal),
+        },
+        can_stop: stop_billing(&facts).is_ok(),
+        can_request: may_request_refund(&facts).is_ok()
+            && !refund_requests.iter().any(|r| r.state == "open"),
+    });
+    let Said {
+        status,
+        notice,
+        error,
+    } = said;
     render(
         status,
         &OrderDetailPage {
-            page: PageCtx::new(req, Some(user), section),
+            page: PageCtx::new(req, Some(user), view.section),
             order,
             chain,
             subscription,
-            base,
-            now: now(),
+            base: view.base,
+            now,
             notice,
             error,
             renew_terms,
+            refunds,
+            refund_requests,
         },
     )
 }
@@ -505,18 +558,13 @@ pub async fn vendor_order(
     state: web::Data<AppState>,
     order_no: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let scope = Scope::Vendor(user.id);
     order_page(
         &req,
         &user,
         &state,
         order_no.into_inner(),
-        scope,
-        "/vendor/orders",
-        Section::VendorOrders,
-        StatusCode::OK,
-        None,
-        None,
+        OrderView::vendor(user.id),
+        Said::ok(None),
     )
     .await
 }
@@ -532,12 +580,8 @@ pub async fn admin_order(
         &user,
         &state,
         order_no.into_inner(),
-        Scope::All,
-        "/admin/orders",
-        Section::AdminOrders,
-        StatusCode::OK,
-        None,
-        None,
+        OrderView::operator(),
+        Said::ok(None),
     )
     .await
 }
@@ -549,19 +593,14 @@ pub async fn my_order(
     state: web::Data<AppState>,
     order_no: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let scope = Scope::Buyer(user.id);
     let notice = take_flash(&session);
     order_page(
         &req,
         &user,
         &state,
         order_no.into_inner(),
-        scope,
-        "/me/orders",
-        Section::MyOrders,
-        StatusCode::OK,
-        notice,
-        None,
+        OrderView::buyer(user.id),
+        Said::ok(notice),
     )
     .await
 }
@@ -903,12 +942,8 @@ pub async fn renew_checkout(
                 &user,
                 &state,
                 order_no,
-                Scope::Buyer(buyer_id),
-                "/me/orders",
-                Section::MyOrders,
-                StatusCode::BAD_REQUEST,
-                None,
-                Some(message),
+                OrderView::buyer(buyer_id),
+                Said::refused(StatusCode::BAD_REQUEST, message),
             )
             .await
         }
@@ -967,12 +1002,8 @@ pub async fn renew(
                 &user,
                 &state,
                 order_no,
-                Scope::Buyer(buyer_id),
-                "/me/orders",
-                Section::MyOrders,
-                status,
-                None,
-                Some(message),
+                OrderView::buyer(buyer_id),
+                Said::refused(status, message),
             )
             .await
         }

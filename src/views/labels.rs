@@ -78,6 +78,11 @@ impl PageCtx {
         }
     }
 
+    /// Fen as the seed shows money.
+    pub fn money(&self, fen: &i64) -> String {
+        format_yuan(*fen)
+    }
+
     /// A plan in one line, for comparing revisions.
     pub fn plan_line(&self, plan: &PlanRow) -> String {
         format!(
@@ -137,6 +142,8 @@ impl PageCtx {
             "product.delist" => t.action_product_delist,
             "delist.carry_out" => t.action_delist_carry_out,
             "delist.decline" => t.action_delist_decline,
+            "refund.grant" => t.action_refund_grant,
+            "refund.decline" => t.action_refund_decline,
             unknown => unknown,
         }
     }
@@ -165,6 +172,10 @@ impl PageCtx {
             "order.new" => t.notice_order_new,
             "order.new_license" => t.notice_order_new_license,
             "order.renewed" => t.notice_order_renewed,
+            "refund.done" => t.notice_refund_done,
+            "refund.vendor" => t.notice_refund_vendor,
+            "refund.requested" => t.notice_refund_requested,
+            "refund.declined" => t.notice_refund_declined,
             _ => "{subject}",
         };
         fill(template, &[("subject", subject)])
@@ -288,5 +299,40 @@ pub fn logo_warning(t: &Catalogue, warning: &LogoWarning) -> String {
                 ("height", &height.to_string()),
             ],
         ),
+    }
+}
+
+/// Why a refund is not possible, in the page's language.
+pub fn refund_refusal(t: &Catalogue, refusal: crate::domain::refund::RefundRefusal) -> String {
+    use crate::domain::refund::RefundRefusal as R;
+    match refusal {
+        R::NotAPurchase => t.refuse_not_purchase.into(),
+        R::NotPrepaid => t.refuse_not_prepaid.into(),
+        R::NotAnImage => t.refuse_not_image.into(),
+        R::AlreadyRefunded => t.refuse_already_refunded.into(),
+        R::WindowClosed { deadline } => fill(
+            t.refuse_window_closed,
+            &[("deadline", &crate::domain::time::format_china(deadline))],
+        ),
+        R::NotHourly => t.refuse_not_hourly.into(),
+        R::NothingLeft => t.refuse_nothing_left.into(),
+        R::BadAmount { remaining_fen } => fill(
+            t.refuse_bad_amount,
+            &[("remaining", &format_yuan(remaining_fen))],
+        ),
+    }
+}
+
+/// One of the seed's seven refund reasons.
+pub fn refund_reason(t: &Catalogue, reason: crate::domain::refund::RefundReason) -> &'static str {
+    use crate::domain::refund::RefundReason as R;
+    match reason {
+        R::NotServedOnTime => t.refund_reason_late,
+        R::NotAsDescribed => t.refund_reason_not_as_described,
+        R::CannotDeliver => t.refund_reason_cannot_deliver,
+        R::VendorClosed => t.refund_reason_vendor_closed,
+        R::VendorUnreachable => t.refund_reason_vendor_unreachable,
+        R::BuyerEndsUnstarted => t.refund_reason_buyer_ends,
+        R::Other => t.refund_reason_other,
     }
 }

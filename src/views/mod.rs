@@ -105,7 +105,7 @@ fn menu_for(role: Role, t: &'static Catalogue) -> Vec<MenuItem> {
                 AdminDelistRequests,
                 true,
             ),
-            entry(t.nav_refunds, "/admin/refunds", AdminRefunds, false),
+            entry(t.nav_refunds, "/admin/refunds", AdminRefunds, true),
             entry(t.nav_orders, "/admin/orders", AdminOrders, true),
             entry(
                 t.nav_settlements,

@@ -5,10 +5,14 @@ use askama::Template;
 use chrono::NaiveDateTime;
 
 use super::PageCtx;
+use super::labels::{refund_reason, refund_refusal};
 use crate::db::orders::{Order, OrderPage, Subscription};
 use crate::db::products::{PlanRow, RevisionWithPlans};
+use crate::db::refunds::{QueuedRequest, RefundRequest};
+use crate::domain::money::format_yuan;
 use crate::domain::order::{OrderStatus, OrderType, Term, amount_label, started_hours, term_label};
 use crate::domain::product::Billing;
+use crate::domain::refund::{RefundReason, RefundRefusal};
 use crate::domain::time::format_china;
 use crate::i18n::{Catalogue, fill};
 
@@ -162,6 +166,17 @@ pub struct OrderDetailPage {
     pub error: Option<String>,
     /// Renewal terms offered to the buyer, if the subscription can be renewed.
     pub renew_terms: Vec<Term>,
+    /// What the buyer may do about refunds (only on the buyer's page).
+    pub refunds: Option<BuyerRefunds>,
+    pub refund_requests: Vec<RefundRequest>,
+}
+
+/// The buyer's refund options on an order.
+pub struct BuyerRefunds {
+    /// The five-day refund's deadline, or why it does not apply.
+    pub five_day: Result<NaiveDateTime, RefundRefusal>,
+    pub can_stop: bool,
+    pub can_request: bool,
 }
 
 impl OrderDetailPage {
@@ -175,6 +190,104 @@ impl OrderDetailPage {
 
     pub fn term_text(&self, term: &Term) -> String {
         term_text(self.page.t, *term)
+    }
+
+    /// The five-day offer with its deadline, if it applies now.
+    pub fn five_day_offer(&self) -> Option<String> {
+        let refunds = self.refunds.as_ref()?;
+        let deadline = refunds.five_day.ok()?;
+        Some(fill(
+            self.page.t.five_day_deadline,
+            &[
+                ("deadline", &format_china(deadline)),
+                ("amount", &format_yuan(self.order.amount_fen)),
+            ],
+        ))
+    }
+
+    /// Why the five-day refund does not apply, for prepaid image purchases
+    /// (other orders never qualify, so nothing is said there).
+    pub fn five_day_refused(&self) -> Option<String> {
+        let refunds = self.refunds.as_ref()?;
+        let refusal = refunds.five_day.err()?;
+        let worth_saying = matches!(
+            refusal,
+            RefundRefusal::WindowClosed { .. } | RefundRefusal::AlreadyRefunded
+        ) || (self.order.order_type() == OrderType::Purchase
+            && self.order.billing() == Billing::Prepaid);
+        worth_saying.then(|| {
+            fill(
+                self.page.t.five_day_unavailable,
+                &[("reason", &refund_refusal(self.page.t, refusal))],
+            )
+        })
+    }
+
+    pub fn reasons(&self) -> Vec<(&'static str, &'static str)> {
+        RefundReason::ALL
+            .iter()
+            .map(|r| (r.code(), refund_reason(self.page.t, *r)))
+            .collect()
+    }
+
+    pub fn reason_text(&self, code: &str) -> &'static str {
+        RefundReason::parse(code).map_or("", |r| refund_reason(self.page.t, r))
+    }
+
+    pub fn request_state(&self, state: &str) -> &'static str {
+        request_state(self.page.t, state)
+    }
+
+    /// "已退 ¥x" for a partly refunded order.
+    pub fn refunded_sum(&self) -> Option<String> {
+        (self.order.refunded_fen > 0 && self.order.order_type() != OrderType::Refund).then(|| {
+            fill(
+                self.page.t.refunded_sum,
+                &[("amount", &format_yuan(self.order.refunded_fen))],
+            )
+        })
+    }
+}
+
+pub fn request_state(t: &Catalogue, state: &str) -> &'static str {
+    match state {
+        "refunded" => t.refund_state_refunded,
+        "declined" => t.refund_state_declined,
+        _ => t.refund_state_open,
+    }
+}
+
+/// The operator's refund queue.
+#[derive(Template)]
+#[template(path = "orders/refunds.html")]
+pub struct RefundQueuePage {
+    pub page: PageCtx,
+    pub open: Vec<QueuedRequest>,
+    pub decided: Vec<QueuedRequest>,
+    pub now: NaiveDateTime,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+}
+
+impl RefundQueuePage {
+    pub fn cells(&self, order: &Order) -> OrderCells {
+        order_cells(self.page.t, order)
+    }
+
+    pub fn remaining(&self, order: &Order) -> String {
+        format_yuan(crate::domain::refund::remaining_fen(&order.facts()))
+    }
+
+    pub fn remaining_digits(&self, order: &Order) -> String {
+        crate::domain::money::yuan_digits(crate::domain::refund::remaining_fen(&order.facts()))
+    }
+
+    pub fn reason_text(&self, code: &str) -> &'static str {
+        RefundReason::parse(code).map_or("", |r| refund_reason(self.page.t, r))
+    }
+
+    pub fn request_state(&self, state: &str) -> &'static str {
+        request_state(self.page.t, state)
     }
 }
 

@@ -3,6 +3,8 @@
 //! their CSRF tokens.
 #![allow(dead_code)]
 
+pub mod shop;
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 

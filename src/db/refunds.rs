@@ -1,0 +1,371 @@
+//! Refunds: the five-day refund and stopping hourly billing (immediate), and
+//! negotiated refund requests decided by an operator. Each is one transaction
+//! whose updates name the state they expect, so two requests refund once.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::orders::{NewOrder, Order, Scope, find_by_number, insert_order};
+use super::schema::{orders, refund_requests, subscriptions};
+use super::{DbConn, audit, notify, write_transaction};
+use crate::domain::order::{OrderStatus, OrderType};
+use crate::domain::refund::{
+    RefundReason, RefundRefusal, check_refund_amount, five_day_refund, may_request_refund,
+    stop_billing,
+};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = refund_requests)]
+pub struct RefundRequest {
+    pub id: i64,
+    pub order_id: i64,
+    pub buyer_id: i64,
+    pub vendor_id: i64,
+    pub reason: String,
+    pub description: String,
+    pub state: String,
+    pub decided_by: Option<i64>,
+    pub decision_note: Option<String>,
+    pub refund_order_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub decided_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RefundError {
+    #[error("not found")]
+    NotFound,
+    #[error("refused: {0:?}")]
+    Refused(RefundRefusal),
+    /// A request for this order is already open.
+    #[error("already open")]
+    AlreadyOpen,
+    /// Someone else changed it first (a double submit, another operator).
+    #[error("state changed")]
+    StateChanged,
+    #[error(transparent)]
+    Db(#[from] DieselError),
+}
+
+impl From<RefundRefusal> for RefundError {
+    fn from(refusal: RefundRefusal) -> RefundError {
+        RefundError::Refused(refusal)
+    }
+}
+
+pub type RefundResult<T> = Result<T, RefundError>;
+
+/// Adds `amount` to the order's refunded sum, only if the sum is still what
+/// was read; the order becomes 已退款 when nothing is left.
+fn mark_refunded(conn: &mut DbConn, order: &Order, amount_fen: i64) -> RefundResult<()> {
+    let refunded = order.refunded_fen + amount_fen;
+    let status = if refunded >= order.amount_fen {
+        OrderStatus::Refunded
+    } else {
+        OrderStatus::Paid
+    };
+    let changed = diesel::update(
+        orders::table
+            .filter(orders::id.eq(order.id))
+            .filter(orders::status.eq(OrderStatus::Paid.as_str()))
+            .filter(orders::refunded_fen.eq(order.refunded_fen)),
+    )
+    .set((
+        orders::refunded_fen.eq(refunded),
+        orders::status.eq(status.as_str()),
+    ))
+    .execute(conn)?;
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(RefundError::StateChanged)
+    }
+}
+
+/// Writes the refund order (type 退款, status 已退款) linked to the order it refunds.
+fn refund_order(
+    conn: &mut DbConn,
+    refunded: &Order,
+    amount_fen: i64,
+    now: NaiveDateTime,
+) -> RefundResult<Order> {
+    Ok(insert_order(
+        conn,
+        &NewOrder {
+            order_type: OrderType::Refund,
+            status: OrderStatus::Refunded,
+            kind: refunded.kind(),
+            product_id: refunded.product_id,
+            product_name: &refunded.product_name,
+            vendor_id: refunded.vendor_id,
+            buyer_id: refunded.buyer_id,
+            buyer_uin: refunded.buyer_uin,
+            subscription_id: refunded.subscription_id,
+            related_order_id: Some(refunded.id),
+            plan_name: &refunded.plan_name,
+            billing: refunded.billing(),
+            months: None,
+            unit_price_fen: refunded.unit_price_fen,
+            amount_fen,
+            now,
+        },
+    )?)
+}
+
+fn end_subscription(conn: &mut DbConn, order: &Order, now: NaiveDateTime) -> QueryResult<()> {
+    if let Some(id) = order.subscription_id {
+        diesel::update(
+            subscriptions::table
+                .filter(subscriptions::id.eq(id))
+                .filter(subscriptions::stopped_at.is_null()),
+        )
+        .set(subscriptions::stopped_at.eq(Some(now)))
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn tell_both(
+    conn: &mut DbConn,
+    order: &Order,
+    refund: &Order,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    notify::notify(
+        conn,
+        order.buyer_id,
+        "refund.done",
+        &order.order_no,
+        &format!("/me/orders/{}", refund.order_no),
+        now,
+    )?;
+    notify::notify(
+        conn,
+        order.vendor_id,
+        "refund.vendor",
+        &order.order_no,
+        &format!("/vendor/orders/{}", refund.order_no),
+        now,
+    )
+}
+
+/// 五天无理由: refunds the whole purchase at once and ends the subscription.
+pub fn five_day(
+    conn: &mut DbConn,
+    buyer_id: i64,
+    order_no: &str,
+    now: NaiveDateTime,
+) -> RefundResult<Order> {
+    write_transaction(conn, |conn| {
+        let order =
+            find_by_number(conn, order_no, Scope::Buyer(buyer_id))?.ok_or(RefundError::NotFound)?;
+        five_day_refund(&order.facts(), now)?;
+        mark_refunded(conn, &order, order.amount_fen).map_err(|e| match e {
+            RefundError::StateChanged => RefundError::Refused(RefundRefusal::AlreadyRefunded),
+            other => other,
+        })?;
+        end_subscription(conn, &order, now)?;
+        let refund = refund_order(conn, &order, order.amount_fen, now)?;
+        tell_both(conn, &order, &refund, now)?;
+        Ok(refund)
+    })
+}
+
+/// Stops an hourly subscription: a refund order of amount 0, billing ends now.
+pub fn stop(
+    conn: &mut DbConn,
+    buyer_id: i64,
+    order_no: &str,
+    now: NaiveDateTime,
+) -> RefundResult<Order> {
+    write_transaction(conn, |conn| {
+        let order =
+            find_by_number(conn, order_no, Scope::Buyer(buyer_id))?.ok_or(RefundError::NotFound)?;
+        stop_billing(&order.facts())?;
+        let changed = diesel::update(
+            orders::table
+                .filter(orders::id.eq(order.id))
+                .filter(orders::status.eq(OrderStatus::Paid.as_str())),
+        )
+        .set(orders::status.eq(OrderStatus::Refunded.as_str()))
+        .execute(conn)?;
+        if changed != 1 {
+            return Err(RefundRefusal::AlreadyRefunded.into());
+        }
+        end_subscription(conn, &order, now)?;
+        let refund = refund_order(conn, &order, 0, now)?;
+        tell_both(conn, &order, &refund, now)?;
+        Ok(refund)
+    })
+}
+
+/// Files a negotiated refund request; operators are told.
+pub fn request(
+    conn: &mut DbConn,
+    buyer_id: i64,
+    order_no: &str,
+    reason: RefundReason,
+    description: &str,
+    now: NaiveDateTime,
+) -> RefundResult<()> {
+    write_transaction(conn, |conn| {
+        let order =
+            find_by_number(conn, order_no, Scope::Buyer(buyer_id))?.ok_or(RefundError::NotFound)?;
+        may_request_refund(&order.facts())?;
+        let inserted = diesel::insert_into(refund_requests::table)
+            .values((
+                refund_requests::order_id.eq(order.id),
+                refund_requests::buyer_id.eq(buyer_id),
+                refund_requests::vendor_id.eq(order.vendor_id),
+                refund_requests::reason.eq(reason.code()),
+                refund_requests::description.eq(description),
+                refund_requests::state.eq("open"),
+                refund_requests::created_at.eq(now),
+            ))
+            .execute(conn);
+        match inserted {
+            Ok(_) => {}
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                return Err(RefundError::AlreadyOpen);
+            }
+            Err(other) => return Err(other.into()),
+        }
+        notify::notify_operators(
+            conn,
+            "refund.requested",
+            &order.order_no,
+            "/admin/refunds",
+            now,
+        )?;
+        Ok(())
+    })
+}
+
+/// What an operator decided on a request.
+pub enum Decision {
+    Refund { amount_fen: i64 },
+    Decline { note: String },
+}
+
+/// Refunds (all or part of what is left) or declines an open request.
+pub fn decide(
+    conn: &mut DbConn,
+    operator_id: i64,
+    request_id: i64,
+    decision: Decision,
+    now: NaiveDateTime,
+) -> RefundResult<()> {
+    write_transaction(conn, |conn| {
+        let request: RefundRequest = refund_requests::table
+            .find(request_id)
+            .select(RefundRequest::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or(RefundError::NotFound)?;
+        let order: Order = orders::table
+            .find(request.order_id)
+            .select(Order::as_select())
+            .first(conn)?;
+        let (state, note, refund) = match decision {
+            Decision::Refund { amount_fen } => {
+                let amount = check_refund_amount(&order.facts(), amount_fen)?;
+                mark_refunded(conn, &order, amount)?;
+                if order.refunded_fen + amount >= order.amount_fen {
+                    end_subscription(conn, &order, now)?;
+                }
+                let refund = refund_order(conn, &order, amount, now)?;
+                ("refunded", String::new(), Some(refund))
+            }
+            Decision::Decline { note } => ("declined", note, None),
+        };
+        let changed = diesel::update(
+            refund_requests::table
+                .filter(refund_requests::id.eq(request_id))
+                .filter(refund_requests::state.eq("open")),
+        )
+        .set((
+            refund_requests::state.eq(state),
+            refund_requests::decided_by.eq(Some(operator_id)),
+            refund_requests::decision_note.eq(Some(note.as_str()).filter(|n| !n.is_empty())),
+            refund_requests::refund_order_id.eq(refund.as_ref().map(|r| r.id)),
+            refund_requests::decided_at.eq(Some(now)),
+        ))
+        .execute(conn)?;
+        if changed != 1 {
+            return Err(RefundError::StateChanged);
+        }
+        match &refund {
+            Some(refund) => {
+                let amount = crate::domain::money::format_yuan(refund.amount_fen);
+                audit::record(
+                    conn,
+                    operator_id,
+                    "refund.grant",
+                    &order.order_no,
+                    &amount,
+                    now,
+                )?;
+                tell_both(conn, &order, refund, now)?;
+            }
+            None => {
+                audit::record(
+                    conn,
+                    operator_id,
+                    "refund.decline",
+                    &order.order_no,
+                    &note,
+                    now,
+                )?;
+                notify::notify(
+                    conn,
+                    order.buyer_id,
+                    "refund.declined",
+                    &order.order_no,
+                    &format!("/me/orders/{}", order.order_no),
+                    now,
+                )?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// A request with its order, for the operator's queue.
+#[derive(Debug, Clone)]
+pub struct QueuedRequest {
+    pub request: RefundRequest,
+    pub order: Order,
+}
+
+/// Open requests oldest first, or the latest decided ones.
+pub fn queue(conn: &mut DbConn, open: bool) -> QueryResult<Vec<QueuedRequest>> {
+    let mut query = refund_requests::table
+        .inner_join(orders::table.on(orders::id.eq(refund_requests::order_id)))
+        .select((RefundRequest::as_select(), Order::as_select()))
+        .into_boxed();
+    query = if open {
+        query
+            .filter(refund_requests::state.eq("open"))
+            .order(refund_requests::created_at.asc())
+    } else {
+        query
+            .filter(refund_requests::state.ne("open"))
+            .order(refund_requests::decided_at.desc())
+            .limit(50)
+    };
+    Ok(query
+        .load::<(RefundRequest, Order)>(conn)?
+        .into_iter()
+        .map(|(request, order)| QueuedRequest { request, order })
+        .collect())
+}
+
+/// The requests filed on an order, newest first.
+pub fn requests_for(conn: &mut DbConn, order_id: i64) -> QueryResult<Vec<RefundRequest>> {
+    refund_requests::table
+        .filter(refund_requests::order_id.eq(order_id))
+        .order(refund_requests::id.desc())
+        .select(RefundRequest::as_select())
+        .load(conn)
+}

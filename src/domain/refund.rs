@@ -1,0 +1,336 @@
+//! Refunds (订单退款): the five-day no-reason refund, stopping hourly billing,
+//! and negotiated refunds. Pure rules; `now` is a parameter.
+
+use chrono::{Duration, NaiveDateTime};
+
+use super::order::{OrderStatus, OrderType};
+use super::product::{Billing, Kind};
+
+/// How long after payment the no-reason refund stays open: 5 × 24 hours.
+pub const FIVE_DAYS: Duration = Duration::hours(5 * 24);
+
+/// What the refund rules need to know about an order.
+#[derive(Debug, Clone, Copy)]
+pub struct OrderFacts {
+    pub order_type: OrderType,
+    pub kind: Kind,
+    pub billing: Billing,
+    pub status: OrderStatus,
+    pub amount_fen: i64,
+    pub refunded_fen: i64,
+    pub paid_at: NaiveDateTime,
+}
+
+/// Why a refund is not possible, to tell the buyer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundRefusal {
+    /// Only purchases, not renewals or refund orders.
+    NotAPurchase,
+    /// Only prepaid (包年包月) orders.
+    NotPrepaid,
+    /// Only machine images.
+    NotAnImage,
+    /// Already refunded (in full, or partly by negotiation).
+    AlreadyRefunded,
+    /// More than 5 × 24 hours since payment; the deadline passed.
+    WindowClosed { deadline: NaiveDateTime },
+    /// Stopping billing is for hourly purchases.
+    NotHourly,
+    /// Nothing left to refund.
+    NothingLeft,
+    /// An amount of zero, or more than what is left.
+    BadAmount { remaining_fen: i64 },
+}
+
+/// The no-reason refund's deadline for an order paid at `paid_at`.
+pub fn five_day_deadline(paid_at: NaiveDateTime) -> NaiveDateTime {
+    paid_at + FIVE_DAYS
+}
+
+/// 五天无理由: a prepaid image purchase, not refunded at all, asked within
+/// 5 × 24 hours of payment (the deadline itself included). Returns the deadline.
+pub fn five_day_refund(
+    order: &OrderFacts,
+    now: NaiveDateTime,
+) -> Result<NaiveDateTime, RefundRefusal> {
+    if order.order_type != OrderType::Purchase {
+        return Err(RefundRefusal::NotAPurchase);
+    }
+    if order.kind != Kind::Image {
+        return Err(RefundRefusal::NotAnImage);
+    }
+    if order.billing != Billing::Prepaid {
+        return Err(RefundRefusal::NotPrepaid);
+    }
+    if order.status == OrderStatus::Refunded || order.refunded_fen > 0 {
+        return Err(RefundRefusal::AlreadyRefunded);
+    }
+    let deadline = five_day_deadline(order.paid_at);
+    if now > deadline {
+        return Err(RefundRefusal::WindowClosed { deadline });
+    }
+    Ok(deadline)
+}
+
+/// Stopping an hourly subscription: its purchase, not yet refunded.
+pub fn stop_billing(order: &OrderFacts) -> Result<(), RefundRefusal> {
+    if order.order_type != OrderType::Purchase {
+        return Err(RefundRefusal::NotAPurchase);
+    }
+    if order.billing != Billing::Hourly {
+        return Err(RefundRefusal::NotHourly);
+    }
+    if order.status == OrderStatus::Refunded {
+        return Err(RefundRefusal::AlreadyRefunded);
+    }
+    Ok(())
+}
+
+/// What is left to refund on an order.
+pub fn remaining_fen(order: &OrderFacts) -> i64 {
+    (order.amount_fen - order.refunded_fen).max(0)
+}
+
+/// Whether a buyer may ask for a negotiated refund: a paid purchase or
+/// renewal with money left on it.
+pub fn may_request_refund(order: &OrderFacts) -> Result<(), RefundRefusal> {
+    if order.order_type == OrderType::Refund {
+        return Err(RefundRefusal::NotAPurchase);
+    }
+    if order.status == OrderStatus::Refunded || remaining_fen(order) == 0 {
+        return Err(RefundRefusal::NothingLeft);
+    }
+    Ok(())
+}
+
+/// The amount an operator refunds: more than zero, at most what is left.
+pub fn check_refund_amount(order: &OrderFacts, amount_fen: i64) -> Result<i64, RefundRefusal> {
+    let remaining = remaining_fen(order);
+    if remaining == 0 {
+        return Err(RefundRefusal::NothingLeft);
+    }
+    if amount_fen <= 0 || amount_fen > remaining {
+        return Err(RefundRefusal::BadAmount {
+            remaining_fen: remaining,
+        });
+    }
+    Ok(amount_fen)
+}
+
+/// The seed's seven cases in which a refund after five days is possible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundReason {
+    /// 服务商未按期服务或服务中出现人为拖欠。
+    NotServedOnTime,
+    /// 服务商描述的商品功能及服务与实际不符。
+    NotAsDescribed,
+    /// 因服务能力或商品质量无法满足用户要求或无法履行服务。
+    CannotDeliver,
+    /// 因服务商公司破产、倒闭、转型等导致的业务终止。
+    VendorClosed,
+    /// 预留联系电话、邮件、传真均无法联络到服务商。
+    VendorUnreachable,
+    /// 因用户原因需要终止后续未开展的服务。
+    BuyerEndsUnstarted,
+    /// 其他符合全额退款规定，但不限于以上条目。
+    Other,
+}
+
+impl RefundReason {
+    pub const ALL: [RefundReason; 7] = [
+        RefundReason::NotServedOnTime,
+        RefundReason::NotAsDescribed,
+        RefundReason::CannotDeliver,
+        RefundReason::VendorClosed,
+        RefundReason::VendorUnreachable,
+        RefundReason::BuyerEndsUnstarted,
+        RefundReason::Other,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            RefundReason::NotServedOnTime => "late",
+            RefundReason::NotAsDescribed => "not_as_described",
+            RefundReason::CannotDeliver => "cannot_deliver",
+            RefundReason::VendorClosed => "vendor_closed",
+            RefundReason::VendorUnreachable => "vendor_unreachable",
+            RefundReason::BuyerEndsUnstarted => "buyer_ends",
+            RefundReason::Other => "other",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<RefundReason> {
+        RefundReason::ALL
+            .into_iter()
+            .find(|reason| reason.code() == code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn paid() -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, 1)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap()
+    }
+
+    fn prepaid_image() -> OrderFacts {
+        OrderFacts {
+            order_type: OrderType::Purchase,
+            kind: Kind::Image,
+            billing: Billing::Prepaid,
+            status: OrderStatus::Paid,
+            amount_fen: 9900,
+            refunded_fen: 0,
+            paid_at: paid(),
+        }
+    }
+
+    #[test]
+    fn the_window_is_five_times_twenty_four_hours_to_the_second() {
+        let deadline = paid() + Duration::hours(120);
+        assert_eq!(
+            five_day_refund(&prepaid_image(), deadline - Duration::seconds(1)),
+            Ok(deadline)
+        );
+        assert_eq!(five_day_refund(&prepaid_image(), deadline), Ok(deadline));
+        assert_eq!(
+            five_day_refund(&prepaid_image(), deadline + Duration::seconds(1)),
+            Err(RefundRefusal::WindowClosed { deadline })
+        );
+        assert_eq!(five_day_refund(&prepaid_image(), paid()), Ok(deadline));
+    }
+
+    #[test]
+    fn only_unrefunded_prepaid_image_purchases_qualify() {
+        let now = paid() + Duration::hours(1);
+        let renewal = OrderFacts {
+            order_type: OrderType::Renew,
+            ..prepaid_image()
+        };
+        assert_eq!(
+            five_day_refund(&renewal, now),
+            Err(RefundRefusal::NotAPurchase)
+        );
+        let hourly = OrderFacts {
+            billing: Billing::Hourly,
+            ..prepaid_image()
+        };
+        assert_eq!(
+            five_day_refund(&hourly, now),
+            Err(RefundRefusal::NotPrepaid)
+        );
+        for kind in [Kind::Service, Kind::License] {
+            let other = OrderFacts {
+                kind,
+                billing: Billing::OneTime,
+                ..prepaid_image()
+            };
+            assert_eq!(five_day_refund(&other, now), Err(RefundRefusal::NotAnImage));
+            let prepaid_license = OrderFacts {
+                kind,
+                ..prepaid_image()
+            };
+            assert_eq!(
+                five_day_refund(&prepaid_license, now),
+                Err(RefundRefusal::NotAnImage)
+            );
+        }
+        let refunded = OrderFacts {
+            status: OrderStatus::Refunded,
+            refunded_fen: 9900,
+            ..prepaid_image()
+        };
+        assert_eq!(
+            five_day_refund(&refunded, now),
+            Err(RefundRefusal::AlreadyRefunded)
+        );
+        let partly = OrderFacts {
+            refunded_fen: 100,
+            ..prepaid_image()
+        };
+        assert_eq!(
+            five_day_refund(&partly, now),
+            Err(RefundRefusal::AlreadyRefunded)
+        );
+        let refund_order = OrderFacts {
+            order_type: OrderType::Refund,
+            ..prepaid_image()
+        };
+        assert_eq!(
+            five_day_refund(&refund_order, now),
+            Err(RefundRefusal::NotAPurchase)
+        );
+    }
+
+    #[test]
+    fn billing_stops_for_hourly_purchases_once() {
+        let hourly = OrderFacts {
+            billing: Billing::Hourly,
+            amount_fen: 0,
+            ..prepaid_image()
+        };
+        assert_eq!(stop_billing(&hourly), Ok(()));
+        assert_eq!(
+            stop_billing(&prepaid_image()),
+            Err(RefundRefusal::NotHourly)
+        );
+        let stopped = OrderFacts {
+            status: OrderStatus::Refunded,
+            ..hourly
+        };
+        assert_eq!(stop_billing(&stopped), Err(RefundRefusal::AlreadyRefunded));
+    }
+
+    #[test]
+    fn negotiated_refunds_never_exceed_what_is_left() {
+        let order = OrderFacts {
+            refunded_fen: 4000,
+            ..prepaid_image()
+        };
+        assert_eq!(remaining_fen(&order), 5900);
+        assert_eq!(check_refund_amount(&order, 5900), Ok(5900));
+        assert_eq!(check_refund_amount(&order, 1), Ok(1));
+        assert_eq!(
+            check_refund_amount(&order, 5901),
+            Err(RefundRefusal::BadAmount {
+                remaining_fen: 5900
+            })
+        );
+        assert_eq!(
+            check_refund_amount(&order, 0),
+            Err(RefundRefusal::BadAmount {
+                remaining_fen: 5900
+            })
+        );
+        let done = OrderFacts {
+            refunded_fen: 9900,
+            status: OrderStatus::Refunded,
+            ..prepaid_image()
+        };
+        assert_eq!(
+            check_refund_amount(&done, 1),
+            Err(RefundRefusal::NothingLeft)
+        );
+        assert_eq!(may_request_refund(&done), Err(RefundRefusal::NothingLeft));
+        assert_eq!(may_request_refund(&order), Ok(()));
+        let hourly = OrderFacts {
+            billing: Billing::Hourly,
+            amount_fen: 0,
+            ..prepaid_image()
+        };
+        assert_eq!(may_request_refund(&hourly), Err(RefundRefusal::NothingLeft));
+    }
+
+    #[test]
+    fn the_seven_reasons_round_trip() {
+        for reason in RefundReason::ALL {
+            assert_eq!(RefundReason::parse(reason.code()), Some(reason));
+        }
+        assert_eq!(RefundReason::parse("because"), None);
+    }
+}

@@ -1,0 +1,125 @@
+//! Shop helpers shared by the order and refund tests: listed products made
+//! through the store, and buying through the checkout page like a person.
+
+use reqwest::StatusCode;
+use yunshi::db::accounts;
+use yunshi::db::products::{self, Actor, NewLogo};
+use yunshi::domain::product::{Billing, Category, Kind, Plan, ProductContent};
+
+use super::{TestApp, Visitor};
+
+pub fn account_id(app: &TestApp, login: &str) -> i64 {
+    accounts::find_by_login(&mut app.conn(), login)
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+pub fn now() -> chrono::NaiveDateTime {
+    yunshi::domain::time::to_stored(chrono::Utc::now())
+}
+
+/// A listed product of `vendor`, made through the store (the product pages are
+/// tested elsewhere): returns its id and plan ids in form order.
+pub fn listed_product(
+    app: &TestApp,
+    vendor: &str,
+    kind: Kind,
+    name: &str,
+    plans: Vec<Plan>,
+) -> (i64, Vec<i64>) {
+    let mut conn = app.conn();
+    let vendor = Actor {
+        id: account_id(app, vendor),
+    };
+    let operator = Actor {
+        id: account_id(app, "operator"),
+    };
+    let content = ProductContent {
+        kind,
+        name: name.into(),
+        summary: "summary".into(),
+        description: "description".into(),
+        category: Category::Other,
+        image_id: (kind == Kind::Image).then(|| "img-ab12cd34".into()),
+        os: (kind == Kind::Image).then(|| "Linux".into()),
+        arch: (kind == Kind::Image).then(|| "x86_64".into()),
+        delivery_days: (kind == Kind::Service).then_some(7),
+        license_term: (kind == Kind::License).then(|| "1 year".into()),
+        delivery_method: (kind == Kind::License).then(|| "email".into()),
+        plans,
+    };
+    let id = products::create(&mut conn, vendor, &content, now()).unwrap();
+    let logo = NewLogo {
+        sha256: &format!("{id:064}"),
+        content_type: "image/png",
+        width: 240,
+        height: 240,
+        bytes: b"png",
+    };
+    products::attach_logo(&mut conn, vendor, id, &logo, now()).unwrap();
+    products::submit(&mut conn, vendor, id, now()).unwrap();
+    let revision = products::open_revision(&mut conn, id).unwrap().unwrap().id;
+    products::approve(&mut conn, operator, revision, now()).unwrap();
+    products::list(&mut conn, operator, id, now()).unwrap();
+    let plan_ids = products::plans_of(&mut conn, revision)
+        .unwrap()
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    (id, plan_ids)
+}
+
+pub fn plan(billing: Billing, name: &str, price_fen: i64, year_price_fen: Option<i64>) -> Plan {
+    Plan {
+        billing,
+        name: name.into(),
+        price_fen,
+        year_price_fen,
+    }
+}
+
+pub fn image_product(app: &TestApp) -> (i64, i64, i64) {
+    let (id, plans) = listed_product(
+        app,
+        "vendor1",
+        Kind::Image,
+        "CentOS 7.9",
+        vec![
+            plan(Billing::Prepaid, "标准版", 9900, Some(99_000)),
+            plan(Billing::Hourly, "按量", 110, None),
+        ],
+    );
+    (id, plans[0], plans[1])
+}
+
+/// Buys through the checkout page like a person: reads the total it shows, pays it.
+pub async fn buy(buyer: &Visitor, product: i64, plan: i64, term: &str) -> String {
+    let checkout = buyer
+        .get(&format!(
+            "/shop/products/{product}/checkout?plan={plan}&term={term}"
+        ))
+        .await;
+    assert_eq!(checkout.status, StatusCode::OK, "{}", checkout.body);
+    let marker = "name=\"total_fen\" value=\"";
+    let start = checkout.body.find(marker).unwrap() + marker.len();
+    let total: String = checkout.body[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let paid = buyer
+        .post(
+            &format!("/shop/products/{product}/orders"),
+            &[
+                ("plan", &plan.to_string()),
+                ("term", term),
+                ("total_fen", &total),
+            ],
+        )
+        .await;
+    assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.body);
+    paid.location()
+        .unwrap()
+        .trim_start_matches("/me/orders/")
+        .to_string()
+}
