@@ -417,6 +417,7 @@ catalogue! {
     dash_reviews,
     dash_delist_requests,
     dash_oldest,
+    dash_refund_requests,
     five_day_button,
     five_day_deadline,
     five_day_unavailable,

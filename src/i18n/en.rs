@@ -454,4 +454,5 @@ pub const EN: Catalogue = Catalogue {
     notice_refund_declined: "Refund request declined: {subject}",
     action_refund_grant: "Refund",
     action_refund_decline: "Refund request declined",
+    dash_refund_requests: "Refund requests to handle",
 };

@@ -454,4 +454,5 @@ pub const ZH: Catalogue = Catalogue {
     notice_refund_declined: "退款申请被拒绝：{subject}",
     action_refund_grant: "退款",
     action_refund_decline: "拒绝退款申请",
+    dash_refund_requests: "待处理的退款申请",
 };

@@ -83,8 +83,13 @@ pub async fn admin_home(
     Operator(user): Operator,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let (reviews, requests) = state
-        .db(|conn| Ok(products::operator_queues(conn)?))
+    let ((reviews, requests), (refund_count, refund_oldest)) = state
+        .db(|conn| {
+            Ok((
+                products::operator_queues(conn)?,
+                crate::db::refunds::open_stat(conn)?,
+            ))
+        })
         .await?;
     let page = PageCtx::new(&req, Some(&user), Section::AdminHome);
     let now = to_stored(chrono::Utc::now());
@@ -96,6 +101,13 @@ pub async fn admin_home(
             link: "/admin/reviews",
             oldest: reviews
                 .oldest
+                .map(|at| fill(t.dash_oldest, &[("age", &page.age_since(&at, &now))])),
+        },
+        Waiting {
+            label: t.dash_refund_requests,
+            count: refund_count,
+            link: "/admin/refunds",
+            oldest: refund_oldest
                 .map(|at| fill(t.dash_oldest, &[("age", &page.age_since(&at, &now))])),
         },
         Waiting {
