@@ -11,6 +11,7 @@ pub mod products;
 pub mod refunds;
 pub mod schema;
 pub mod sign_in;
+pub mod tickets;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -248,6 +248,7 @@ pub fn purchase(conn: &mut DbConn, request: &PurchaseRequest) -> Result<Order, O
             &format!("/vendor/orders/{}", order.order_no),
             now,
         )?;
+        super::tickets::open_for(conn, &order, now)?;
         Ok(order)
     })
 }
@@ -383,6 +384,15 @@ pub fn find_by_number(
         Scope::All => query,
     };
     query.first(conn).optional()
+}
+
+/// An order by its id (tickets name their order by id).
+pub fn find_by_id(conn: &mut DbConn, id: i64) -> QueryResult<Option<Order>> {
+    orders::table
+        .find(id)
+        .select(Order::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Every order of a subscription, oldest first: the purchase, renewals, refunds.

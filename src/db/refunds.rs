@@ -113,7 +113,9 @@ fn refund_order(
     )?)
 }
 
+/// A fully refunded order's subscription ends and its service ticket closes.
 fn end_subscription(conn: &mut DbConn, order: &Order, now: NaiveDateTime) -> QueryResult<()> {
+    super::tickets::close_for_order(conn, order.id, now)?;
     if let Some(id) = order.subscription_id {
         diesel::update(
             subscriptions::table

@@ -195,6 +195,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tickets (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        template -> Text,
+        state -> Text,
+        buyer_id -> BigInt,
+        vendor_id -> BigInt,
+        requirement -> Nullable<Text>,
+        contact -> Nullable<Text>,
+        delivery -> Nullable<Text>,
+        state_since -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ticket_events (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        actor_role -> Text,
+        action -> Text,
+        note -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(tickets -> orders (order_id));
+diesel::joinable!(ticket_events -> tickets (ticket_id));
 diesel::joinable!(orders -> subscriptions (subscription_id));
 diesel::joinable!(products -> accounts (vendor_id));
 diesel::joinable!(revisions -> products (product_id));
@@ -215,4 +246,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     orders,
     subscriptions,
     refund_requests,
+    tickets,
+    ticket_events,
 );

@@ -8,4 +8,5 @@ pub mod order;
 pub mod product;
 pub mod refund;
 pub mod sign_in;
+pub mod ticket;
 pub mod time;

@@ -26,7 +26,7 @@ pub async fn vendor_home(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let vendor_id = user.id;
-    let (rejected, drafts, pending, delists) = state
+    let (rejected, drafts, pending, delists, tickets) = state
         .db(move |conn| {
             let count = |conn: &mut crate::db::DbConn, review_state| {
                 products::count_products(
@@ -43,12 +43,19 @@ pub async fn vendor_home(
                 count(conn, RevisionState::Draft)?,
                 count(conn, RevisionState::Pending)?,
                 products::open_delist_requests_of(conn, vendor_id)?,
+                crate::db::tickets::awaiting_vendor(conn, vendor_id)?,
             ))
         })
         .await?;
     let page = PageCtx::new(&req, Some(&user), Section::VendorHome);
     let t = page.t;
     let waiting = vec![
+        Waiting {
+            label: t.dash_tickets,
+            count: tickets,
+            link: "/vendor/supervision",
+            oldest: None,
+        },
         Waiting {
             label: t.dash_rejected,
             count: rejected,

@@ -9,6 +9,7 @@ pub mod products;
 pub mod refunds;
 pub mod shop;
 pub mod system;
+pub mod tickets;
 
 use actix_web::web;
 
@@ -60,6 +61,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(refunds::request_refund),
         )
         .route("/admin/refunds", web::get().to(refunds::refund_queue))
+        .route(
+            "/vendor/supervision",
+            web::get().to(tickets::vendor_tickets),
+        )
+        .route(
+            "/vendor/supervision/{id}",
+            web::get().to(tickets::vendor_ticket),
+        )
+        .route(
+            "/vendor/supervision/{id}/{action}",
+            web::post().to(tickets::vendor_act),
+        )
+        .route("/admin/supervision", web::get().to(tickets::admin_tickets))
+        .route(
+            "/admin/supervision/{id}",
+            web::get().to(tickets::admin_ticket),
+        )
+        .route("/me/services/{id}", web::get().to(tickets::buyer_ticket))
+        .route(
+            "/me/services/{id}/{action}",
+            web::post().to(tickets::buyer_act),
+        )
         .route(
             "/admin/refunds/{id}/refund",
             web::post().to(refunds::grant_refund),

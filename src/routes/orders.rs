@@ -493,7 +493,7 @@ pub async fn order_page(
     said: Said,
 ) -> AppResult<HttpResponse> {
     let scope = view.scope;
-    let (order, chain, subscription, renewable, refund_requests) = state
+    let (order, chain, subscription, renewable, refund_requests, ticket_id) = state
         .db(move |conn| {
             let order =
                 orders::find_by_number(conn, &order_no, scope)?.ok_or(AppError::NotFound)?;
@@ -509,7 +509,20 @@ pub async fn order_page(
                     .as_ref()
                     .is_some_and(|s| s.billing() == Billing::Prepaid && s.stopped_at.is_none());
             let refund_requests = refunds::requests_for(conn, order.id)?;
-            Ok((order, chain, subscription, renewable, refund_requests))
+            // The ticket belongs to the purchase of the chain.
+            let purchase_id = chain
+                .iter()
+                .find(|o| o.order_type() == OrderType::Purchase)
+                .map_or(order.id, |o| o.id);
+            let ticket = crate::db::tickets::for_order(conn, purchase_id)?.map(|t| t.id);
+            Ok((
+                order,
+                chain,
+                subscription,
+                renewable,
+                refund_requests,
+                ticket,
+            ))
         })
         .await?;
     let is_buyer = matches!(scope, Scope::Buyer(_));
@@ -548,6 +561,11 @@ pub async fn order_page(
             renew_terms,
             refunds,
             refund_requests,
+            ticket_link: ticket_id.map(|id| match scope {
+                Scope::Buyer(_) => format!("/me/services/{id}"),
+                Scope::Vendor(_) => format!("/vendor/supervision/{id}"),
+                Scope::All => format!("/admin/supervision/{id}"),
+            }),
         },
     )
 }
@@ -626,9 +644,19 @@ pub async fn my_orders(
         _ => Page::First,
     };
     let buyer_id = user.id;
-    let (subscriptions, result) = state
+    let (subscriptions, result, tickets) = state
         .db(move |conn| {
             let subscriptions = orders::subscriptions_of(conn, buyer_id)?;
+            let me = crate::db::tickets::TicketUser {
+                id: buyer_id,
+                role: crate::domain::account::Role::Buyer,
+            };
+            let tickets = crate::db::tickets::list(
+                conn,
+                me,
+                &Default::default(),
+                Some(crate::domain::account::Role::Buyer),
+            )?;
             let result = orders::list(
                 conn,
                 Scope::Buyer(buyer_id),
@@ -636,7 +664,7 @@ pub async fn my_orders(
                 &position,
                 ORDER_PAGE_SIZE,
             )?;
-            Ok((subscriptions, result))
+            Ok((subscriptions, result, tickets))
         })
         .await?;
     let empty = TypedFilter::default();
@@ -653,6 +681,7 @@ pub async fn my_orders(
     views::ok(&MyOrdersPage {
         page: PageCtx::new(&req, Some(&user), Section::MyOrders),
         subscriptions,
+        tickets,
         result,
         older_link,
         newer_link,

@@ -153,7 +153,45 @@ impl PageCtx {
         match role {
             "operator" => t.role_operator,
             "vendor" => t.role_vendor,
+            "system" => t.role_system,
             _ => t.role_buyer,
+        }
+    }
+
+    pub fn ticket_state(&self, state: &str) -> &'static str {
+        let t = self.t;
+        match state {
+            "awaiting_requirement" => t.ts_awaiting_requirement,
+            "awaiting_confirmation" => t.ts_awaiting_confirmation,
+            "rejected" => t.ts_rejected,
+            "in_service" => t.ts_in_service,
+            "awaiting_delivery" => t.ts_awaiting_delivery,
+            "awaiting_acceptance" => t.ts_awaiting_acceptance,
+            "completed" => t.ts_completed,
+            _ => t.ts_closed,
+        }
+    }
+
+    pub fn template_name(&self, template: &str) -> &'static str {
+        if template == "license" {
+            self.t.tpl_license
+        } else {
+            self.t.tpl_generic
+        }
+    }
+
+    pub fn ticket_action<'a>(&self, action: &'a str) -> &'a str {
+        let t = self.t;
+        match action {
+            "opened" => t.ta_opened,
+            "submit_requirement" => t.ta_submit_requirement,
+            "confirm" => t.ta_confirm,
+            "reject" => t.ta_reject,
+            "deliver" => t.ta_deliver,
+            "accept" => t.ta_accept,
+            "decline" => t.ta_decline,
+            "close" => t.ta_close,
+            unknown => unknown,
         }
     }
 
@@ -176,6 +214,14 @@ impl PageCtx {
             "refund.vendor" => t.notice_refund_vendor,
             "refund.requested" => t.notice_refund_requested,
             "refund.declined" => t.notice_refund_declined,
+            "ticket.requirement_needed" => t.notice_ticket_requirement_needed,
+            "ticket.submit_requirement" => t.notice_ticket_submit_requirement,
+            "ticket.confirm" => t.notice_ticket_confirm,
+            "ticket.reject" => t.notice_ticket_reject,
+            "ticket.deliver" => t.notice_ticket_deliver,
+            "ticket.accept" => t.notice_ticket_accept,
+            "ticket.decline" => t.notice_ticket_decline,
+            "ticket.close" => t.notice_ticket_close,
             _ => "{subject}",
         };
         fill(template, &[("subject", subject)])

@@ -8,6 +8,7 @@ pub mod home;
 pub mod labels;
 pub mod orders;
 pub mod products;
+pub mod tickets;
 
 use actix_session::SessionExt;
 use actix_web::http::StatusCode;
@@ -34,6 +35,7 @@ pub enum Section {
     AdminDelistRequests,
     AdminRefunds,
     AdminOrders,
+    AdminSupervision,
     AdminSettlements,
     AdminAccounts,
     AdminAudit,
@@ -85,7 +87,7 @@ fn menu_for(role: Role, t: &'static Catalogue) -> Vec<MenuItem> {
                 t.nav_supervision,
                 "/vendor/supervision",
                 VendorSupervision,
-                false,
+                true,
             ),
             entry(
                 t.nav_settlements,
@@ -107,6 +109,12 @@ fn menu_for(role: Role, t: &'static Catalogue) -> Vec<MenuItem> {
             ),
             entry(t.nav_refunds, "/admin/refunds", AdminRefunds, true),
             entry(t.nav_orders, "/admin/orders", AdminOrders, true),
+            entry(
+                t.nav_supervision,
+                "/admin/supervision",
+                AdminSupervision,
+                true,
+            ),
             entry(
                 t.nav_settlements,
                 "/admin/settlements",

@@ -169,6 +169,8 @@ pub struct OrderDetailPage {
     /// What the buyer may do about refunds (only on the buyer's page).
     pub refunds: Option<BuyerRefunds>,
     pub refund_requests: Vec<RefundRequest>,
+    /// The service ticket's page, for service and license orders.
+    pub ticket_link: Option<String>,
 }
 
 /// The buyer's refund options on an order.
@@ -341,6 +343,7 @@ pub fn term_text(t: &Catalogue, term: Term) -> String {
 pub struct MyOrdersPage {
     pub page: PageCtx,
     pub subscriptions: Vec<(Subscription, Order)>,
+    pub tickets: Vec<crate::db::tickets::TicketRow>,
     pub result: OrderPage,
     pub older_link: Option<String>,
     pub newer_link: Option<String>,
