@@ -539,7 +539,9 @@ pub async fn order_page(
             Err(refusal) => Err(refusal),
         },
         can_stop: stop_billing(&facts).is_ok(),
+        // While the five-day refund applies it is the way; the request is for later.
         can_request: may_request_refund(&facts).is_ok()
+            && five_day_refund(&facts, now).is_err()
             && !refund_requests.iter().any(|r| r.state == "open"),
     });
     let Said {
