@@ -165,6 +165,15 @@ fn event(
         .map(|_| ())
 }
 
+/// A conditional update that changed nothing lost a race or found another state.
+fn changed_once(changed: usize) -> StepResult<()> {
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(StepRefusal::WrongState.into())
+    }
+}
+
 fn touch(conn: &mut DbConn, product_id: i64, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(products::table.find(product_id))
         .set(products::updated_at.eq(now))
@@ -429,9 +438,7 @@ pub fn save_draft(
             revisions::updated_at.eq(now),
         ))
         .execute(conn)?;
-        if changed != 1 {
-            return Err(StepRefusal::WrongState.into());
-        }
+        changed_once(changed)?;
         diesel::delete(plans::table.filter(plans::revision_id.eq(draft.id))).execute(conn)?;
         insert_plans(conn, draft.id, &content.plans)?;
         event(
@@ -489,9 +496,7 @@ pub fn attach_logo(
             revisions::updated_at.eq(now),
         ))
         .execute(conn)?;
-        if changed != 1 {
-            return Err(StepRefusal::WrongState.into());
-        }
+        changed_once(changed)?;
         event(
             conn,
             product_id,
@@ -530,9 +535,7 @@ pub fn submit(
             revisions::updated_at.eq(now),
         ))
         .execute(conn)?;
-        if changed != 1 {
-            return Err(StepRefusal::WrongState.into());
-        }
+        changed_once(changed)?;
         event(
             conn,
             product_id,
@@ -577,9 +580,7 @@ pub fn withdraw(
             revisions::updated_at.eq(now),
         ))
         .execute(conn)?;
-        if changed != 1 {
-            return Err(StepRefusal::WrongState.into());
-        }
+        changed_once(changed)?;
         event(
             conn,
             product_id,
@@ -620,9 +621,7 @@ fn decide(
         revisions::updated_at.eq(now),
     ))
     .execute(conn)?;
-    if changed != 1 {
-        return Err(StepRefusal::WrongState.into());
-    }
+    changed_once(changed)?;
     Ok(pending)
 }
 
@@ -730,9 +729,7 @@ pub fn list(
             products::updated_at.eq(now),
         ))
         .execute(conn)?;
-        if changed != 1 {
-            return Err(StepRefusal::WrongState.into());
-        }
+        changed_once(changed)?;
         let name = live_name(conn, &product)?;
         event(conn, product_id, operator, "listed", "", now)?;
         audit::record(conn, operator.id, "product.list", &name, "", now)?;
@@ -760,9 +757,7 @@ fn take_off_sale(conn: &mut DbConn, product: &Product, now: NaiveDateTime) -> St
         products::updated_at.eq(now),
     ))
     .execute(conn)?;
-    if changed != 1 {
-        return Err(StepRefusal::WrongState.into());
-    }
+    changed_once(changed)?;
     Ok(live_name(conn, product)?)
 }
 
@@ -893,9 +888,7 @@ pub fn decide_delist_request(
             delist_requests::decided_at.eq(Some(now)),
         ))
         .execute(conn)?;
-        if changed != 1 {
-            return Err(StepRefusal::WrongState.into());
-        }
+        changed_once(changed)?;
         let product = find(conn, request.product_id)?.ok_or(StepError::NotFound)?;
         let link = format!("/vendor/products/{}", product.id);
         if carry_out {
