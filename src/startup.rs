@@ -59,6 +59,7 @@ pub fn run(
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(AppError::NotFound)
             }))
+            .wrap(from_fn(crate::auth::guard::guard))
             .wrap(from_fn(csrf::guard))
             .wrap(from_fn(error_pages))
             .wrap(

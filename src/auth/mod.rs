@@ -2,6 +2,7 @@
 //! that let only the right role into a handler.
 
 pub mod csrf;
+pub mod guard;
 pub mod identity;
 pub mod password;
 

@@ -13,191 +13,87 @@ pub mod tickets;
 
 use actix_web::web;
 
-/// Every route of the app; used by the server and by the tests.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home::root))
-        .route("/healthz", web::get().to(system::healthz))
-        .route("/static/app.css", web::get().to(system::stylesheet))
-        .route("/lang", web::post().to(system::switch_language))
-        .route("/login", web::get().to(account::login_form))
-        .route("/login", web::post().to(account::login))
-        .route("/logout", web::post().to(account::logout))
-        .route("/signup", web::get().to(account::signup_form))
-        .route("/signup", web::post().to(account::signup))
-        .route("/notifications", web::get().to(home::notifications))
-        .route(
-            "/notifications/read-all",
-            web::post().to(home::mark_all_read),
-        )
-        .route("/vendor", web::get().to(home::vendor_home))
-        .route("/admin", web::get().to(home::admin_home))
-        .route("/shop", web::get().to(shop::shop))
-        .route("/shop/products/{id}", web::get().to(orders::shop_product))
-        .route(
-            "/shop/products/{id}/checkout",
-            web::get().to(orders::checkout),
-        )
-        .route(
-            "/shop/products/{id}/orders",
-            web::post().to(orders::place_order),
-        )
-        .route("/me/orders", web::get().to(orders::my_orders))
-        .route("/me/orders/{order_no}", web::get().to(orders::my_order))
-        .route(
-            "/me/orders/{order_no}/renew",
-            web::get().to(orders::renew_checkout),
-        )
-        .route("/me/orders/{order_no}/renew", web::post().to(orders::renew))
-        .route(
-            "/me/orders/{order_no}/five-day-refund",
-            web::post().to(refunds::five_day_refund),
-        )
-        .route(
-            "/me/orders/{order_no}/stop-billing",
-            web::post().to(refunds::stop_billing),
-        )
-        .route(
-            "/me/orders/{order_no}/refund-request",
-            web::post().to(refunds::request_refund),
-        )
-        .route("/admin/refunds", web::get().to(refunds::refund_queue))
-        .route(
-            "/vendor/supervision",
-            web::get().to(tickets::vendor_tickets),
-        )
-        .route(
-            "/vendor/supervision/{id}",
-            web::get().to(tickets::vendor_ticket),
-        )
-        .route(
-            "/vendor/supervision/{id}/{action}",
-            web::post().to(tickets::vendor_act),
-        )
-        .route("/admin/supervision", web::get().to(tickets::admin_tickets))
-        .route(
-            "/admin/supervision/{id}",
-            web::get().to(tickets::admin_ticket),
-        )
-        .route("/me/services/{id}", web::get().to(tickets::buyer_ticket))
-        .route(
-            "/me/services/{id}/{action}",
-            web::post().to(tickets::buyer_act),
-        )
-        .route(
-            "/admin/refunds/{id}/refund",
-            web::post().to(refunds::grant_refund),
-        )
-        .route(
-            "/admin/refunds/{id}/decline",
-            web::post().to(refunds::decline_refund),
-        )
-        .route("/vendor/orders", web::get().to(orders::vendor_orders))
-        .route(
-            "/vendor/orders.csv",
-            web::get().to(orders::vendor_orders_csv),
-        )
-        .route(
-            "/vendor/orders/{order_no}",
-            web::get().to(orders::vendor_order),
-        )
-        .route("/admin/orders", web::get().to(orders::admin_orders))
-        .route("/admin/orders.csv", web::get().to(orders::admin_orders_csv))
-        .route(
-            "/admin/orders/{order_no}",
-            web::get().to(orders::admin_order),
-        )
-        .route("/logos/{sha}", web::get().to(shop::logo))
-        .route("/vendor/products", web::get().to(products::product_list))
-        .route("/vendor/products", web::post().to(products::create_product))
-        .route(
-            "/vendor/products/new",
-            web::get().to(products::new_product_form),
-        )
-        .route(
-            "/vendor/products/{id}",
-            web::get().to(products::show_product),
-        )
-        .route(
-            "/vendor/products/{id}/edit",
-            web::get().to(products::edit_product_form),
-        )
-        .route(
-            "/vendor/products/{id}/edit",
-            web::post().to(products::save_product),
-        )
-        .route(
-            "/vendor/products/{id}/logo",
-            web::post().to(products::upload_logo),
-        )
-        .route(
-            "/vendor/products/{id}/logo/autofit",
-            web::post().to(products::confirm_autofit),
-        )
-        .route(
-            "/vendor/products/{id}/submit",
-            web::post().to(products::submit_product),
-        )
-        .route(
-            "/vendor/products/{id}/withdraw",
-            web::post().to(products::withdraw_product),
-        )
-        .route(
-            "/vendor/products/{id}/delist-request",
-            web::post().to(products::request_delist),
-        )
-        .route(
-            "/admin/reviews",
-            web::get().to(operator_products::review_queue),
-        )
-        .route(
-            "/admin/reviews/{id}",
-            web::get().to(operator_products::show_review),
-        )
-        .route(
-            "/admin/reviews/{id}/approve",
-            web::post().to(operator_products::approve_revision),
-        )
-        .route(
-            "/admin/reviews/{id}/reject",
-            web::post().to(operator_products::reject_revision),
-        )
-        .route(
-            "/admin/products",
-            web::get().to(operator_products::product_list),
-        )
-        .route(
-            "/admin/products/{id}",
-            web::get().to(operator_products::show_product),
-        )
-        .route(
-            "/admin/products/{id}/list",
-            web::post().to(operator_products::list_product),
-        )
-        .route(
-            "/admin/products/{id}/delist",
-            web::post().to(operator_products::delist_product),
-        )
-        .route(
-            "/admin/delist-requests",
-            web::get().to(operator_products::delist_requests),
-        )
-        .route(
-            "/admin/delist-requests/{id}/carry-out",
-            web::post().to(operator_products::carry_out_request),
-        )
-        .route(
-            "/admin/delist-requests/{id}/decline",
-            web::post().to(operator_products::decline_request),
-        )
-        .route("/admin/accounts", web::get().to(admin::account_list))
-        .route("/admin/accounts", web::post().to(admin::create_account))
-        .route(
-            "/admin/accounts/{id}/disable",
-            web::post().to(admin::disable_account),
-        )
-        .route(
-            "/admin/accounts/{id}/enable",
-            web::post().to(admin::enable_account),
-        )
-        .route("/admin/audit", web::get().to(admin::audit_log));
+/// Declares the route table once: `configure` registers it and `ROUTES`
+/// lists it, so the authorization tests cover every route there is.
+macro_rules! route_table {
+    ($($method:ident $path:literal => $handler:path,)*) => {
+        /// Every route as (method, path), in registration order.
+        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+
+        /// Every route of the app; used by the server and by the tests.
+        pub fn configure(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($path, web::$method().to($handler));)*
+        }
+    };
+}
+
+route_table! {
+    get "/" => home::root,
+    get "/healthz" => system::healthz,
+    get "/static/app.css" => system::stylesheet,
+    post "/lang" => system::switch_language,
+    get "/login" => account::login_form,
+    post "/login" => account::login,
+    post "/logout" => account::logout,
+    get "/signup" => account::signup_form,
+    post "/signup" => account::signup,
+    get "/notifications" => home::notifications,
+    post "/notifications/read-all" => home::mark_all_read,
+    get "/vendor" => home::vendor_home,
+    get "/admin" => home::admin_home,
+    get "/shop" => shop::shop,
+    get "/shop/products/{id}" => orders::shop_product,
+    get "/shop/products/{id}/checkout" => orders::checkout,
+    post "/shop/products/{id}/orders" => orders::place_order,
+    get "/me/orders" => orders::my_orders,
+    get "/me/orders/{order_no}" => orders::my_order,
+    get "/me/orders/{order_no}/renew" => orders::renew_checkout,
+    post "/me/orders/{order_no}/renew" => orders::renew,
+    post "/me/orders/{order_no}/five-day-refund" => refunds::five_day_refund,
+    post "/me/orders/{order_no}/stop-billing" => refunds::stop_billing,
+    post "/me/orders/{order_no}/refund-request" => refunds::request_refund,
+    get "/admin/refunds" => refunds::refund_queue,
+    get "/vendor/supervision" => tickets::vendor_tickets,
+    get "/vendor/supervision/{id}" => tickets::vendor_ticket,
+    post "/vendor/supervision/{id}/{action}" => tickets::vendor_act,
+    get "/admin/supervision" => tickets::admin_tickets,
+    get "/admin/supervision/{id}" => tickets::admin_ticket,
+    get "/me/services/{id}" => tickets::buyer_ticket,
+    post "/me/services/{id}/{action}" => tickets::buyer_act,
+    post "/admin/refunds/{id}/refund" => refunds::grant_refund,
+    post "/admin/refunds/{id}/decline" => refunds::decline_refund,
+    get "/vendor/orders" => orders::vendor_orders,
+    get "/vendor/orders.csv" => orders::vendor_orders_csv,
+    get "/vendor/orders/{order_no}" => orders::vendor_order,
+    get "/admin/orders" => orders::admin_orders,
+    get "/admin/orders.csv" => orders::admin_orders_csv,
+    get "/admin/orders/{order_no}" => orders::admin_order,
+    get "/logos/{sha}" => shop::logo,
+    get "/vendor/products" => products::product_list,
+    post "/vendor/products" => products::create_product,
+    get "/vendor/products/new" => products::new_product_form,
+    get "/vendor/products/{id}" => products::show_product,
+    get "/vendor/products/{id}/edit" => products::edit_product_form,
+    post "/vendor/products/{id}/edit" => products::save_product,
+    post "/vendor/products/{id}/logo" => products::upload_logo,
+    post "/vendor/products/{id}/logo/autofit" => products::confirm_autofit,
+    post "/vendor/products/{id}/submit" => products::submit_product,
+    post "/vendor/products/{id}/withdraw" => products::withdraw_product,
+    post "/vendor/products/{id}/delist-request" => products::request_delist,
+    get "/admin/reviews" => operator_products::review_queue,
+    get "/admin/reviews/{id}" => operator_products::show_review,
+    post "/admin/reviews/{id}/approve" => operator_products::approve_revision,
+    post "/admin/reviews/{id}/reject" => operator_products::reject_revision,
+    get "/admin/products" => operator_products::product_list,
+    get "/admin/products/{id}" => operator_products::show_product,
+    post "/admin/products/{id}/list" => operator_products::list_product,
+    post "/admin/products/{id}/delist" => operator_products::delist_product,
+    get "/admin/delist-requests" => operator_products::delist_requests,
+    post "/admin/delist-requests/{id}/carry-out" => operator_products::carry_out_request,
+    post "/admin/delist-requests/{id}/decline" => operator_products::decline_request,
+    get "/admin/accounts" => admin::account_list,
+    post "/admin/accounts" => admin::create_account,
+    post "/admin/accounts/{id}/disable" => admin::disable_account,
+    post "/admin/accounts/{id}/enable" => admin::enable_account,
+    get "/admin/audit" => admin::audit_log,
 }

@@ -496,12 +496,19 @@ pub async fn upload_logo(
     session: Session,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    form: MultipartForm<LogoForm>,
+    // Taken as a Result so that role and ownership are refused first (403/404),
+    // and a body that is not a multipart form gets the page's own message.
+    form: Result<MultipartForm<LogoForm>, actix_web::Error>,
 ) -> AppResult<HttpResponse> {
     let product_id = id.into_inner();
     let (product, source) = edit_source(&state, user.id, product_id).await?;
     let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
     let t = page.t;
+    let Ok(form) = form else {
+        let mut view = edit_form(page, product_id, product.kind(), source);
+        view.logo_errors.push(t.err_logo_missing.into());
+        return render(StatusCode::BAD_REQUEST, &view);
+    };
     let form = form.into_inner();
     let wants_autofit = form.action.is_some_and(|a| a.as_str() == "autofit");
     let bytes = form.logo.map(|file| file.data.to_vec()).unwrap_or_default();
