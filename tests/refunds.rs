@@ -44,6 +44,17 @@ async fn the_five_day_refund_is_immediate_and_shown_as_in_the_seed() {
     after.assert_contains("已停止");
     after.assert_contains("退款 预付费(包年包月)");
     after.assert_lacks("five-day-refund\"");
+    // The purchase links to its refund and the refund back to the purchase.
+    let refund_no = {
+        let marker = "关联订单</dt><dd class=\"mono\"><a href=\"/me/orders/";
+        let start = after.body.find(marker).expect("a related-order link") + marker.len();
+        after.body[start..].split('"').next().unwrap().to_string()
+    };
+    assert_ne!(refund_no, number);
+    buyer
+        .get(&format!("/me/orders/{refund_no}"))
+        .await
+        .assert_contains(&format!("<a href=\"/me/orders/{number}\">{number}</a>"));
     let again = buyer
         .post(&format!("/me/orders/{number}/five-day-refund"), &[])
         .await;

@@ -395,6 +395,16 @@ pub fn find_by_id(conn: &mut DbConn, id: i64) -> QueryResult<Option<Order>> {
         .optional()
 }
 
+/// The refund orders written against an order.
+pub fn refunds_of(conn: &mut DbConn, order_id: i64) -> QueryResult<Vec<Order>> {
+    orders::table
+        .filter(orders::related_order_id.eq(order_id))
+        .filter(orders::order_type.eq(OrderType::Refund.as_str()))
+        .order(orders::id.asc())
+        .select(Order::as_select())
+        .load(conn)
+}
+
 /// Every order of a subscription, oldest first: the purchase, renewals, refunds.
 pub fn chain(conn: &mut DbConn, subscription_id: i64) -> QueryResult<Vec<Order>> {
     orders::table

@@ -493,7 +493,7 @@ pub async fn order_page(
     said: Said,
 ) -> AppResult<HttpResponse> {
     let scope = view.scope;
-    let (order, chain, subscription, renewable, refund_requests, ticket_id) = state
+    let (order, chain, subscription, renewable, refund_requests, ticket_id, related) = state
         .db(move |conn| {
             let order =
                 orders::find_by_number(conn, &order_no, scope)?.ok_or(AppError::NotFound)?;
@@ -515,6 +515,18 @@ pub async fn order_page(
                 .find(|o| o.order_type() == OrderType::Purchase)
                 .map_or(order.id, |o| o.id);
             let ticket = crate::db::tickets::for_order(conn, purchase_id)?.map(|t| t.id);
+            // A renewal or refund names the order it belongs to; a refunded order its refunds.
+            let mut related: Vec<String> = Vec::new();
+            if let Some(id) = order.related_order_id
+                && let Some(parent) = orders::find_by_id(conn, id)?
+            {
+                related.push(parent.order_no);
+            }
+            related.extend(
+                orders::refunds_of(conn, order.id)?
+                    .into_iter()
+                    .map(|r| r.order_no),
+            );
             Ok((
                 order,
                 chain,
@@ -522,6 +534,7 @@ pub async fn order_page(
                 renewable,
                 refund_requests,
                 ticket,
+                related,
             ))
         })
         .await?;
@@ -563,6 +576,7 @@ pub async fn order_page(
             renew_terms,
             refunds,
             refund_requests,
+            related,
             ticket_link: ticket_id.map(|id| match scope {
                 Scope::Buyer(_) => format!("/me/services/{id}"),
                 Scope::Vendor(_) => format!("/vendor/supervision/{id}"),

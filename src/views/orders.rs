@@ -171,6 +171,8 @@ pub struct OrderDetailPage {
     pub refund_requests: Vec<RefundRequest>,
     /// The service ticket's page, for service and license orders.
     pub ticket_link: Option<String>,
+    /// Order numbers this one is linked with: its purchase, or its refunds.
+    pub related: Vec<String>,
 }
 
 /// The buyer's refund options on an order.
