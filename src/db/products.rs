@@ -352,7 +352,7 @@ pub fn logo_by_hash(conn: &mut DbConn, sha256: &str) -> QueryResult<Option<(Stri
 }
 
 /// The latest revision's content as a starting point for a new draft.
-fn latest_revision(conn: &mut DbConn, product_id: i64) -> QueryResult<Revision> {
+pub fn latest_revision(conn: &mut DbConn, product_id: i64) -> QueryResult<Revision> {
     revisions::table
         .filter(revisions::product_id.eq(product_id))
         .order(revisions::number.desc())

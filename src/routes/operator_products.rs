@@ -16,7 +16,7 @@ use crate::domain::account::parse_uin;
 use crate::domain::product::{Kind, check_reason};
 use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
-use crate::i18n::{Catalogue, Lang};
+use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::views::labels::reason_problem;
 use crate::views::products::{
@@ -266,14 +266,6 @@ pub async fn show_product(
     .await
 }
 
-fn operator_step_on(product_id: i64, done: fn(&Catalogue) -> &'static str) -> StepOn {
-    StepOn {
-        product_id,
-        viewer: Viewer::Operator,
-        done,
-    }
-}
-
 pub async fn list_product(
     req: HttpRequest,
     Operator(user): Operator,
@@ -287,7 +279,7 @@ pub async fn list_product(
         user,
         session,
         state,
-        operator_step_on(product_id, |t| t.listed_done),
+        StepOn::new(Viewer::Operator, product_id, |t| t.listed_done),
         move |conn, operator| products::list(conn, operator, product_id, now()),
     )
     .await
@@ -322,7 +314,7 @@ pub async fn delist_product(
         user,
         session,
         state,
-        operator_step_on(product_id, |t| t.delisted_done),
+        StepOn::new(Viewer::Operator, product_id, |t| t.delisted_done),
         move |conn, operator| products::delist(conn, operator, product_id, &reason, now()),
     )
     .await

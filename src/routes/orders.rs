@@ -545,16 +545,13 @@ pub async fn order_page(
     };
     let now = now();
     let facts = order.facts();
+    let five_day = five_day_refund(&facts, now);
     let refunds = is_buyer.then(|| BuyerRefunds {
-        five_day: match five_day_refund(&facts, now) {
-            Ok(deadline) => Ok(deadline),
-            // Not shown for orders it could never apply to: only the reason it stopped applying.
-            Err(refusal) => Err(refusal),
-        },
+        five_day,
         can_stop: stop_billing(&facts).is_ok(),
         // While the five-day refund applies it is the way; the request is for later.
         can_request: may_request_refund(&facts).is_ok()
-            && five_day_refund(&facts, now).is_err()
+            && five_day.is_err()
             && !refund_requests.iter().any(|r| r.state == "open"),
     });
     let Said {
@@ -704,6 +701,15 @@ pub async fn my_orders(
         now: now(),
         notice: take_flash(&session),
     })
+}
+
+/// A price that moved is a conflict with what the buyer saw; the rest is bad input.
+fn refusal_status(refusal: PurchaseRefusal) -> StatusCode {
+    if refusal == PurchaseRefusal::PriceChanged {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::BAD_REQUEST
+    }
 }
 
 /// The user's words for a refused purchase or renewal.
@@ -898,11 +904,7 @@ pub async fn place_order(
         }
         Err(OrderError::Refused(refusal)) => {
             let message = refusal_message(t, refusal).to_string();
-            let status = if refusal == PurchaseRefusal::PriceChanged {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::BAD_REQUEST
-            };
+            let status = refusal_status(refusal);
             match refusal {
                 PurchaseRefusal::NotListed => Err(AppError::BadRequest(message)),
                 _ => {
@@ -1037,11 +1039,7 @@ pub async fn renew(
         }
         Err(OrderError::Refused(refusal)) => {
             let message = refusal_message(t, refusal).to_string();
-            let status = if refusal == PurchaseRefusal::PriceChanged {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::BAD_REQUEST
-            };
+            let status = refusal_status(refusal);
             order_page(
                 &req,
                 &user,

@@ -297,16 +297,9 @@ async fn edit_source(
         .db(move |conn| {
             let product =
                 products::find_owned(conn, product_id, vendor_id)?.ok_or(AppError::NotFound)?;
-            let detail = products::detail(conn, product.clone())?;
-            let newest = detail
-                .history
-                .into_iter()
-                .next()
-                .ok_or(AppError::NotFound)?;
-            let source = match detail.open {
-                Some(open) => open,
-                None => products::with_plans(conn, newest)?,
-            };
+            // The open revision, when there is one, is always the newest.
+            let newest = products::latest_revision(conn, product_id)?;
+            let source = products::with_plans(conn, newest)?;
             Ok((product, source))
         })
         .await
@@ -592,6 +585,16 @@ pub struct StepOn {
     pub done: fn(&Catalogue) -> &'static str,
 }
 
+impl StepOn {
+    pub fn new(viewer: Viewer, product_id: i64, done: fn(&Catalogue) -> &'static str) -> StepOn {
+        StepOn {
+            product_id,
+            viewer,
+            done,
+        }
+    }
+}
+
 /// Runs a vendor's or operator's step on one product: back to the product page
 /// with a notice when done, or the page with the refusal.
 pub async fn product_step<F>(
@@ -631,14 +634,6 @@ where
     }
 }
 
-fn vendor_step_on(product_id: i64, done: fn(&Catalogue) -> &'static str) -> StepOn {
-    StepOn {
-        product_id,
-        viewer: Viewer::Vendor,
-        done,
-    }
-}
-
 pub async fn submit_product(
     req: HttpRequest,
     Vendor(user): Vendor,
@@ -652,7 +647,7 @@ pub async fn submit_product(
         user,
         session,
         state,
-        vendor_step_on(product_id, |t| t.review_submitted),
+        StepOn::new(Viewer::Vendor, product_id, |t| t.review_submitted),
         move |conn, vendor| products::submit(conn, vendor, product_id, now()),
     )
     .await
@@ -671,7 +666,7 @@ pub async fn withdraw_product(
         user,
         session,
         state,
-        vendor_step_on(product_id, |t| t.review_withdrawn),
+        StepOn::new(Viewer::Vendor, product_id, |t| t.review_withdrawn),
         move |conn, vendor| products::withdraw(conn, vendor, product_id, now()),
     )
     .await
@@ -713,7 +708,7 @@ pub async fn request_delist(
         user,
         session,
         state,
-        vendor_step_on(product_id, |t| t.delist_requested_done),
+        StepOn::new(Viewer::Vendor, product_id, |t| t.delist_requested_done),
         move |conn, vendor| products::request_delist(conn, vendor, product_id, &reason, now()),
     )
     .await
