@@ -1,4 +1,4 @@
-//! The `yunshi` command: serve (default), migrate, account add.
+//! The `yunshi` command: serve (default), migrate, seed, settle, account add.
 
 use std::io::BufRead;
 use std::net::TcpListener;
@@ -9,8 +9,9 @@ use clap::{Args, Parser, Subcommand};
 
 use yunshi::auth::password;
 use yunshi::config::Settings;
-use yunshi::db::{self, accounts};
+use yunshi::db::{self, accounts, settlements};
 use yunshi::domain::account::{self, Role};
+use yunshi::domain::settlement::Month;
 use yunshi::domain::time::to_stored;
 use yunshi::startup::{self, DEMO_ACCOUNTS, DEMO_PASSWORD};
 
@@ -52,6 +53,11 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Make every vendor's statement for an ended month (YYYY-MM, China time).
+    Settle {
+        #[arg(long)]
+        month: String,
+    },
     /// Manage accounts.
     Account {
         #[command(subcommand)]
@@ -73,6 +79,10 @@ struct ServeArgs {
     /// Database connections in the pool.
     #[arg(long, env = "POOL_SIZE", default_value_t = 16)]
     pool_size: u32,
+    /// Do not settle ended months on start and hourly (benchmarks; another
+    /// instance or `yunshi settle` does it).
+    #[arg(long, env = "NO_AUTO_SETTLE")]
+    no_auto_settle: bool,
 }
 
 #[derive(Subcommand)]
@@ -97,6 +107,7 @@ fn main() -> ExitCode {
         Some(Command::Serve(args)) => serve(&cli.global, args),
         Some(Command::Migrate) => migrate(&cli.global),
         Some(Command::Seed { orders, seed }) => seed_bulk(&cli.global, orders, seed),
+        Some(Command::Settle { month }) => settle(&cli.global, &month),
         Some(Command::Account {
             action:
                 AccountCommand::Add {
@@ -139,6 +150,17 @@ fn settings(global: &GlobalArgs, serve: &ServeArgs) -> Settings {
     }
 }
 
+/// Settings for a one-off command: one connection, nothing served.
+fn command_settings(global: &GlobalArgs) -> Settings {
+    settings(
+        global,
+        &ServeArgs {
+            pool_size: 1,
+            ..ServeArgs::default()
+        },
+    )
+}
+
 fn open_pool(settings: &Settings) -> Result<(db::Pool, &'static str), String> {
     let backend = settings.backend().map_err(|e| e.to_string())?;
     let pool = db::open(&backend, settings.pool_size).map_err(|e| e.to_string())?;
@@ -146,26 +168,14 @@ fn open_pool(settings: &Settings) -> Result<(db::Pool, &'static str), String> {
 }
 
 fn migrate(global: &GlobalArgs) -> Result<(), String> {
-    let settings = settings(
-        global,
-        &ServeArgs {
-            pool_size: 1,
-            ..ServeArgs::default()
-        },
-    );
+    let settings = command_settings(global);
     let (_, backend_name) = open_pool(&settings)?;
     println!("{backend_name} database is migrated.");
     Ok(())
 }
 
 fn seed_bulk(global: &GlobalArgs, orders: usize, seed: u64) -> Result<(), String> {
-    let settings = settings(
-        global,
-        &ServeArgs {
-            pool_size: 1,
-            ..ServeArgs::default()
-        },
-    );
+    let settings = command_settings(global);
     let (pool, backend_name) = open_pool(&settings)?;
     startup::seed_demo_accounts(&pool)?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
@@ -177,6 +187,29 @@ fn seed_bulk(global: &GlobalArgs, orders: usize, seed: u64) -> Result<(), String
         report.buyers,
         report.products,
         report.orders,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn settle(global: &GlobalArgs, month: &str) -> Result<(), String> {
+    let month = Month::parse(month)
+        .ok_or_else(|| format!("`{month}` is not a month: use YYYY-MM, e.g. 2026-10"))?;
+    let settings = command_settings(global);
+    let (pool, backend_name) = open_pool(&settings)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let report = settlements::settle_month(&mut conn, month, to_stored(chrono::Utc::now()))
+        .map_err(|e| match e {
+            settlements::SettleError::MonthNotOver => {
+                format!("{month} has not ended yet (China time); it cannot be settled")
+            }
+            other => other.to_string(),
+        })?;
+    println!(
+        "Settled {month} on {backend_name}: {} statements made, {} already there, in {:.2} s.",
+        report.generated,
+        report.already,
         started.elapsed().as_secs_f64()
     );
     Ok(())
@@ -199,6 +232,9 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), String> {
     }
     for (role, login, display_name) in DEMO_ACCOUNTS {
         println!("  {:<9} {login:<9} {display_name}", role.as_str());
+    }
+    if !args.no_auto_settle {
+        startup::spawn_settler(pool.clone());
     }
     actix_web::rt::System::new()
         .block_on(async move {
@@ -239,13 +275,7 @@ fn add_account(
         }
     };
     account::check_password(&typed_password).map_err(|e| e.to_string())?;
-    let settings = settings(
-        global,
-        &ServeArgs {
-            pool_size: 1,
-            ..ServeArgs::default()
-        },
-    );
+    let settings = command_settings(global);
     let (pool, _) = open_pool(&settings)?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let hash = password::hash(&typed_password)?;

@@ -10,6 +10,7 @@ use crate::db::products::{self as product_store, Actor, NewLogo};
 use crate::db::{DbConn, accounts, write_transaction};
 use crate::domain::order::{OrderStatus, OrderType, order_number};
 use crate::domain::product::{Billing, Category, Kind, Plan, ProductContent};
+use crate::domain::refund::{RefundKind, five_day_deadline};
 use crate::startup::DEMO_PASSWORD;
 
 /// SplitMix64: tiny, fast and the same on every machine for a given seed.
@@ -270,6 +271,7 @@ pub fn seed(
                     amount_fen: purchase.unit_price_fen * i64::from(months),
                     refunded_fen: 0,
                     created_at: created,
+                    refund_kind: None,
                     ..purchase
                 }
             }
@@ -279,6 +281,15 @@ pub fn seed(
                 batch[at].refunded_fen = batch[at].amount_fen;
                 let purchase = batch[at].clone();
                 let kind = Kind::parse(&purchase.product_kind).unwrap_or(Kind::Image);
+                // An image purchase refunded within five days took the five-day
+                // refund; anything else was negotiated.
+                let five_day =
+                    kind == Kind::Image && created <= five_day_deadline(purchase.created_at);
+                let refund_kind = if five_day {
+                    RefundKind::FiveDay
+                } else {
+                    RefundKind::Negotiated
+                };
                 OrderRow {
                     id: next_id,
                     order_no: order_number(kind, created.and_utc(), digits),
@@ -288,6 +299,7 @@ pub fn seed(
                     months: None,
                     refunded_fen: 0,
                     created_at: created,
+                    refund_kind: Some(refund_kind.as_str().into()),
                     ..purchase
                 }
             }
@@ -329,6 +341,7 @@ pub fn seed(
                     amount_fen,
                     refunded_fen: 0,
                     created_at: created,
+                    refund_kind: None,
                 }
             }
         };

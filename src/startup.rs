@@ -11,8 +11,10 @@ use actix_web::middleware::{DefaultHeaders, Logger, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 
 use crate::auth::{csrf, password};
+use crate::db::settlements::{self, SettleReport};
 use crate::db::{self, Pool, accounts};
 use crate::domain::account::Role;
+use crate::domain::settlement::Month;
 use crate::domain::time::to_stored;
 use crate::error::AppError;
 use crate::routes;
@@ -147,4 +149,45 @@ impl From<String> for SeedError {
     fn from(message: String) -> SeedError {
         SeedError(message)
     }
+}
+
+/// Settles every ended month some vendor has no statement for yet, oldest
+/// first; what the server does on start and then hourly.
+pub fn settle_due(pool: &Pool) -> Result<Vec<(Month, SettleReport)>, String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let now = to_stored(chrono::Utc::now());
+    let due = settlements::unsettled_months(&mut conn, now).map_err(|e| e.to_string())?;
+    let mut done = Vec::with_capacity(due.len());
+    for month in due {
+        let report = settlements::settle_month(&mut conn, month, now)
+            .map_err(|e| format!("{month}: {e}"))?;
+        done.push((month, report));
+    }
+    Ok(done)
+}
+
+/// How often the server looks for an ended month to settle.
+const SETTLE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Runs `settle_due` now and every hour on a thread of its own. Another
+/// instance doing the same at once is harmless: statements are unique per
+/// vendor and month.
+pub fn spawn_settler(pool: Pool) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        loop {
+            match settle_due(&pool) {
+                Ok(done) => {
+                    for (month, report) in done {
+                        log::info!(
+                            "settled {month}: {} statements made, {} already there",
+                            report.generated,
+                            report.already
+                        );
+                    }
+                }
+                Err(error) => log::warn!("settling failed, will retry: {error}"),
+            }
+            std::thread::sleep(SETTLE_EVERY);
+        }
+    })
 }

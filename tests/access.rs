@@ -10,6 +10,7 @@ use common::shop::{buy, listed_product, plan};
 use common::{TestApp, Visitor, spawn_app};
 use reqwest::StatusCode;
 use yunshi::domain::product::{Billing, Kind};
+use yunshi::domain::settlement::Month;
 use yunshi::routes::ROUTES;
 
 /// The first buyer's and vendor's things, named in the routes' placeholders.
@@ -22,6 +23,9 @@ struct Owned {
     order_no: String,
     logo: String,
     account: i64,
+    /// The last ended month, settled, with a line of vendor1's in it.
+    month: String,
+    statement: i64,
 }
 
 const SECRET: &str = "机密商品A";
@@ -80,7 +84,18 @@ async fn arrange(app: &TestApp) -> Owned {
         .post(&format!("/vendor/products/{product}/submit"), &[])
         .await;
     let mut conn = app.conn();
+    let month = settle_last_month(&mut conn, &order_no);
+    let vendor1 = yunshi::db::accounts::find_by_login(&mut conn, "vendor1")
+        .unwrap()
+        .unwrap()
+        .id;
+    let statement = yunshi::db::settlements::find_for_vendor(&mut conn, vendor1, month)
+        .unwrap()
+        .unwrap()
+        .id;
     Owned {
+        month: month.to_string(),
+        statement,
         product,
         revision: yunshi::db::products::open_revision(&mut conn, product)
             .unwrap()
@@ -104,6 +119,21 @@ async fn arrange(app: &TestApp) -> Owned {
     }
 }
 
+/// Moves the buyer's purchase into the last ended month and settles it, so
+/// vendor1's statement names the secret product.
+fn settle_last_month(conn: &mut yunshi::db::DbConn, order_no: &str) -> Month {
+    use diesel::prelude::*;
+    use yunshi::db::schema::orders;
+    let now = common::shop::now();
+    let month = Month::of(now).previous();
+    diesel::update(orders::table.filter(orders::order_no.eq(order_no)))
+        .set(orders::created_at.eq(month.start() + chrono::Duration::days(2)))
+        .execute(conn)
+        .unwrap();
+    yunshi::db::settlements::settle_month(conn, month, now).unwrap();
+    month
+}
+
 /// The route's path with its placeholders filled by the owned things.
 fn fill(path: &str, owned: &Owned) -> String {
     let id = if path.starts_with("/admin/reviews") {
@@ -114,6 +144,10 @@ fn fill(path: &str, owned: &Owned) -> String {
         owned.refund_request
     } else if path.starts_with("/admin/accounts") {
         owned.account
+    } else if path.starts_with("/admin/settlements") {
+        owned.statement
+    } else if path.starts_with("/admin/vendors") {
+        owned.account
     } else if path.contains("/supervision/") || path.starts_with("/me/services") {
         owned.ticket
     } else {
@@ -123,6 +157,7 @@ fn fill(path: &str, owned: &Owned) -> String {
         .replace("{order_no}", &owned.order_no)
         .replace("{sha}", &owned.logo)
         .replace("{action}", "confirm")
+        .replace("{month}", &owned.month)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,7 +197,7 @@ fn audience(path: &str) -> Audience {
 /// Routes that name one account's own thing: another of the same role gets 404.
 fn owned_by_one(path: &str) -> bool {
     (path.starts_with("/vendor/") || path.starts_with("/me/"))
-        && (path.contains("{id}") || path.contains("{order_no}"))
+        && (path.contains("{id}") || path.contains("{order_no}") || path.contains("{month}"))
 }
 
 fn role_of(who: Who) -> Option<Audience> {
@@ -178,7 +213,8 @@ fn role_of(who: Who) -> Option<Audience> {
 fn snapshot(app: &TestApp) -> Vec<String> {
     use diesel::prelude::*;
     use yunshi::db::schema::{
-        accounts, delist_requests, orders, products, refund_requests, revisions, tickets,
+        accounts, delist_requests, orders, products, refund_requests, revisions, statements,
+        tickets,
     };
     let mut conn = app.conn();
     let count = |n: i64| n.to_string();
@@ -233,6 +269,20 @@ fn snapshot(app: &TestApp) -> Vec<String> {
             orders::table
                 .select(orders::status)
                 .load::<String>(&mut conn)
+                .unwrap()
+        ),
+        format!(
+            "{:?}",
+            statements::table
+                .select((statements::state, statements::net_fen))
+                .load::<(String, i64)>(&mut conn)
+                .unwrap()
+        ),
+        format!(
+            "{:?}",
+            accounts::table
+                .select(accounts::fee_bps)
+                .load::<i32>(&mut conn)
                 .unwrap()
         ),
     ]

@@ -229,3 +229,47 @@ fn migrate_twice_from_empty_then_add_accounts() {
     drop(backend);
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn settle_makes_a_month_once_and_refuses_one_not_over() {
+    use yunshi::domain::settlement::Month;
+    let dir = scratch();
+    let backend = TestBackend::fresh(&dir);
+    let env = [("DATABASE_URL", backend.url.as_str())];
+    let seeded = yunshi(
+        &dir,
+        &["seed", "--orders", "3000", "--seed", "7"],
+        &env,
+        None,
+    );
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let now = yunshi::domain::time::to_stored(chrono::Utc::now());
+    let last = Month::of(now).previous().to_string();
+    let settled = yunshi(&dir, &["settle", "--month", &last], &env, None);
+    let stdout = String::from_utf8_lossy(&settled.stdout);
+    assert!(
+        settled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&settled.stderr)
+    );
+    // The 20 bulk vendors sold that month; the demo vendors, made today, did not.
+    assert!(
+        stdout.contains("20 statements made, 0 already there"),
+        "{stdout}"
+    );
+    let again = yunshi(&dir, &["settle", "--month", &last], &env, None);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("0 statements made, 20 already there"));
+    let current = Month::of(now).to_string();
+    let early = yunshi(&dir, &["settle", "--month", &current], &env, None);
+    assert!(!early.status.success());
+    assert!(String::from_utf8_lossy(&early.stderr).contains("has not ended yet"));
+    let nonsense = yunshi(&dir, &["settle", "--month", "2026-13"], &env, None);
+    assert!(!nonsense.status.success());
+    assert!(String::from_utf8_lossy(&nonsense.stderr).contains("is not a month"));
+    drop(backend);
+    std::fs::remove_dir_all(dir).ok();
+}

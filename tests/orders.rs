@@ -303,6 +303,8 @@ fn insert_orders(app: &TestApp, product: i64, first_minute: i64, count: usize) -
                 months: Some(1),
                 unit_price_fen: 9900,
                 amount_fen: 9900,
+                refund_kind: None,
+                reorder_of: None,
                 now: start + chrono::Duration::minutes(first_minute + i as i64),
             };
             orders::insert_order(&mut conn, &new).unwrap().order_no
@@ -638,6 +640,8 @@ async fn order_numbers_stay_unique_within_one_second() {
             months: None,
             unit_price_fen: 110,
             amount_fen: 0,
+            refund_kind: None,
+            reorder_of: None,
             now: same_second,
         };
         assert!(numbers.insert(orders::insert_order(&mut conn, &new).unwrap().order_no));

@@ -20,6 +20,8 @@ pub struct Account {
     pub password_hash: String,
     pub disabled_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// The platform's fee on this vendor's statements, in basis points.
+    pub fee_bps: i32,
 }
 
 impl Account {

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::schema::{accounts, orders};
+use super::schema::{accounts, orders, statement_lines};
 
 /// An account row for bulk creation (one shared password hash).
 #[derive(Insertable)]
@@ -43,6 +43,24 @@ pub struct OrderRow {
     pub amount_fen: i64,
     pub refunded_fen: i64,
     pub created_at: NaiveDateTime,
+    pub refund_kind: Option<String>,
+}
+
+/// A statement line as stored.
+#[derive(Insertable)]
+#[diesel(table_name = statement_lines)]
+pub struct StatementLineRow {
+    pub statement_id: i64,
+    pub kind: &'static str,
+    pub order_id: i64,
+    pub refund_order_id: Option<i64>,
+    pub bill_key: Option<String>,
+    pub hours: i64,
+    pub paid_fen: i64,
+    pub refunded_fen: i64,
+    pub amount_fen: i64,
+    pub note: &'static str,
+    pub happened_at: NaiveDateTime,
 }
 
 /// Runs the same body on the inner SQLite or PostgreSQL connection.
@@ -70,6 +88,17 @@ pub fn insert_accounts(conn: &mut DbConn, rows: &[AccountRow]) -> QueryResult<()
 pub fn insert_orders(conn: &mut DbConn, rows: &[OrderRow]) -> QueryResult<()> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         on_inner!(conn, |inner| diesel::insert_into(orders::table)
+            .values(chunk)
+            .execute(inner))?;
+    }
+    Ok(())
+}
+
+/// A statement's lines, many rows per statement (a month of hourly use is
+/// thousands of lines).
+pub fn insert_statement_lines(conn: &mut DbConn, rows: &[StatementLineRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        on_inner!(conn, |inner| diesel::insert_into(statement_lines::table)
             .values(chunk)
             .execute(inner))?;
     }

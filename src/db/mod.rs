@@ -10,6 +10,7 @@ pub mod orders;
 pub mod products;
 pub mod refunds;
 pub mod schema;
+pub mod settlements;
 pub mod sign_in;
 pub mod tickets;
 

@@ -12,6 +12,7 @@ use crate::domain::order::{
     OrderStatus, OrderType, PurchaseRefusal, Term, extend_expiry, order_number, total_fen,
 };
 use crate::domain::product::{Billing, Kind, Listing};
+use crate::domain::refund::{FIVE_DAYS, RefundKind, is_reorder};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = orders)]
@@ -35,6 +36,11 @@ pub struct Order {
     pub amount_fen: i64,
     pub refunded_fen: i64,
     pub created_at: NaiveDateTime,
+    /// Refund orders: which refund (five_day, negotiated, stop).
+    pub refund_kind: Option<String>,
+    /// A purchase placed within five days after a five-day refund of the same
+    /// product: that refund order (重新订购单, not settled).
+    pub reorder_of: Option<i64>,
 }
 
 impl Order {
@@ -121,6 +127,8 @@ pub struct NewOrder<'a> {
     pub months: Option<i32>,
     pub unit_price_fen: i64,
     pub amount_fen: i64,
+    pub refund_kind: Option<RefundKind>,
+    pub reorder_of: Option<i64>,
     pub now: NaiveDateTime,
 }
 
@@ -150,6 +158,8 @@ pub fn insert_order(conn: &mut DbConn, new: &NewOrder) -> Result<Order, DieselEr
                     orders::months.eq(new.months),
                     orders::unit_price_fen.eq(new.unit_price_fen),
                     orders::amount_fen.eq(new.amount_fen),
+                    orders::refund_kind.eq(new.refund_kind.map(RefundKind::as_str)),
+                    orders::reorder_of.eq(new.reorder_of),
                     orders::created_at.eq(new.now),
                 ))
                 .returning(orders::all_columns)
@@ -204,6 +214,7 @@ pub fn purchase(conn: &mut DbConn, request: &PurchaseRequest) -> Result<Order, O
         }
         let now = request.now;
         let months = request.term.map(|t| t.months());
+        let reorder_of = reorder_of(conn, request.buyer_id, product.id, now)?;
         let subscription_id: i64 = diesel::insert_into(subscriptions::table)
             .values((
                 subscriptions::buyer_id.eq(request.buyer_id),
@@ -237,6 +248,8 @@ pub fn purchase(conn: &mut DbConn, request: &PurchaseRequest) -> Result<Order, O
                 months: months.map(|m| m as i32),
                 unit_price_fen: plan.price_fen,
                 amount_fen: total,
+                refund_kind: None,
+                reorder_of,
                 now,
             },
         )?;
@@ -251,6 +264,36 @@ pub fn purchase(conn: &mut DbConn, request: &PurchaseRequest) -> Result<Order, O
         super::tickets::open_for(conn, &order, now)?;
         Ok(order)
     })
+}
+
+/// The five-day refund a purchase at `now` re-orders after, if it is the
+/// buyer's first purchase of the product since that refund, within five days.
+fn reorder_of(
+    conn: &mut DbConn,
+    buyer_id: i64,
+    product_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Option<i64>> {
+    let latest: Option<(i64, NaiveDateTime)> = orders::table
+        .filter(orders::buyer_id.eq(buyer_id))
+        .filter(orders::product_id.eq(product_id))
+        .filter(orders::refund_kind.eq(RefundKind::FiveDay.as_str()))
+        .filter(orders::created_at.ge(now - FIVE_DAYS))
+        .order(orders::created_at.desc())
+        .select((orders::id, orders::created_at))
+        .first(conn)
+        .optional()?;
+    let Some((refund_id, refunded_at)) = latest else {
+        return Ok(None);
+    };
+    let bought_since: i64 = orders::table
+        .filter(orders::buyer_id.eq(buyer_id))
+        .filter(orders::product_id.eq(product_id))
+        .filter(orders::order_type.eq(OrderType::Purchase.as_str()))
+        .filter(orders::created_at.gt(refunded_at))
+        .count()
+        .get_result(conn)?;
+    Ok(is_reorder(refunded_at, bought_since > 0, now).then_some(refund_id))
 }
 
 /// A license purchase asks the vendor to deliver offline; others just announce the order.
@@ -345,6 +388,8 @@ pub fn renew(
                 months: Some(term.months() as i32),
                 unit_price_fen: subscription.unit_price_fen,
                 amount_fen: total,
+                refund_kind: None,
+                reorder_of: None,
                 now,
             },
         )?;

@@ -11,8 +11,8 @@ use super::schema::{orders, refund_requests, subscriptions};
 use super::{DbConn, audit, notify, write_transaction};
 use crate::domain::order::{OrderStatus, OrderType};
 use crate::domain::refund::{
-    RefundReason, RefundRefusal, check_refund_amount, five_day_refund, may_request_refund,
-    stop_billing,
+    RefundKind, RefundReason, RefundRefusal, check_refund_amount, five_day_refund,
+    may_request_refund, stop_billing,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -87,6 +87,7 @@ fn mark_refunded(conn: &mut DbConn, order: &Order, amount_fen: i64) -> RefundRes
 fn refund_order(
     conn: &mut DbConn,
     refunded: &Order,
+    kind: RefundKind,
     amount_fen: i64,
     now: NaiveDateTime,
 ) -> RefundResult<Order> {
@@ -108,6 +109,8 @@ fn refund_order(
             months: None,
             unit_price_fen: refunded.unit_price_fen,
             amount_fen,
+            refund_kind: Some(kind),
+            reorder_of: None,
             now,
         },
     )?)
@@ -168,7 +171,7 @@ pub fn five_day(
             other => other,
         })?;
         end_subscription(conn, &order, now)?;
-        let refund = refund_order(conn, &order, order.amount_fen, now)?;
+        let refund = refund_order(conn, &order, RefundKind::FiveDay, order.amount_fen, now)?;
         tell_both(conn, &order, &refund, now)?;
         Ok(refund)
     })
@@ -196,7 +199,7 @@ pub fn stop(
             return Err(RefundRefusal::AlreadyRefunded.into());
         }
         end_subscription(conn, &order, now)?;
-        let refund = refund_order(conn, &order, 0, now)?;
+        let refund = refund_order(conn, &order, RefundKind::Stop, 0, now)?;
         tell_both(conn, &order, &refund, now)?;
         Ok(refund)
     })
@@ -276,7 +279,7 @@ pub fn decide(
                 if order.refunded_fen + amount >= order.amount_fen {
                     end_subscription(conn, &order, now)?;
                 }
-                let refund = refund_order(conn, &order, amount, now)?;
+                let refund = refund_order(conn, &order, RefundKind::Negotiated, amount, now)?;
                 ("refunded", String::new(), Some(refund))
             }
             Decision::Decline { note } => ("declined", note, None),

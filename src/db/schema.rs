@@ -10,6 +10,7 @@ diesel::table! {
         password_hash -> Text,
         disabled_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        fee_bps -> Integer,
     }
 }
 
@@ -175,6 +176,8 @@ diesel::table! {
         amount_fen -> BigInt,
         refunded_fen -> BigInt,
         created_at -> Timestamp,
+        refund_kind -> Nullable<Text>,
+        reorder_of -> Nullable<BigInt>,
     }
 }
 
@@ -224,6 +227,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    statements (id) {
+        id -> BigInt,
+        vendor_id -> BigInt,
+        month -> Text,
+        fee_bps -> Integer,
+        gross_fen -> BigInt,
+        fee_fen -> BigInt,
+        net_fen -> BigInt,
+        state -> Text,
+        paid_reference -> Nullable<Text>,
+        paid_by -> Nullable<BigInt>,
+        paid_at -> Nullable<Timestamp>,
+        generated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    statement_lines (id) {
+        id -> BigInt,
+        statement_id -> BigInt,
+        kind -> Text,
+        order_id -> BigInt,
+        refund_order_id -> Nullable<BigInt>,
+        bill_key -> Nullable<Text>,
+        hours -> BigInt,
+        paid_fen -> BigInt,
+        refunded_fen -> BigInt,
+        amount_fen -> BigInt,
+        note -> Text,
+        happened_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(statement_lines -> statements (statement_id));
+diesel::joinable!(statement_lines -> orders (order_id));
+diesel::joinable!(statements -> accounts (vendor_id));
 diesel::joinable!(tickets -> orders (order_id));
 diesel::joinable!(ticket_events -> tickets (ticket_id));
 diesel::joinable!(orders -> subscriptions (subscription_id));
@@ -248,4 +288,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     refund_requests,
     tickets,
     ticket_events,
+    statements,
+    statement_lines,
 );

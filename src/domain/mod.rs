@@ -7,6 +7,7 @@ pub mod money;
 pub mod order;
 pub mod product;
 pub mod refund;
+pub mod settlement;
 pub mod sign_in;
 pub mod ticket;
 pub mod time;

@@ -21,6 +21,43 @@ pub struct OrderFacts {
     pub paid_at: NaiveDateTime,
 }
 
+/// Which refund a refund order records; settlement treats each differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RefundKind {
+    /// 五天无理由: excluded from settlement with the purchase it refunds.
+    FiveDay,
+    /// Decided by an operator: deducted once billed, else billed net.
+    Negotiated,
+    /// Hourly billing stopped (amount 0).
+    Stop,
+}
+
+impl RefundKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefundKind::FiveDay => "five_day",
+            RefundKind::Negotiated => "negotiated",
+            RefundKind::Stop => "stop",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<RefundKind> {
+        match text {
+            "five_day" => Some(RefundKind::FiveDay),
+            "negotiated" => Some(RefundKind::Negotiated),
+            "stop" => Some(RefundKind::Stop),
+            _ => None,
+        }
+    }
+}
+
+/// 重新订购单: whether a purchase placed at `now` re-orders a product the
+/// buyer five-day-refunded at `refunded_at`: the first purchase of it since,
+/// within 5 × 24 hours. Such a purchase takes no part in settlement.
+pub fn is_reorder(refunded_at: NaiveDateTime, bought_since: bool, now: NaiveDateTime) -> bool {
+    !bought_since && now >= refunded_at && now <= refunded_at + FIVE_DAYS
+}
+
 /// Why a refund is not possible, to tell the buyer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefundRefusal {

@@ -7,6 +7,7 @@ pub mod operator_products;
 pub mod orders;
 pub mod products;
 pub mod refunds;
+pub mod settlements;
 pub mod shop;
 pub mod system;
 pub mod tickets;
@@ -96,4 +97,13 @@ route_table! {
     post "/admin/accounts/{id}/disable" => admin::disable_account,
     post "/admin/accounts/{id}/enable" => admin::enable_account,
     get "/admin/audit" => admin::audit_log,
+    get "/vendor/settlements" => settlements::vendor_settlements,
+    get "/vendor/settlements/{month}.csv" => settlements::vendor_statement_csv,
+    get "/vendor/settlements/{month}" => settlements::vendor_statement,
+    get "/admin/settlements" => settlements::admin_settlements,
+    post "/admin/settlements/generate" => settlements::generate,
+    get "/admin/settlements/{id}.csv" => settlements::admin_statement_csv,
+    get "/admin/settlements/{id}" => settlements::admin_statement,
+    post "/admin/settlements/{id}/pay" => settlements::pay,
+    post "/admin/vendors/{id}/fee" => settlements::set_fee,
 }

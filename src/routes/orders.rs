@@ -310,7 +310,12 @@ pub async fn admin_orders(
 /// A CSV field, quoted when needed; a leading formula character is defused so
 /// a spreadsheet never runs a product name.
 fn csv_field(value: &str) -> String {
-    let risky = value.starts_with(['=', '+', '@']) || (value.starts_with('-') && value.len() > 1);
+    // A negative amount (`-20.5`) is data, not a formula.
+    let number = value.strip_prefix('-').is_some_and(|digits| {
+        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    });
+    let risky = value.starts_with(['=', '+', '@'])
+        || (value.starts_with('-') && value.len() > 1 && !number);
     let defused = if risky {
         format!("'{value}")
     } else {
@@ -323,7 +328,7 @@ fn csv_field(value: &str) -> String {
     }
 }
 
-fn csv_line(fields: &[&str]) -> String {
+pub(super) fn csv_line(fields: &[&str]) -> String {
     let mut line = fields
         .iter()
         .map(|f| csv_field(f))
@@ -1084,5 +1089,7 @@ mod tests {
         assert_eq!(csv_field("@cmd"), "'@cmd");
         assert_eq!(csv_field("-"), "-");
         assert_eq!(csv_field("-1+1"), "'-1+1");
+        assert_eq!(csv_field("-20.5"), "-20.5");
+        assert_eq!(csv_field("-"), "-");
     }
 }

@@ -5,9 +5,11 @@ use chrono::NaiveDateTime;
 
 use super::PageCtx;
 use crate::db::products::PlanRow;
+use crate::db::settlements::ShownLine;
 use crate::domain::logo::{LogoProblem, LogoWarning, Side};
 use crate::domain::money::{PriceError, format_yuan};
 use crate::domain::product::{Billing, FieldProblem};
+use crate::domain::settlement::{LineKind, LineNote};
 use crate::i18n::{Catalogue, fill};
 
 impl PageCtx {
@@ -144,6 +146,8 @@ impl PageCtx {
             "delist.decline" => t.action_delist_decline,
             "refund.grant" => t.action_refund_grant,
             "refund.decline" => t.action_refund_decline,
+            "settlement.paid" => t.action_settlement_paid,
+            "settlement.fee" => t.action_settlement_fee,
             unknown => unknown,
         }
     }
@@ -196,6 +200,58 @@ impl PageCtx {
     }
 
     /// A notification's text in the reader's language.
+    pub fn line_kind(&self, kind: &LineKind) -> &'static str {
+        let t = self.t;
+        match kind {
+            LineKind::ImagePurchase => t.line_image_purchase,
+            LineKind::Renewal => t.line_renewal,
+            LineKind::Hourly => t.line_hourly,
+            LineKind::Service => t.line_service,
+            LineKind::License => t.line_license,
+            LineKind::Deduction => t.line_deduction,
+            LineKind::Excluded => t.line_excluded,
+            LineKind::Pending => t.line_pending,
+        }
+    }
+
+    /// What a statement line says beyond its kind: why it is excluded or
+    /// pending, which refund a deduction is, what was netted before billing.
+    pub fn line_note(&self, shown: &ShownLine) -> String {
+        let t = self.t;
+        let refund = shown.refund_order_no.as_deref().unwrap_or("-");
+        let line = &shown.line;
+        match line.note {
+            LineNote::FiveDayRefundOrder => t.note_five_day_refund.into(),
+            LineNote::RefundedWithinFiveDays => t.note_refunded_within_five_days.into(),
+            LineNote::Reorder => fill(t.note_reorder, &[("refund", refund)]),
+            LineNote::TicketOpen => t.note_ticket_open.into(),
+            LineNote::RefundWindowOpen => fill(
+                t.note_refund_window_open,
+                &[("at", &crate::domain::time::format_china(line.at))],
+            ),
+            LineNote::None if line.kind == LineKind::Deduction => {
+                fill(t.note_deduction, &[("refund", refund)])
+            }
+            LineNote::None if line.refunded_fen > 0 => fill(
+                t.note_refunded_before,
+                &[("amount", &format_yuan(line.refunded_fen))],
+            ),
+            LineNote::None => String::new(),
+        }
+    }
+
+    pub fn statement_state(&self, state: &str) -> &'static str {
+        if state == "paid" {
+            self.t.statement_paid
+        } else {
+            self.t.statement_ready
+        }
+    }
+
+    pub fn fee_percent(&self, bps: &i32) -> String {
+        crate::domain::settlement::format_fee_percent(*bps)
+    }
+
     pub fn notice_text(&self, kind: &str, subject: &str) -> String {
         let t = self.t;
         let template = match kind {
@@ -222,6 +278,8 @@ impl PageCtx {
             "ticket.accept" => t.notice_ticket_accept,
             "ticket.decline" => t.notice_ticket_decline,
             "ticket.close" => t.notice_ticket_close,
+            "settlement.ready" => t.notice_settlement_ready,
+            "settlement.paid" => t.notice_settlement_paid,
             _ => "{subject}",
         };
         fill(template, &[("subject", subject)])

@@ -8,6 +8,7 @@ pub mod home;
 pub mod labels;
 pub mod orders;
 pub mod products;
+pub mod settlements;
 pub mod tickets;
 
 use actix_session::SessionExt;
@@ -93,7 +94,7 @@ fn menu_for(role: Role, t: &'static Catalogue) -> Vec<MenuItem> {
                 t.nav_settlements,
                 "/vendor/settlements",
                 VendorSettlements,
-                false,
+                true,
             ),
             entry(t.nav_notifications, "/notifications", Notifications, true),
         ],
@@ -119,7 +120,7 @@ fn menu_for(role: Role, t: &'static Catalogue) -> Vec<MenuItem> {
                 t.nav_settlements,
                 "/admin/settlements",
                 AdminSettlements,
-                false,
+                true,
             ),
             entry(t.nav_accounts, "/admin/accounts", AdminAccounts, true),
             entry(t.nav_audit, "/admin/audit", AdminAudit, true),

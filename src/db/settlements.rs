@@ -1,0 +1,763 @@
+//! Settlement statements: loading a vendor's month of history, generating
+//! statements once (the unique constraints on `statements (vendor_id, month)`
+//! and `statement_lines (bill_key)` hold even if two generators race),
+//! previews, payment and fee rates.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::bulk::{StatementLineRow, insert_statement_lines};
+use super::schema::{accounts, orders, statement_lines, statements, subscriptions, tickets};
+use super::{DbConn, audit, notify, write_transaction};
+use crate::domain::order::OrderType;
+use crate::domain::product::{Billing, Kind};
+use crate::domain::refund::{FIVE_DAYS, RefundKind};
+use crate::domain::settlement::{
+    Billable, Line, LineKind, LineNote, Month, Refund, TicketOutcome, Totals, month_lines, totals,
+};
+use crate::domain::ticket::TicketState;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = statements)]
+pub struct Statement {
+    pub id: i64,
+    pub vendor_id: i64,
+    pub month: String,
+    pub fee_bps: i32,
+    pub gross_fen: i64,
+    pub fee_fen: i64,
+    pub net_fen: i64,
+    pub state: String,
+    pub paid_reference: Option<String>,
+    pub paid_by: Option<i64>,
+    pub paid_at: Option<NaiveDateTime>,
+    pub generated_at: NaiveDateTime,
+}
+
+impl Statement {
+    pub fn is_paid(&self) -> bool {
+        self.state == "paid"
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettleError {
+    /// Statements are made once the month is over.
+    #[error("month not over")]
+    MonthNotOver,
+    #[error("not found")]
+    NotFound,
+    /// Already paid, or paid by someone else first.
+    #[error("state changed")]
+    StateChanged,
+    #[error(transparent)]
+    Db(#[from] DieselError),
+}
+
+/// One order row as settlement reads it, with its subscription's times.
+type OrderFacts = (
+    i64,                   // id
+    String,                // order_type
+    String,                // product_kind
+    String,                // billing
+    NaiveDateTime,         // created_at
+    i64,                   // amount_fen
+    i64,                   // unit_price_fen
+    Option<i64>,           // reorder_of
+    Option<NaiveDateTime>, // subscription started_at
+    Option<NaiveDateTime>, // subscription stopped_at
+);
+
+macro_rules! order_facts {
+    () => {
+        (
+            orders::id,
+            orders::order_type,
+            orders::product_kind,
+            orders::billing,
+            orders::created_at,
+            orders::amount_fen,
+            orders::unit_price_fen,
+            orders::reorder_of,
+            subscriptions::started_at.nullable(),
+            subscriptions::stopped_at.nullable(),
+        )
+    };
+}
+
+/// A refund order: (id, refunded order, kind, amount, when).
+type RefundFacts = (i64, Option<i64>, Option<String>, i64, NaiveDateTime);
+
+/// Ids per query: well under both backends' bind limits.
+const IDS_PER_QUERY: usize = 2000;
+
+/// Everything that can put a line in `month` for the vendor, seen before `until`.
+pub fn history(
+    conn: &mut DbConn,
+    vendor_id: i64,
+    month: Month,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<Billable>> {
+    let start = month.start();
+    // Purchases whose five-day window closes in the month were paid at most
+    // five days before it began; renewals and re-orders are paid in it.
+    let window_start = start - FIVE_DAYS;
+    let base = || {
+        orders::table
+            .left_join(subscriptions::table)
+            .filter(orders::vendor_id.eq(vendor_id))
+            .filter(orders::order_type.ne(OrderType::Refund.as_str()))
+            .filter(orders::created_at.lt(until))
+            .select(order_facts!())
+    };
+    let mut rows: BTreeMap<i64, OrderFacts> = BTreeMap::new();
+    let keep = |rows: &mut BTreeMap<i64, OrderFacts>, found: Vec<OrderFacts>| {
+        for row in found {
+            rows.insert(row.0, row);
+        }
+    };
+    keep(
+        &mut rows,
+        base()
+            .filter(orders::created_at.ge(window_start))
+            .load(conn)?,
+    );
+    // Hourly subscriptions still running when the month began.
+    keep(
+        &mut rows,
+        base()
+            .filter(orders::billing.eq(Billing::Hourly.as_str()))
+            .filter(orders::created_at.lt(window_start))
+            .filter(
+                subscriptions::stopped_at
+                    .is_null()
+                    .or(subscriptions::stopped_at.gt(start)),
+            )
+            .load(conn)?,
+    );
+    // Services and licenses whose ticket completed in the month or is still open.
+    let finished = [
+        TicketState::Completed.as_str(),
+        TicketState::Closed.as_str(),
+    ];
+    let ticketed: Vec<i64> = tickets::table
+        .filter(tickets::vendor_id.eq(vendor_id))
+        .filter(tickets::created_at.lt(until))
+        .filter(
+            tickets::state
+                .ne_all(finished)
+                .or(tickets::state_since.ge(start)),
+        )
+        .select(tickets::order_id)
+        .load(conn)?;
+    // Orders refunded in the month: a deduction if already billed.
+    let refunded: Vec<i64> = orders::table
+        .filter(orders::vendor_id.eq(vendor_id))
+        .filter(orders::order_type.eq(OrderType::Refund.as_str()))
+        .filter(orders::created_at.ge(start))
+        .filter(orders::created_at.lt(until))
+        .select(orders::related_order_id.assume_not_null())
+        .load(conn)?;
+    let older: Vec<i64> = ticketed
+        .iter()
+        .chain(&refunded)
+        .copied()
+        .filter(|id| !rows.contains_key(id))
+        .collect();
+    for chunk in older.chunks(IDS_PER_QUERY) {
+        keep(
+            &mut rows,
+            base().filter(orders::id.eq_any(chunk)).load(conn)?,
+        );
+    }
+
+    // Refunds: those in the window, and every earlier one of the older orders.
+    let refund_facts = || {
+        orders::table
+            .filter(orders::vendor_id.eq(vendor_id))
+            .filter(orders::order_type.eq(OrderType::Refund.as_str()))
+            .filter(orders::created_at.lt(until))
+            .select((
+                orders::id,
+                orders::related_order_id,
+                orders::refund_kind,
+                orders::amount_fen,
+                orders::created_at,
+            ))
+    };
+    let mut refunds: BTreeMap<i64, RefundFacts> = BTreeMap::new();
+    for refund in refund_facts()
+        .filter(orders::created_at.ge(window_start))
+        .load::<RefundFacts>(conn)?
+    {
+        refunds.insert(refund.0, refund);
+    }
+    for chunk in older.chunks(IDS_PER_QUERY) {
+        for refund in refund_facts()
+            .filter(orders::related_order_id.eq_any(chunk))
+            .load::<RefundFacts>(conn)?
+        {
+            refunds.insert(refund.0, refund);
+        }
+    }
+    let mut refunds_of: HashMap<i64, Vec<Refund>> = HashMap::new();
+    for (id, related, kind, amount_fen, at) in refunds.into_values() {
+        let (Some(related), Some(kind)) = (related, kind.as_deref().and_then(RefundKind::parse))
+        else {
+            continue;
+        };
+        refunds_of.entry(related).or_default().push(Refund {
+            order_id: id,
+            kind,
+            amount_fen,
+            at,
+        });
+    }
+
+    // Tickets of the service and license orders among them.
+    let ticket_ids: Vec<i64> = rows
+        .values()
+        .filter(|row| Kind::parse(&row.2) != Some(Kind::Image))
+        .map(|row| row.0)
+        .collect();
+    let mut outcomes: HashMap<i64, TicketOutcome> = HashMap::new();
+    for chunk in ticket_ids.chunks(IDS_PER_QUERY) {
+        let found: Vec<(i64, String, NaiveDateTime, Option<NaiveDateTime>)> = tickets::table
+            .filter(tickets::order_id.eq_any(chunk))
+            .select((
+                tickets::order_id,
+                tickets::state,
+                tickets::state_since,
+                tickets::completed_at,
+            ))
+            .load(conn)?;
+        for (order_id, state, since, completed_at) in found {
+            outcomes.insert(order_id, outcome(&state, since, completed_at, until));
+        }
+    }
+
+    Ok(rows
+        .into_values()
+        .map(|row| {
+            let (id, order_type, kind, billing, created_at, amount, unit, reorder_of, start, stop) =
+                row;
+            let mut refunds = refunds_of.remove(&id).unwrap_or_default();
+            refunds.sort_by_key(|r| (r.at, r.order_id));
+            Billable {
+                order_id: id,
+                order_type: OrderType::parse(&order_type).unwrap_or(OrderType::Purchase),
+                kind: Kind::parse(&kind).unwrap_or(Kind::Image),
+                billing: Billing::parse(&billing).unwrap_or(Billing::Prepaid),
+                paid_at: created_at,
+                amount_fen: amount,
+                unit_price_fen: unit,
+                // Bulk-seeded hourly orders have no subscription: they run from the order.
+                started_at: start.unwrap_or(created_at),
+                stopped_at: stop,
+                ticket: outcomes.get(&id).copied(),
+                refunds,
+                reorder_of,
+            }
+        })
+        .collect())
+}
+
+/// What a ticket had come to by `until`.
+fn outcome(
+    state: &str,
+    since: NaiveDateTime,
+    completed_at: Option<NaiveDateTime>,
+    until: NaiveDateTime,
+) -> TicketOutcome {
+    match TicketState::parse(state) {
+        Some(TicketState::Completed) => match completed_at.unwrap_or(since) {
+            at if at < until => TicketOutcome::Completed(at),
+            _ => TicketOutcome::Open,
+        },
+        Some(TicketState::Closed) if since < until => TicketOutcome::Closed(since),
+        _ => TicketOutcome::Open,
+    }
+}
+
+/// What happened when a month was settled.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SettleReport {
+    pub generated: usize,
+    pub already: usize,
+}
+
+/// Makes every vendor's statement for an ended month; those already made are
+/// left as they are. Safe to run twice at once or on two servers.
+pub fn settle_month(
+    conn: &mut DbConn,
+    month: Month,
+    now: NaiveDateTime,
+) -> Result<SettleReport, SettleError> {
+    if !month.has_ended(now) {
+        return Err(SettleError::MonthNotOver);
+    }
+    let vendors = eligible_vendors(conn, month)?;
+    let done: Vec<i64> = statements::table
+        .filter(statements::month.eq(month.to_string()))
+        .select(statements::vendor_id)
+        .load(conn)?;
+    let mut report = SettleReport::default();
+    for (vendor_id, fee_bps) in vendors {
+        if done.contains(&vendor_id) {
+            report.already += 1;
+            continue;
+        }
+        match generate(conn, vendor_id, fee_bps, month, now) {
+            Ok(true) => report.generated += 1,
+            Ok(false) => report.already += 1,
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(report)
+}
+
+/// The vendors a month has statements for: those that existed before it
+/// ended or sold something in it or earlier. (id, fee rate)
+fn eligible_vendors(conn: &mut DbConn, month: Month) -> QueryResult<Vec<(i64, i32)>> {
+    let end = month.end();
+    accounts::table
+        .filter(accounts::role.eq("vendor"))
+        .filter(
+            accounts::created_at.lt(end).or(diesel::dsl::exists(
+                orders::table
+                    .filter(orders::vendor_id.eq(accounts::id))
+                    .filter(orders::created_at.lt(end)),
+            )),
+        )
+        .order(accounts::id)
+        .select((accounts::id, accounts::fee_bps))
+        .load(conn)
+}
+
+/// One vendor's statement, in one transaction. `Ok(false)` when another
+/// generator made it first.
+fn generate(
+    conn: &mut DbConn,
+    vendor_id: i64,
+    fee_bps: i32,
+    month: Month,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let label = month.to_string();
+    let attempt = write_transaction(conn, |conn| {
+        let exists: i64 = statements::table
+            .filter(statements::vendor_id.eq(vendor_id))
+            .filter(statements::month.eq(&label))
+            .count()
+            .get_result(conn)?;
+        if exists > 0 {
+            return Ok(false);
+        }
+        let lines = month_lines(
+            &history(conn, vendor_id, month, month.end())?,
+            month,
+            month.end(),
+        );
+        let sums = totals(&lines, fee_bps);
+        let statement_id: i64 = diesel::insert_into(statements::table)
+            .values((
+                statements::vendor_id.eq(vendor_id),
+                statements::month.eq(&label),
+                statements::fee_bps.eq(fee_bps),
+                statements::gross_fen.eq(sums.gross_fen),
+                statements::fee_fen.eq(sums.fee_fen),
+                statements::net_fen.eq(sums.net_fen),
+                statements::state.eq("ready"),
+                statements::generated_at.eq(now),
+            ))
+            .returning(statements::id)
+            .get_result(conn)?;
+        let rows: Vec<StatementLineRow> = lines
+            .iter()
+            .map(|line| StatementLineRow {
+                statement_id,
+                kind: line.kind.as_str(),
+                order_id: line.order_id,
+                refund_order_id: line.refund_order_id,
+                bill_key: line.bill_key(month),
+                hours: line.hours,
+                paid_fen: line.paid_fen,
+                refunded_fen: line.refunded_fen,
+                amount_fen: line.amount_fen,
+                note: line.note.as_str(),
+                happened_at: line.at,
+            })
+            .collect();
+        insert_statement_lines(conn, &rows)?;
+        notify::notify(
+            conn,
+            vendor_id,
+            "settlement.ready",
+            &label,
+            &format!("/vendor/settlements/{label}"),
+            now,
+        )?;
+        Ok(true)
+    });
+    match attempt {
+        // Another generator inserted the statement first (PostgreSQL; SQLite
+        // serializes writers). A line's bill key clashing with an existing
+        // statement's would be a bug in the rules, and is reported.
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
+            let exists: i64 = statements::table
+                .filter(statements::vendor_id.eq(vendor_id))
+                .filter(statements::month.eq(&label))
+                .count()
+                .get_result(conn)?;
+            if exists > 0 {
+                Ok(false)
+            } else {
+                Err(DieselError::DatabaseError(
+                    DatabaseErrorKind::UniqueViolation,
+                    info,
+                ))
+            }
+        }
+        other => other,
+    }
+}
+
+/// Every ended month from the first order's up to the last one, that some
+/// vendor has no statement for yet; what the server settles on its own.
+pub fn unsettled_months(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<Month>> {
+    let first: Option<NaiveDateTime> = orders::table
+        .select(diesel::dsl::min(orders::created_at))
+        .first(conn)?;
+    let Some(first) = first else {
+        return Ok(Vec::new());
+    };
+    let made: Vec<(String, i64)> = statements::table
+        .group_by(statements::month)
+        .select((statements::month, diesel::dsl::count_star()))
+        .load(conn)?;
+    let made: HashMap<String, i64> = made.into_iter().collect();
+    let mut months = Vec::new();
+    let mut month = Month::of(first);
+    while month.has_ended(now) {
+        let made = made.get(&month.to_string()).copied().unwrap_or(0);
+        if (made as usize) < eligible_vendors(conn, month)?.len() {
+            months.push(month);
+        }
+        month = month.next();
+    }
+    Ok(months)
+}
+
+/// A vendor's statements, newest month first.
+pub fn for_vendor(conn: &mut DbConn, vendor_id: i64) -> QueryResult<Vec<Statement>> {
+    statements::table
+        .filter(statements::vendor_id.eq(vendor_id))
+        .order(statements::month.desc())
+        .select(Statement::as_select())
+        .load(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Statement>> {
+    statements::table
+        .find(id)
+        .select(Statement::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_for_vendor(
+    conn: &mut DbConn,
+    vendor_id: i64,
+    month: Month,
+) -> QueryResult<Option<Statement>> {
+    statements::table
+        .filter(statements::vendor_id.eq(vendor_id))
+        .filter(statements::month.eq(month.to_string()))
+        .select(Statement::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A statement with its vendor, for the operator's list.
+#[derive(Debug, Clone)]
+pub struct ListedStatement {
+    pub statement: Statement,
+    pub vendor_name: String,
+    pub vendor_login: String,
+}
+
+/// The statements of a month, by vendor.
+pub fn for_month(conn: &mut DbConn, month: Month) -> QueryResult<Vec<ListedStatement>> {
+    Ok(statements::table
+        .inner_join(accounts::table)
+        .filter(statements::month.eq(month.to_string()))
+        .order(accounts::login.asc())
+        .select((
+            Statement::as_select(),
+            accounts::display_name,
+            accounts::login,
+        ))
+        .load::<(Statement, String, String)>(conn)?
+        .into_iter()
+        .map(|(statement, vendor_name, vendor_login)| ListedStatement {
+            statement,
+            vendor_name,
+            vendor_login,
+        })
+        .collect())
+}
+
+/// Months that have statements, newest first.
+pub fn months(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    statements::table
+        .select(statements::month)
+        .distinct()
+        .order(statements::month.desc())
+        .load(conn)
+}
+
+/// A stored line with the orders it names, for pages and CSV.
+#[derive(Debug, Clone)]
+pub struct ShownLine {
+    pub line: Line,
+    pub order_no: String,
+    pub product_name: String,
+    pub buyer_uin: i64,
+    pub refund_order_no: Option<String>,
+}
+
+type StoredLine = (
+    String,
+    i64,
+    Option<i64>,
+    i64,
+    i64,
+    i64,
+    i64,
+    String,
+    NaiveDateTime,
+);
+
+/// A statement's lines in the order it shows them.
+pub fn lines(conn: &mut DbConn, statement_id: i64) -> QueryResult<Vec<ShownLine>> {
+    let stored: Vec<(StoredLine, (String, String, i64))> = statement_lines::table
+        .inner_join(orders::table)
+        .filter(statement_lines::statement_id.eq(statement_id))
+        .order(statement_lines::id)
+        .select((
+            (
+                statement_lines::kind,
+                statement_lines::order_id,
+                statement_lines::refund_order_id,
+                statement_lines::hours,
+                statement_lines::paid_fen,
+                statement_lines::refunded_fen,
+                statement_lines::amount_fen,
+                statement_lines::note,
+                statement_lines::happened_at,
+            ),
+            (orders::order_no, orders::product_name, orders::buyer_uin),
+        ))
+        .load(conn)?;
+    let lines: Vec<(Line, (String, String, i64))> = stored
+        .into_iter()
+        .map(|(row, order)| {
+            let (kind, order_id, refund_order_id, hours, paid, refunded, amount, note, at) = row;
+            let line = Line {
+                kind: LineKind::parse(&kind).unwrap_or(LineKind::Pending),
+                order_id,
+                refund_order_id,
+                hours,
+                paid_fen: paid,
+                refunded_fen: refunded,
+                amount_fen: amount,
+                note: LineNote::parse(&note),
+                at,
+            };
+            (line, order)
+        })
+        .collect();
+    shown(conn, lines)
+}
+
+/// Adds the refund orders' numbers to lines.
+fn shown(
+    conn: &mut DbConn,
+    lines: Vec<(Line, (String, String, i64))>,
+) -> QueryResult<Vec<ShownLine>> {
+    let refund_ids: Vec<i64> = lines
+        .iter()
+        .filter_map(|(line, _)| line.refund_order_id)
+        .collect();
+    let mut numbers: HashMap<i64, String> = HashMap::new();
+    for chunk in refund_ids.chunks(IDS_PER_QUERY) {
+        let found: Vec<(i64, String)> = orders::table
+            .filter(orders::id.eq_any(chunk))
+            .select((orders::id, orders::order_no))
+            .load(conn)?;
+        numbers.extend(found);
+    }
+    Ok(lines
+        .into_iter()
+        .map(|(line, (order_no, product_name, buyer_uin))| ShownLine {
+            refund_order_no: line
+                .refund_order_id
+                .and_then(|id| numbers.get(&id).cloned()),
+            line,
+            order_no,
+            product_name,
+            buyer_uin,
+        })
+        .collect())
+}
+
+/// The current month so far, as a statement would show it now (not stored).
+pub struct Preview {
+    pub month: Month,
+    pub lines: Vec<ShownLine>,
+    pub totals: Totals,
+}
+
+pub fn preview(conn: &mut DbConn, vendor_id: i64, now: NaiveDateTime) -> QueryResult<Preview> {
+    let month = Month::of(now);
+    let fee_bps: i32 = accounts::table
+        .find(vendor_id)
+        .select(accounts::fee_bps)
+        .first(conn)?;
+    let lines = month_lines(&history(conn, vendor_id, month, now)?, month, now);
+    let sums = totals(&lines, fee_bps);
+    let ids: Vec<i64> = lines.iter().map(|line| line.order_id).collect();
+    let mut orders_by_id: HashMap<i64, (String, String, i64)> = HashMap::new();
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        let found: Vec<(i64, String, String, i64)> = orders::table
+            .filter(orders::id.eq_any(chunk))
+            .select((
+                orders::id,
+                orders::order_no,
+                orders::product_name,
+                orders::buyer_uin,
+            ))
+            .load(conn)?;
+        orders_by_id.extend(
+            found
+                .into_iter()
+                .map(|(id, no, name, uin)| (id, (no, name, uin))),
+        );
+    }
+    let with_orders = lines
+        .into_iter()
+        .map(|line| {
+            let order = orders_by_id
+                .get(&line.order_id)
+                .cloned()
+                .unwrap_or_default();
+            (line, order)
+        })
+        .collect();
+    Ok(Preview {
+        month,
+        lines: shown(conn, with_orders)?,
+        totals: sums,
+    })
+}
+
+/// An operator records the payment of a ready statement; the vendor is told.
+pub fn mark_paid(
+    conn: &mut DbConn,
+    operator_id: i64,
+    statement_id: i64,
+    reference: &str,
+    now: NaiveDateTime,
+) -> Result<Statement, SettleError> {
+    write_transaction(conn, |conn| {
+        let statement = find(conn, statement_id)?.ok_or(SettleError::NotFound)?;
+        let changed = diesel::update(
+            statements::table
+                .filter(statements::id.eq(statement_id))
+                .filter(statements::state.eq("ready")),
+        )
+        .set((
+            statements::state.eq("paid"),
+            statements::paid_reference.eq(Some(reference)),
+            statements::paid_by.eq(Some(operator_id)),
+            statements::paid_at.eq(Some(now)),
+        ))
+        .execute(conn)?;
+        if changed != 1 {
+            return Err(SettleError::StateChanged);
+        }
+        audit::record(
+            conn,
+            operator_id,
+            "settlement.paid",
+            &format!("{} #{}", statement.month, statement.vendor_id),
+            reference,
+            now,
+        )?;
+        notify::notify(
+            conn,
+            statement.vendor_id,
+            "settlement.paid",
+            &statement.month,
+            &format!("/vendor/settlements/{}", statement.month),
+            now,
+        )?;
+        Ok(statement)
+    })
+}
+
+/// A vendor and the fee rate its next statements take.
+#[derive(Debug, Clone, Queryable)]
+pub struct VendorRate {
+    pub id: i64,
+    pub login: String,
+    pub display_name: String,
+    pub fee_bps: i32,
+}
+
+pub fn vendor_rates(conn: &mut DbConn) -> QueryResult<Vec<VendorRate>> {
+    accounts::table
+        .filter(accounts::role.eq("vendor"))
+        .order(accounts::login)
+        .select((
+            accounts::id,
+            accounts::login,
+            accounts::display_name,
+            accounts::fee_bps,
+        ))
+        .load(conn)
+}
+
+/// Sets a vendor's fee rate for statements not yet made.
+pub fn set_fee(
+    conn: &mut DbConn,
+    operator_id: i64,
+    vendor_id: i64,
+    fee_bps: i32,
+    now: NaiveDateTime,
+) -> Result<(), SettleError> {
+    write_transaction(conn, |conn| {
+        let login: String = accounts::table
+            .find(vendor_id)
+            .filter(accounts::role.eq("vendor"))
+            .select(accounts::login)
+            .first(conn)
+            .optional()?
+            .ok_or(SettleError::NotFound)?;
+        diesel::update(accounts::table.find(vendor_id))
+            .set(accounts::fee_bps.eq(fee_bps))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            operator_id,
+            "settlement.fee",
+            &login,
+            &crate::domain::settlement::format_fee_percent(fee_bps),
+            now,
+        )?;
+        Ok(())
+    })
+}

@@ -1,0 +1,524 @@
+//! Settlement (结算): in which month each order is billed, what a monthly
+//! statement's lines are, and its totals. Pure functions over an order's
+//! history; the month and the horizon (`until`) are parameters.
+//!
+//! The rules (DESIGN.md, Settlement, and the seed's 注意事项 and 五天无理由):
+//! - a prepaid image purchase is billed when its five-day window closes;
+//! - a renewal is billed when paid;
+//! - an hourly subscription bills each started hour in the month it starts;
+//! - a service or license order is billed when its ticket completes; until
+//!   then it is listed as pending;
+//! - a negotiated refund before billing is netted into the billed line, one
+//!   after billing is a deduction in the month refunded;
+//! - a five-day refund, the purchase it refunded and the buyer's re-order
+//!   (重新订购单) are excluded, with the reason.
+
+use std::fmt;
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+
+use super::order::{OrderType, started_hours};
+use super::product::{Billing, Kind};
+use super::refund::{RefundKind, five_day_deadline};
+use super::time::china;
+
+/// A calendar month in China time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Month {
+    year: i32,
+    month: u32,
+}
+
+impl Month {
+    /// Reads `2026-10`. Years outside 2000–2999 are not a settlement month.
+    pub fn parse(text: &str) -> Option<Month> {
+        let (year, month) = text.trim().split_once('-')?;
+        if year.len() != 4 || month.len() != 2 {
+            return None;
+        }
+        let year: i32 = year.parse().ok()?;
+        let month: u32 = month.parse().ok()?;
+        ((2000..=2999).contains(&year) && (1..=12).contains(&month))
+            .then_some(Month { year, month })
+    }
+
+    /// The month (China time) an instant stored as naive UTC falls in.
+    pub fn of(at: NaiveDateTime) -> Month {
+        let local = at.and_utc().with_timezone(&china());
+        Month {
+            year: local.year(),
+            month: local.month(),
+        }
+    }
+
+    /// When the month starts, as naive UTC (midnight of the 1st in China).
+    pub fn start(self) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1)
+            .and_then(|day| day.and_hms_opt(0, 0, 0))
+            .map(|local| local - Duration::hours(8))
+            .unwrap_or_default()
+    }
+
+    /// When the next month starts: the end of this one, exclusive.
+    pub fn end(self) -> NaiveDateTime {
+        self.next().start()
+    }
+
+    pub fn next(self) -> Month {
+        if self.month == 12 {
+            Month {
+                year: self.year + 1,
+                month: 1,
+            }
+        } else {
+            Month {
+                year: self.year,
+                month: self.month + 1,
+            }
+        }
+    }
+
+    pub fn previous(self) -> Month {
+        if self.month == 1 {
+            Month {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            Month {
+                year: self.year,
+                month: self.month - 1,
+            }
+        }
+    }
+
+    /// A statement may be made once the month is over.
+    pub fn has_ended(self, now: NaiveDateTime) -> bool {
+        self.end() <= now
+    }
+
+    /// Whether an instant falls in `[start, until)`.
+    fn holds(self, at: NaiveDateTime, until: NaiveDateTime) -> bool {
+        at >= self.start() && at < until
+    }
+
+    /// This month and the `count - 1` before it, oldest first.
+    pub fn last(self, count: usize) -> Vec<Month> {
+        let mut months = Vec::with_capacity(count);
+        let mut month = self;
+        for _ in 0..count {
+            months.push(month);
+            month = month.previous();
+        }
+        months.reverse();
+        months
+    }
+}
+
+impl fmt::Display for Month {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+/// What became of a service or license order's ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketOutcome {
+    Open,
+    Completed(NaiveDateTime),
+    /// Closed because the order was refunded in full.
+    Closed(NaiveDateTime),
+}
+
+/// A refund order against a billable order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refund {
+    pub order_id: i64,
+    pub kind: RefundKind,
+    pub amount_fen: i64,
+    pub at: NaiveDateTime,
+}
+
+/// A purchase or renewal with everything that happened to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Billable {
+    pub order_id: i64,
+    pub order_type: OrderType,
+    pub kind: Kind,
+    pub billing: Billing,
+    pub paid_at: NaiveDateTime,
+    pub amount_fen: i64,
+    pub unit_price_fen: i64,
+    /// Hourly: hours count from here.
+    pub started_at: NaiveDateTime,
+    /// Hourly: billing stopped here, if it did.
+    pub stopped_at: Option<NaiveDateTime>,
+    /// Service and license purchases: their ticket, if they have one.
+    pub ticket: Option<TicketOutcome>,
+    pub refunds: Vec<Refund>,
+    /// The five-day refund order this purchase re-orders after (重新订购单).
+    pub reorder_of: Option<i64>,
+}
+
+/// How a statement groups its lines, in the order it shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LineKind {
+    ImagePurchase,
+    Renewal,
+    Hourly,
+    Service,
+    License,
+    Deduction,
+    Excluded,
+    Pending,
+}
+
+impl LineKind {
+    pub const ALL: [LineKind; 8] = [
+        LineKind::ImagePurchase,
+        LineKind::Renewal,
+        LineKind::Hourly,
+        LineKind::Service,
+        LineKind::License,
+        LineKind::Deduction,
+        LineKind::Excluded,
+        LineKind::Pending,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineKind::ImagePurchase => "image_purchase",
+            LineKind::Renewal => "renewal",
+            LineKind::Hourly => "hourly",
+            LineKind::Service => "service",
+            LineKind::License => "license",
+            LineKind::Deduction => "deduction",
+            LineKind::Excluded => "excluded",
+            LineKind::Pending => "pending",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<LineKind> {
+        LineKind::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+
+    /// Whether the line's amount counts in the statement's gross.
+    pub fn is_billed(self) -> bool {
+        !matches!(self, LineKind::Excluded | LineKind::Pending)
+    }
+}
+
+/// Why a line is what it is, beyond its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LineNote {
+    None,
+    /// Excluded: the five-day refund order itself.
+    FiveDayRefundOrder,
+    /// Excluded: the purchase a five-day refund refunded.
+    RefundedWithinFiveDays,
+    /// Excluded: the re-order after a five-day refund.
+    Reorder,
+    /// Pending: the ticket is not completed.
+    TicketOpen,
+    /// Pending: the five-day window is still open (`at` is its deadline).
+    RefundWindowOpen,
+}
+
+impl LineNote {
+    pub const ALL: [LineNote; 6] = [
+        LineNote::None,
+        LineNote::FiveDayRefundOrder,
+        LineNote::RefundedWithinFiveDays,
+        LineNote::Reorder,
+        LineNote::TicketOpen,
+        LineNote::RefundWindowOpen,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineNote::None => "",
+            LineNote::FiveDayRefundOrder => "five_day_refund",
+            LineNote::RefundedWithinFiveDays => "refunded_within_five_days",
+            LineNote::Reorder => "reorder",
+            LineNote::TicketOpen => "ticket_open",
+            LineNote::RefundWindowOpen => "refund_window_open",
+        }
+    }
+
+    pub fn parse(text: &str) -> LineNote {
+        LineNote::ALL
+            .into_iter()
+            .find(|note| note.as_str() == text)
+            .unwrap_or(LineNote::None)
+    }
+}
+
+/// One line of a statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub kind: LineKind,
+    /// The order billed, deducted from, excluded or pending.
+    pub order_id: i64,
+    /// The refund order behind a deduction or a five-day exclusion.
+    pub refund_order_id: Option<i64>,
+    /// Hourly lines: the hours started in the month.
+    pub hours: i64,
+    /// What the order brought (for hourly lines, hours × unit price).
+    pub paid_fen: i64,
+    /// Refunded before billing (netted), or the deduction's refund.
+    pub refunded_fen: i64,
+    /// What the line adds to the gross: negative for deductions, 0 when not billed.
+    pub amount_fen: i64,
+    pub note: LineNote,
+    /// When it became billable, was refunded, or (pending) may become billable.
+    pub at: NaiveDateTime,
+}
+
+impl Line {
+    /// What this line bills once across all statements; `None` for pending
+    /// lines, which repeat until they are billed.
+    pub fn bill_key(&self, month: Month) -> Option<String> {
+        match self.kind {
+            LineKind::Pending => None,
+            LineKind::Hourly => Some(format!("hours:{}:{month}", self.order_id)),
+            LineKind::Deduction => Some(format!(
+                "refund:{}",
+                self.refund_order_id.unwrap_or(self.order_id)
+            )),
+            LineKind::Excluded => Some(format!("excluded:{}", self.order_id)),
+            _ => Some(format!("order:{}", self.order_id)),
+        }
+    }
+
+    fn new(kind: LineKind, order_id: i64, at: NaiveDateTime) -> Line {
+        Line {
+            kind,
+            order_id,
+            refund_order_id: None,
+            hours: 0,
+            paid_fen: 0,
+            refunded_fen: 0,
+            amount_fen: 0,
+            note: LineNote::None,
+            at,
+        }
+    }
+}
+
+/// Hours that start in `[from, to)` for a subscription that started at `start`.
+pub fn hours_starting_between(start: NaiveDateTime, from: NaiveDateTime, to: NaiveDateTime) -> i64 {
+    let from = from.max(start);
+    if to <= from {
+        return 0;
+    }
+    started_hours(start, to) - started_hours(start, from)
+}
+
+/// When a non-hourly order may be billed, if it may yet: a prepaid image
+/// purchase when its five-day window closes, a renewal when paid, a service
+/// or license purchase when its ticket completed.
+pub fn bill_moment(order: &Billable) -> Option<NaiveDateTime> {
+    match (order.order_type, order.kind, order.ticket) {
+        (OrderType::Renew, _, _) => Some(order.paid_at),
+        (_, Kind::Image, _) => Some(five_day_deadline(order.paid_at)),
+        (_, _, Some(TicketOutcome::Completed(at))) => Some(at),
+        _ => None,
+    }
+}
+
+fn billed_kind(order: &Billable) -> LineKind {
+    match (order.order_type, order.kind) {
+        (OrderType::Renew, _) => LineKind::Renewal,
+        (_, Kind::Image) => LineKind::ImagePurchase,
+        (_, Kind::Service) => LineKind::Service,
+        (_, Kind::License) => LineKind::License,
+    }
+}
+
+/// The lines one order contributes to `month`, seeing only what happened
+/// before `until` (the month's end for a statement, now for a preview).
+pub fn order_lines(order: &Billable, month: Month, until: NaiveDateTime) -> Vec<Line> {
+    let until = until.min(month.end());
+    let mut lines = Vec::new();
+    let seen: Vec<&Refund> = order.refunds.iter().filter(|r| r.at < until).collect();
+
+    if let Some(refund_order) = order.reorder_of {
+        if month.holds(order.paid_at, until) {
+            let mut line = Line::new(LineKind::Excluded, order.order_id, order.paid_at);
+            line.refund_order_id = Some(refund_order);
+            line.paid_fen = order.amount_fen;
+            line.note = LineNote::Reorder;
+            lines.push(line);
+        }
+        lines.extend(five_day_refund_lines(&seen, month, until));
+        return lines;
+    }
+    if let Some(five_day) = seen.iter().find(|r| r.kind == RefundKind::FiveDay) {
+        if month.holds(five_day.at, until) {
+            let mut line = Line::new(LineKind::Excluded, order.order_id, five_day.at);
+            line.refund_order_id = Some(five_day.order_id);
+            line.paid_fen = order.amount_fen;
+            line.refunded_fen = five_day.amount_fen;
+            line.note = LineNote::RefundedWithinFiveDays;
+            lines.push(line);
+        }
+        lines.extend(five_day_refund_lines(&seen, month, until));
+        return lines;
+    }
+
+    if order.billing == Billing::Hourly {
+        let stop = order.stopped_at.map_or(until, |stop| stop.min(until));
+        let hours = hours_starting_between(order.started_at, month.start(), stop);
+        if hours > 0 {
+            let mut line = Line::new(
+                LineKind::Hourly,
+                order.order_id,
+                order.started_at.max(month.start()),
+            );
+            line.hours = hours;
+            line.paid_fen = hours * order.unit_price_fen;
+            line.amount_fen = line.paid_fen;
+            lines.push(line);
+        }
+        return lines;
+    }
+
+    let negotiated = seen.iter().filter(|r| r.kind == RefundKind::Negotiated);
+    match bill_moment(order).filter(|at| *at < until) {
+        Some(billed_at) => {
+            if month.holds(billed_at, until) {
+                let before: i64 = negotiated
+                    .clone()
+                    .filter(|r| r.at < billed_at)
+                    .map(|r| r.amount_fen)
+                    .sum();
+                let mut line = Line::new(billed_kind(order), order.order_id, billed_at);
+                line.paid_fen = order.amount_fen;
+                line.refunded_fen = before;
+                line.amount_fen = order.amount_fen - before;
+                lines.push(line);
+            }
+            for refund in negotiated.filter(|r| r.at >= billed_at && month.holds(r.at, until)) {
+                let mut line = Line::new(LineKind::Deduction, order.order_id, refund.at);
+                line.refund_order_id = Some(refund.order_id);
+                line.refunded_fen = refund.amount_fen;
+                line.amount_fen = -refund.amount_fen;
+                lines.push(line);
+            }
+        }
+        None if order.paid_at < until => {
+            let refunded: i64 = negotiated.map(|r| r.amount_fen).sum();
+            let pending = |note, at| {
+                let mut line = Line::new(LineKind::Pending, order.order_id, at);
+                line.paid_fen = order.amount_fen;
+                line.refunded_fen = refunded;
+                line.note = note;
+                line
+            };
+            match (order.kind, order.ticket) {
+                (Kind::Image, _) => lines.push(pending(
+                    LineNote::RefundWindowOpen,
+                    five_day_deadline(order.paid_at),
+                )),
+                (_, Some(TicketOutcome::Closed(at))) if at < until => {}
+                (_, Some(_)) => lines.push(pending(LineNote::TicketOpen, order.paid_at)),
+                // Bulk-seeded orders have no ticket: nothing to bill or wait for.
+                (_, None) => {}
+            }
+        }
+        None => {}
+    }
+    lines
+}
+
+/// The five-day refund order's own exclusion line, in the month it happened.
+fn five_day_refund_lines(seen: &[&Refund], month: Month, until: NaiveDateTime) -> Vec<Line> {
+    seen.iter()
+        .filter(|r| r.kind == RefundKind::FiveDay && month.holds(r.at, until))
+        .map(|refund| {
+            let mut line = Line::new(LineKind::Excluded, refund.order_id, refund.at);
+            line.refunded_fen = refund.amount_fen;
+            line.note = LineNote::FiveDayRefundOrder;
+            line
+        })
+        .collect()
+}
+
+/// Every line of a vendor's month, grouped by kind, each group in time order.
+pub fn month_lines(orders: &[Billable], month: Month, until: NaiveDateTime) -> Vec<Line> {
+    let mut lines: Vec<Line> = orders
+        .iter()
+        .flat_map(|order| order_lines(order, month, until))
+        .collect();
+    lines.sort_by_key(|line| (line.kind, line.at, line.order_id));
+    lines
+}
+
+/// A statement's sums, in fen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Totals {
+    pub gross_fen: i64,
+    pub fee_fen: i64,
+    pub net_fen: i64,
+}
+
+/// The most a fee rate may be: 100 %.
+pub const MAX_FEE_BPS: i32 = 10_000;
+
+/// Gross is what the billed lines add up to (deductions included); the fee
+/// is `fee_bps` basis points of it, rounded half away from zero to the fen.
+pub fn totals(lines: &[Line], fee_bps: i32) -> Totals {
+    let gross_fen: i64 = lines
+        .iter()
+        .filter(|line| line.kind.is_billed())
+        .map(|line| line.amount_fen)
+        .sum();
+    let scaled = i128::from(gross_fen) * i128::from(fee_bps);
+    let half = i128::from(MAX_FEE_BPS / 2);
+    let fee = if scaled >= 0 {
+        (scaled + half) / i128::from(MAX_FEE_BPS)
+    } else {
+        (scaled - half) / i128::from(MAX_FEE_BPS)
+    };
+    let fee_fen = i64::try_from(fee).unwrap_or(0);
+    Totals {
+        gross_fen,
+        fee_fen,
+        net_fen: gross_fen - fee_fen,
+    }
+}
+
+/// Reads a fee rate typed as a percentage with up to two decimals (`2.5` →
+/// 250 basis points), between 0 and 100.
+pub fn parse_fee_percent(text: &str) -> Option<i32> {
+    let text = text.trim().trim_end_matches('%').trim();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if whole.is_empty()
+        || whole.len() > 3
+        || fraction.len() > 2
+        || !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let whole: i32 = whole.parse().ok()?;
+    let fraction: i32 = format!("{fraction:0<2}").parse().ok()?;
+    let bps = whole * 100 + fraction;
+    (bps <= MAX_FEE_BPS).then_some(bps)
+}
+
+/// A basis-point rate as a percentage: 250 → `2.5%`.
+pub fn format_fee_percent(bps: i32) -> String {
+    let whole = bps / 100;
+    let fraction = bps % 100;
+    match fraction {
+        0 => format!("{whole}%"),
+        f if f % 10 == 0 => format!("{whole}.{}%", f / 10),
+        f => format!("{whole}.{f:02}%"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

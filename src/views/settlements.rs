@@ -1,0 +1,276 @@
+//! Settlement pages: the vendor's statements and chart, one statement, and
+//! the operator's month view.
+
+use std::fmt::Write;
+
+use askama::Template;
+
+use super::PageCtx;
+use crate::db::settlements::{ListedStatement, ShownLine, Statement, VendorRate};
+use crate::domain::money::format_yuan;
+use crate::domain::settlement::{LineKind, Month, Totals};
+
+/// The lines of one kind, with what they add up to.
+pub struct LineGroup {
+    pub kind: LineKind,
+    pub lines: Vec<ShownLine>,
+    pub subtotal_fen: i64,
+}
+
+impl LineGroup {
+    pub fn is_billed(&self) -> bool {
+        self.kind.is_billed()
+    }
+}
+
+/// Groups lines by kind in the statement's order (they arrive sorted by kind).
+pub fn group_lines(lines: Vec<ShownLine>) -> Vec<LineGroup> {
+    let mut groups: Vec<LineGroup> = Vec::new();
+    for shown in lines {
+        let kind = shown.line.kind;
+        match groups.last_mut() {
+            Some(group) if group.kind == kind => {
+                group.subtotal_fen += shown.line.amount_fen;
+                group.lines.push(shown);
+            }
+            _ => groups.push(LineGroup {
+                kind,
+                subtotal_fen: shown.line.amount_fen,
+                lines: vec![shown],
+            }),
+        }
+    }
+    groups
+}
+
+/// Net payable per month for the `count` months up to `last`; a month without
+/// a statement counts 0.
+pub fn net_by_month(statements: &[Statement], last: Month, count: usize) -> Vec<(Month, i64)> {
+    last.last(count)
+        .into_iter()
+        .map(|month| {
+            let label = month.to_string();
+            let net = statements
+                .iter()
+                .find(|s| s.month == label)
+                .map_or(0, |s| s.net_fen);
+            (month, net)
+        })
+        .collect()
+}
+
+const CHART_WIDTH: i64 = 720;
+const CHART_HEIGHT: i64 = 220;
+const LABEL_BAND: i64 = 36;
+const TOP_BAND: i64 = 20;
+
+/// A bar chart of net payable per month, as inline SVG: no script, readable
+/// without colour (each bar has its amount above and a title), and negative
+/// months drawn below the baseline.
+pub fn net_chart(points: &[(Month, i64)], label: &str) -> String {
+    let plot = CHART_HEIGHT - LABEL_BAND - TOP_BAND;
+    let most = points.iter().map(|(_, net)| *net).max().unwrap_or(0).max(0);
+    let least = points.iter().map(|(_, net)| *net).min().unwrap_or(0).min(0);
+    let span = (most - least).max(1);
+    // The baseline sits where 0 falls between the largest and smallest month.
+    let baseline = TOP_BAND + plot * most / span;
+    let slot = CHART_WIDTH / points.len().max(1) as i64;
+    let bar = (slot * 3 / 5).max(4);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="chart" viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
+        attribute_text(label)
+    );
+    let _ = write!(
+        svg,
+        r#"<line class="axis" x1="0" y1="{baseline}" x2="{CHART_WIDTH}" y2="{baseline}"/>"#
+    );
+    for (index, (month, net)) in points.iter().enumerate() {
+        let x = index as i64 * slot + (slot - bar) / 2;
+        let height = (plot * net.abs() / span).max(if *net == 0 { 0 } else { 1 });
+        let (y, class) = if *net >= 0 {
+            (baseline - height, "bar")
+        } else {
+            (baseline, "bar negative")
+        };
+        let amount = format_yuan(*net);
+        let centre = x + bar / 2;
+        let _ = write!(
+            svg,
+            r#"<g><title>{month} {amount}</title><rect class="{class}" x="{x}" y="{y}" width="{bar}" height="{height}"/>"#
+        );
+        if *net != 0 {
+            let text_y = if *net >= 0 { y - 4 } else { y + height + 12 };
+            let _ = write!(
+                svg,
+                r#"<text class="value" x="{centre}" y="{text_y}" text-anchor="middle">{amount}</text>"#
+            );
+        }
+        let _ = write!(
+            svg,
+            r#"<text class="month" x="{centre}" y="{}" text-anchor="middle">{month}</text></g>"#,
+            CHART_HEIGHT - 8
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Text safe inside a double-quoted SVG attribute.
+fn attribute_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[derive(Template)]
+#[template(path = "settlements/vendor.html")]
+pub struct VendorSettlementsPage {
+    pub page: PageCtx,
+    pub statements: Vec<Statement>,
+    pub chart: String,
+    pub preview_month: String,
+    pub groups: Vec<LineGroup>,
+    pub preview_totals: Totals,
+    pub fee_bps: i32,
+}
+
+#[derive(Template)]
+#[template(path = "settlements/statement.html")]
+pub struct StatementPage {
+    pub page: PageCtx,
+    pub statement: Statement,
+    pub vendor_name: String,
+    pub groups: Vec<LineGroup>,
+    /// The operator sees the payment form.
+    pub for_operator: bool,
+    pub csv_href: String,
+    pub back_href: String,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+    pub reference: String,
+}
+
+impl StatementPage {
+    /// Where the line's order numbers link: the viewer's own order pages.
+    pub fn order_base(&self) -> &'static str {
+        if self.for_operator {
+            "/admin/orders"
+        } else {
+            "/vendor/orders"
+        }
+    }
+
+    pub fn title(&self) -> String {
+        crate::i18n::fill(
+            self.page.t.statement_title,
+            &[("month", &self.statement.month)],
+        )
+    }
+}
+
+#[derive(Template)]
+#[template(path = "settlements/admin.html")]
+pub struct AdminSettlementsPage {
+    pub page: PageCtx,
+    /// The month shown.
+    pub month: String,
+    pub statements: Vec<ListedStatement>,
+    pub months: Vec<String>,
+    pub rates: Vec<VendorRate>,
+    /// What the generate form holds: the last ended month, or what was typed.
+    pub settle_value: String,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+    pub totals: Totals,
+}
+
+impl AdminSettlementsPage {
+    /// A rate as typed in the form: 250 → `2.5`.
+    pub fn percent_digits(&self, bps: &i32) -> String {
+        crate::domain::settlement::format_fee_percent(*bps)
+            .trim_end_matches('%')
+            .to_string()
+    }
+
+    pub fn no_statements(&self) -> String {
+        crate::i18n::fill(self.page.t.settle_no_statements, &[("month", &self.month)])
+    }
+}
+
+impl VendorSettlementsPage {
+    pub fn preview_title(&self) -> String {
+        crate::i18n::fill(
+            self.page.t.settlement_preview_title,
+            &[("month", &self.preview_month)],
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn month(text: &str) -> Month {
+        Month::parse(text).unwrap()
+    }
+
+    #[test]
+    fn the_chart_draws_one_bar_per_month_and_negative_months_below_the_line() {
+        let points = vec![
+            (month("2026-08"), 10_000),
+            (month("2026-09"), 0),
+            (month("2026-10"), -2_500),
+        ];
+        let svg = net_chart(&points, "净额 <图>");
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert_eq!(svg.matches("<rect").count(), 3);
+        assert_eq!(svg.matches("class=\"bar negative\"").count(), 1);
+        assert!(svg.contains("¥100"));
+        assert!(svg.contains("¥-25"));
+        assert!(svg.contains("2026-09"));
+        assert!(svg.contains("aria-label=\"净额 &lt;图&gt;\""));
+        assert!(!svg.contains("<script"));
+    }
+
+    #[test]
+    fn an_empty_year_draws_a_flat_chart() {
+        let points = month("2026-10")
+            .last(12)
+            .into_iter()
+            .map(|m| (m, 0))
+            .collect::<Vec<_>>();
+        let svg = net_chart(&points, "chart");
+        assert_eq!(svg.matches("<rect").count(), 12);
+        assert!(svg.contains("height=\"0\""));
+    }
+
+    #[test]
+    fn missing_months_count_zero() {
+        let statement = |month: &str, net_fen| Statement {
+            id: 1,
+            vendor_id: 1,
+            month: month.into(),
+            fee_bps: 0,
+            gross_fen: net_fen,
+            fee_fen: 0,
+            net_fen,
+            state: "ready".into(),
+            paid_reference: None,
+            paid_by: None,
+            paid_at: None,
+            generated_at: chrono::NaiveDateTime::default(),
+        };
+        let points = net_by_month(&[statement("2026-09", 500)], month("2026-10"), 3);
+        assert_eq!(
+            points,
+            vec![
+                (month("2026-08"), 0),
+                (month("2026-09"), 500),
+                (month("2026-10"), 0)
+            ]
+        );
+    }
+}
