@@ -28,7 +28,7 @@ trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 BASE="http://127.0.0.1:$PORT"
 
 start_server() {
-  YUNSHI_BENCH_FIXED_PAGE="$WORK/fixed.html" RUST_LOG=warn "$BIN" --data-dir "$DATA_DIR" serve --bind "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
+  NO_AUTO_SETTLE=1 YUNSHI_BENCH_FIXED_PAGE="$WORK/fixed.html" RUST_LOG=warn "$BIN" --data-dir "$DATA_DIR" serve --bind "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 1 50); do curl -sf "$BASE/healthz" >/dev/null && return; sleep 0.2; done
   echo "server did not start"; cat "$WORK/server.log"; exit 1

@@ -5,6 +5,7 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 
 use yunshi::auth::password;
@@ -74,14 +75,14 @@ struct ServeArgs {
     #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
     secret_key: Option<String>,
     /// Mark the session cookie Secure (set when serving over https).
-    #[arg(long, env = "COOKIE_SECURE")]
+    #[arg(long, env = "COOKIE_SECURE", value_parser = BoolishValueParser::new())]
     cookie_secure: bool,
     /// Database connections in the pool.
     #[arg(long, env = "POOL_SIZE", default_value_t = 16)]
     pool_size: u32,
     /// Do not settle ended months on start and hourly (benchmarks; another
     /// instance or `yunshi settle` does it).
-    #[arg(long, env = "NO_AUTO_SETTLE")]
+    #[arg(long, env = "NO_AUTO_SETTLE", value_parser = BoolishValueParser::new())]
     no_auto_settle: bool,
 }
 
@@ -195,16 +196,24 @@ fn seed_bulk(global: &GlobalArgs, orders: usize, seed: u64) -> Result<(), String
 fn settle(global: &GlobalArgs, month: &str) -> Result<(), String> {
     let month = Month::parse(month)
         .ok_or_else(|| format!("`{month}` is not a month: use YYYY-MM, e.g. 2026-10"))?;
-    let settings = command_settings(global);
+    let settings = settings(
+        global,
+        &ServeArgs {
+            pool_size: startup::SETTLE_WORKERS as u32,
+            ..ServeArgs::default()
+        },
+    );
     let (pool, backend_name) = open_pool(&settings)?;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
     let started = std::time::Instant::now();
-    let report = settlements::settle_month(&mut conn, month, to_stored(chrono::Utc::now()))
-        .map_err(|e| match e {
-            settlements::SettleError::MonthNotOver => {
-                format!("{month} has not ended yet (China time); it cannot be settled")
+    let now = to_stored(chrono::Utc::now());
+    let report =
+        settlements::settle_month_on(&pool, month, now, startup::SETTLE_WORKERS).map_err(|e| {
+            match e {
+                settlements::SettleError::MonthNotOver => {
+                    format!("{month} has not ended yet (China time); it cannot be settled")
+                }
+                other => other.to_string(),
             }
-            other => other.to_string(),
         })?;
     println!(
         "Settled {month} on {backend_name}: {} statements made, {} already there, in {:.2} s.",

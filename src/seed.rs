@@ -5,12 +5,13 @@
 use chrono::{Duration, NaiveDateTime};
 
 use crate::auth::password;
-use crate::db::bulk::{self, AccountRow, OrderRow};
+use crate::db::bulk::{self, AccountRow, OrderRow, TicketRow};
 use crate::db::products::{self as product_store, Actor, NewLogo};
 use crate::db::{DbConn, accounts, write_transaction};
 use crate::domain::order::{OrderStatus, OrderType, order_number};
 use crate::domain::product::{Billing, Category, Kind, Plan, ProductContent};
 use crate::domain::refund::{RefundKind, five_day_deadline};
+use crate::domain::ticket::{Template, TicketState};
 use crate::startup::DEMO_PASSWORD;
 
 /// SplitMix64: tiny, fast and the same on every machine for a given seed.
@@ -137,6 +138,47 @@ fn text(error: impl std::fmt::Display) -> String {
 
 /// Fills the database. Refuses one that already has orders, so a benchmark
 /// database is exactly what the seed and count say.
+/// Orders and their tickets, in one transaction.
+fn write_batch(
+    conn: &mut DbConn,
+    orders: &[OrderRow],
+    tickets: &[Option<TicketRow>],
+) -> SeedResult<()> {
+    let tickets: Vec<TicketRow> = tickets.iter().flatten().cloned().collect();
+    write_transaction(conn, |conn| {
+        bulk::insert_orders(conn, orders)?;
+        bulk::insert_tickets(conn, &tickets)
+    })
+    .map_err(text)
+}
+
+/// A service or license purchase's ticket: most complete 3–10 days after the
+/// order (if that is past), 3 % never do and stay pending in every statement.
+fn ticket_for(order: &OrderRow, now: NaiveDateTime, rng: &mut SeedRng) -> Option<TicketRow> {
+    let kind = Kind::parse(&order.product_kind)?;
+    let template = Template::for_kind(kind)?;
+    if order.order_type != OrderType::Purchase.as_str() {
+        return None;
+    }
+    let done = order.created_at + Duration::hours(72 + rng.below(7 * 24) as i64);
+    let stuck = rng.below(100) < 3;
+    let (state, since, completed_at) = if stuck || done > now {
+        (template.start(), order.created_at, None)
+    } else {
+        (TicketState::Completed, done, Some(done))
+    };
+    Some(TicketRow {
+        order_id: order.id,
+        template: template.as_str(),
+        state: state.as_str(),
+        buyer_id: order.buyer_id,
+        vendor_id: order.vendor_id,
+        state_since: since,
+        completed_at,
+        created_at: order.created_at,
+    })
+}
+
 pub fn seed(
     conn: &mut DbConn,
     order_count: usize,
@@ -146,6 +188,7 @@ pub fn seed(
     if bulk::max_order_id(conn).map_err(text)? > 0 {
         return Err("this database already has orders; seed an empty database".into());
     }
+    bulk::bulk_load_mode(conn).map_err(text)?;
     let mut rng = SeedRng::new(seed);
     let hash = password::hash(DEMO_PASSWORD)?;
     let operator = match accounts::find_by_login(conn, "operator").map_err(text)? {
@@ -245,6 +288,8 @@ pub fn seed(
     let step = span_seconds as f64 / order_count.max(1) as f64;
     let first_id = bulk::max_order_id(conn).map_err(text)? + 1;
     let mut batch: Vec<OrderRow> = Vec::with_capacity(ORDERS_PER_BATCH);
+    // The batch's service and license tickets, by index in the batch.
+    let mut tickets: Vec<Option<TicketRow>> = Vec::with_capacity(ORDERS_PER_BATCH);
     // Recent prepaid purchases in this batch: (index in batch), for renewals and refunds.
     let mut prepaid_in_batch: Vec<usize> = Vec::new();
     for i in 0..order_count {
@@ -279,6 +324,14 @@ pub fn seed(
             (12..=14, Some(at)) if batch[at].status == OrderStatus::Paid.as_str() => {
                 batch[at].status = OrderStatus::Refunded.as_str().into();
                 batch[at].refunded_fen = batch[at].amount_fen;
+                // Refunded in full before its service completed: the ticket closes.
+                if let Some(ticket) = tickets[at].as_mut()
+                    && ticket.completed_at.is_none_or(|done| done > created)
+                {
+                    ticket.state = TicketState::Closed.as_str();
+                    ticket.state_since = created;
+                    ticket.completed_at = None;
+                }
                 let purchase = batch[at].clone();
                 let kind = Kind::parse(&purchase.product_kind).unwrap_or(Kind::Image);
                 // An image purchase refunded within five days took the five-day
@@ -345,14 +398,16 @@ pub fn seed(
                 }
             }
         };
+        tickets.push(ticket_for(&row, now, &mut rng));
         batch.push(row);
         if batch.len() == ORDERS_PER_BATCH {
-            write_transaction(conn, |conn| bulk::insert_orders(conn, &batch)).map_err(text)?;
+            write_batch(conn, &batch, &tickets)?;
             batch.clear();
+            tickets.clear();
             prepaid_in_batch.clear();
         }
     }
-    write_transaction(conn, |conn| bulk::insert_orders(conn, &batch)).map_err(text)?;
+    write_batch(conn, &batch, &tickets)?;
     bulk::resync_order_ids(conn).map_err(text)?;
     bulk::analyze(conn).map_err(text)?;
     Ok(SeedReport {

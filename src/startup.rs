@@ -157,14 +157,18 @@ pub fn settle_due(pool: &Pool) -> Result<Vec<(Month, SettleReport)>, String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let now = to_stored(chrono::Utc::now());
     let due = settlements::unsettled_months(&mut conn, now).map_err(|e| e.to_string())?;
+    drop(conn);
     let mut done = Vec::with_capacity(due.len());
     for month in due {
-        let report = settlements::settle_month(&mut conn, month, now)
+        let report = settlements::settle_month_on(pool, month, now, SETTLE_WORKERS)
             .map_err(|e| format!("{month}: {e}"))?;
         done.push((month, report));
     }
     Ok(done)
 }
+
+/// Connections that make a month's statements side by side.
+pub const SETTLE_WORKERS: usize = 2;
 
 /// How often the server looks for an ended month to settle.
 const SETTLE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);

@@ -483,6 +483,26 @@ async fn an_operator_settles_a_month_and_the_vendor_reads_and_exports_it() {
         .await;
     assert_eq!(admin_csv.body, csv.body);
 
+    // Order pages show where their chain stands in settlement; buyers do not see it.
+    let order_page = vendor
+        .get(&format!("/vendor/orders/{}", history.image_purchase))
+        .await;
+    order_page.assert_contains(&format!("/vendor/settlements/{month}"));
+    order_page.assert_contains("退款扣减");
+    order_page.assert_contains("续费");
+    let reorder_page = vendor
+        .get(&format!("/vendor/orders/{}", history.reorder))
+        .await;
+    reorder_page.assert_contains("重新订购单：五天无理由退款后 5 天内再次购买");
+    let admin_order = operator
+        .get(&format!("/admin/orders/{}", history.service_done))
+        .await;
+    admin_order.assert_contains(&format!("/admin/settlements/{}", statement.id));
+    let buyer_view = buyer.get(&format!("/me/orders/{}", history.reorder)).await;
+    assert_eq!(buyer_view.status, StatusCode::OK);
+    buyer_view.assert_lacks("不参与结算");
+    buyer_view.assert_lacks("/vendor/settlements");
+
     // In English too.
     vendor.switch_language("en").await;
     let english = vendor.get(&format!("/vendor/settlements/{month}")).await;
@@ -497,10 +517,14 @@ async fn settling_at_once_from_many_places_makes_each_statement_once() {
     let history = month_of_history(&app);
     let pool = app.pool.clone();
     let at = now();
+    // Three single-connection generators and one with two workers, at once.
     let runs: Vec<_> = (0..4)
-        .map(|_| {
+        .map(|run| {
             let pool = pool.clone();
             std::thread::spawn(move || {
+                if run == 0 {
+                    return settlements::settle_month_on(&pool, history.month, at, 2).unwrap();
+                }
                 let mut conn = pool.get().unwrap();
                 settlements::settle_month(&mut conn, history.month, at).unwrap()
             })

@@ -4,6 +4,7 @@
 //! previews, payment and fee rates.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -11,12 +12,13 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::bulk::{StatementLineRow, insert_statement_lines};
 use super::schema::{accounts, orders, statement_lines, statements, subscriptions, tickets};
-use super::{DbConn, audit, notify, write_transaction};
+use super::{DbConn, Pool, audit, notify, write_transaction};
 use crate::domain::order::OrderType;
 use crate::domain::product::{Billing, Kind};
 use crate::domain::refund::{FIVE_DAYS, RefundKind};
 use crate::domain::settlement::{
-    Billable, Line, LineKind, LineNote, Month, Refund, TicketOutcome, Totals, month_lines, totals,
+    Billable, Line, LineGroup, LineKind, LineNote, Month, Refund, TicketOutcome, Totals,
+    group_lines, month_lines, totals,
 };
 use crate::domain::ticket::TicketState;
 
@@ -50,6 +52,8 @@ pub enum SettleError {
     MonthNotOver,
     #[error("not found")]
     NotFound,
+    #[error("no database connection: {0}")]
+    Pool(String),
     /// Already paid, or paid by someone else first.
     #[error("state changed")]
     StateChanged,
@@ -296,27 +300,92 @@ pub fn settle_month(
     month: Month,
     now: NaiveDateTime,
 ) -> Result<SettleReport, SettleError> {
+    let (todo, mut report) = still_to_make(conn, month, now)?;
+    for (vendor_id, fee_bps) in todo {
+        if generate(conn, vendor_id, fee_bps, month, now)? {
+            report.generated += 1;
+        } else {
+            report.already += 1;
+        }
+    }
+    Ok(report)
+}
+
+/// `settle_month` with `workers` connections of the pool making statements
+/// side by side: PostgreSQL runs each on a core of its own (SQLite takes the
+/// writers one at a time, so one worker is as fast there).
+pub fn settle_month_on(
+    pool: &Pool,
+    month: Month,
+    now: NaiveDateTime,
+    workers: usize,
+) -> Result<SettleReport, SettleError> {
+    let mut conn = pool.get().map_err(|e| SettleError::Pool(e.to_string()))?;
+    let (todo, report) = still_to_make(&mut conn, month, now)?;
+    // A second SQLite writer would only wait for the first.
+    let workers = if matches!(*conn, DbConn::Sqlite(_)) {
+        1
+    } else {
+        workers
+    };
+    drop(conn);
+    let next = AtomicUsize::new(0);
+    let work = || -> Result<SettleReport, SettleError> {
+        let mut conn = pool.get().map_err(|e| SettleError::Pool(e.to_string()))?;
+        let mut mine = SettleReport::default();
+        while let Some(&(vendor_id, fee_bps)) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
+            if generate(&mut conn, vendor_id, fee_bps, month, now)? {
+                mine.generated += 1;
+            } else {
+                mine.already += 1;
+            }
+        }
+        Ok(mine)
+    };
+    let outcomes: Vec<Result<SettleReport, SettleError>> = std::thread::scope(|scope| {
+        let running: Vec<_> = (0..workers.max(1)).map(|_| scope.spawn(work)).collect();
+        running
+            .into_iter()
+            .map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|_| Err(SettleError::Pool("a worker panicked".into())))
+            })
+            .collect()
+    });
+    outcomes.into_iter().try_fold(report, |sum, outcome| {
+        let part = outcome?;
+        Ok(SettleReport {
+            generated: sum.generated + part.generated,
+            already: sum.already + part.already,
+        })
+    })
+}
+
+/// The vendors whose statement for an ended month is still to make, and a
+/// report counting those already made.
+fn still_to_make(
+    conn: &mut DbConn,
+    month: Month,
+    now: NaiveDateTime,
+) -> Result<(Vec<(i64, i32)>, SettleReport), SettleError> {
     if !month.has_ended(now) {
         return Err(SettleError::MonthNotOver);
     }
-    let vendors = eligible_vendors(conn, month)?;
     let done: Vec<i64> = statements::table
         .filter(statements::month.eq(month.to_string()))
         .select(statements::vendor_id)
         .load(conn)?;
-    let mut report = SettleReport::default();
-    for (vendor_id, fee_bps) in vendors {
-        if done.contains(&vendor_id) {
-            report.already += 1;
-            continue;
-        }
-        match generate(conn, vendor_id, fee_bps, month, now) {
-            Ok(true) => report.generated += 1,
-            Ok(false) => report.already += 1,
-            Err(error) => return Err(error.into()),
-        }
-    }
-    Ok(report)
+    let (made, todo): (Vec<_>, Vec<_>) = eligible_vendors(conn, month)?
+        .into_iter()
+        .partition(|(vendor_id, _)| done.contains(vendor_id));
+    Ok((
+        todo,
+        SettleReport {
+            generated: 0,
+            already: made.len(),
+        },
+    ))
 }
 
 /// The vendors a month has statements for: those that existed before it
@@ -356,11 +425,8 @@ fn generate(
         if exists > 0 {
             return Ok(false);
         }
-        let lines = month_lines(
-            &history(conn, vendor_id, month, month.end())?,
-            month,
-            month.end(),
-        );
+        let history = history(conn, vendor_id, month, month.end())?;
+        let lines = month_lines(&history, month, month.end());
         let sums = totals(&lines, fee_bps);
         let statement_id: i64 = diesel::insert_into(statements::table)
             .values((
@@ -529,6 +595,9 @@ pub struct ShownLine {
     pub refund_order_no: Option<String>,
 }
 
+/// What a line shows of its order: number, product name, buyer's user ID.
+type OrderNames = (String, String, i64);
+
 type StoredLine = (
     String,
     i64,
@@ -541,13 +610,22 @@ type StoredLine = (
     NaiveDateTime,
 );
 
-/// A statement's lines in the order it shows them.
-pub fn lines(conn: &mut DbConn, statement_id: i64) -> QueryResult<Vec<ShownLine>> {
-    let stored: Vec<(StoredLine, (String, String, i64))> = statement_lines::table
+/// Which stored lines to read.
+enum LinesOf<'a> {
+    Statement(i64),
+    /// The first lines of one kind of a statement.
+    Kind(i64, LineKind, i64),
+    Orders(&'a [i64]),
+}
+
+/// Stored lines with their statement (id, month) and the order each names.
+fn stored_lines(conn: &mut DbConn, which: LinesOf) -> QueryResult<Vec<(i64, String, ShownLine)>> {
+    let mut query = statement_lines::table
         .inner_join(orders::table)
-        .filter(statement_lines::statement_id.eq(statement_id))
+        .inner_join(statements::table)
         .order(statement_lines::id)
         .select((
+            (statement_lines::statement_id, statements::month),
             (
                 statement_lines::kind,
                 statement_lines::order_id,
@@ -561,10 +639,21 @@ pub fn lines(conn: &mut DbConn, statement_id: i64) -> QueryResult<Vec<ShownLine>
             ),
             (orders::order_no, orders::product_name, orders::buyer_uin),
         ))
-        .load(conn)?;
-    let lines: Vec<(Line, (String, String, i64))> = stored
+        .into_boxed();
+    query = match which {
+        LinesOf::Statement(id) => query.filter(statement_lines::statement_id.eq(id)),
+        LinesOf::Kind(id, kind, limit) => query
+            .filter(statement_lines::statement_id.eq(id))
+            .filter(statement_lines::kind.eq(kind.as_str()))
+            .limit(limit),
+        LinesOf::Orders(ids) => query.filter(statement_lines::order_id.eq_any(ids.to_vec())),
+    };
+    let stored: Vec<((i64, String), StoredLine, OrderNames)> = query.load(conn)?;
+    let mut statements_of = Vec::with_capacity(stored.len());
+    let lines: Vec<(Line, OrderNames)> = stored
         .into_iter()
-        .map(|(row, order)| {
+        .map(|(statement, row, order)| {
+            statements_of.push(statement);
             let (kind, order_id, refund_order_id, hours, paid, refunded, amount, note, at) = row;
             let line = Line {
                 kind: LineKind::parse(&kind).unwrap_or(LineKind::Pending),
@@ -580,13 +669,84 @@ pub fn lines(conn: &mut DbConn, statement_id: i64) -> QueryResult<Vec<ShownLine>
             (line, order)
         })
         .collect();
-    shown(conn, lines)
+    Ok(statements_of
+        .into_iter()
+        .zip(with_refund_numbers(conn, lines)?)
+        .map(|((id, month), line)| (id, month, line))
+        .collect())
+}
+
+/// A statement's lines in the order it shows them.
+pub fn lines(conn: &mut DbConn, statement_id: i64) -> QueryResult<Vec<ShownLine>> {
+    Ok(stored_lines(conn, LinesOf::Statement(statement_id))?
+        .into_iter()
+        .map(|(_, _, line)| line)
+        .collect())
+}
+
+/// A statement's lines grouped by kind: every group's count and subtotal, and
+/// its first `shown` lines.
+pub fn groups(conn: &mut DbConn, statement_id: i64, shown: usize) -> QueryResult<Vec<ShownGroup>> {
+    let amounts: Vec<(String, i64)> = statement_lines::table
+        .filter(statement_lines::statement_id.eq(statement_id))
+        .select((statement_lines::kind, statement_lines::amount_fen))
+        .load(conn)?;
+    let mut sums: BTreeMap<LineKind, (usize, i64)> = BTreeMap::new();
+    for (kind, amount_fen) in amounts {
+        let sum = sums
+            .entry(LineKind::parse(&kind).unwrap_or(LineKind::Pending))
+            .or_default();
+        sum.0 += 1;
+        sum.1 += amount_fen;
+    }
+    let mut groups = Vec::with_capacity(sums.len());
+    for (kind, (count, subtotal_fen)) in sums {
+        let limit = i64::try_from(shown).unwrap_or(i64::MAX);
+        let lines = stored_lines(conn, LinesOf::Kind(statement_id, kind, limit))?
+            .into_iter()
+            .map(|(_, _, line)| line)
+            .collect();
+        groups.push(LineGroup {
+            kind,
+            count,
+            subtotal_fen,
+            lines,
+        });
+    }
+    Ok(groups)
+}
+
+/// A group of stored lines with the orders they name.
+pub type ShownGroup = LineGroup<ShownLine>;
+
+/// Where an order stands in settlement: a line of a statement.
+#[derive(Debug, Clone)]
+pub struct OrderSettlement {
+    pub statement_id: i64,
+    pub month: String,
+    pub shown: ShownLine,
+}
+
+/// The statement lines naming any of the orders (an order page's chain),
+/// oldest first.
+pub fn lines_of_orders(conn: &mut DbConn, order_ids: &[i64]) -> QueryResult<Vec<OrderSettlement>> {
+    if order_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(stored_lines(conn, LinesOf::Orders(order_ids))?
+        .into_iter()
+        .map(|(statement_id, month, shown)| OrderSettlement {
+            statement_id,
+            month,
+            shown,
+        })
+        .collect())
 }
 
 /// Adds the refund orders' numbers to lines.
-fn shown(
+fn with_refund_numbers(
     conn: &mut DbConn,
-    lines: Vec<(Line, (String, String, i64))>,
+    lines: Vec<(Line, OrderNames)>,
 ) -> QueryResult<Vec<ShownLine>> {
     let refund_ids: Vec<i64> = lines
         .iter()
@@ -617,11 +777,18 @@ fn shown(
 /// The current month so far, as a statement would show it now (not stored).
 pub struct Preview {
     pub month: Month,
-    pub lines: Vec<ShownLine>,
+    pub groups: Vec<ShownGroup>,
     pub totals: Totals,
 }
 
-pub fn preview(conn: &mut DbConn, vendor_id: i64, now: NaiveDateTime) -> QueryResult<Preview> {
+/// This month's lines up to `now`: totals over all of them, and the first
+/// `shown` of each kind with their orders (only those are looked up).
+pub fn preview(
+    conn: &mut DbConn,
+    vendor_id: i64,
+    now: NaiveDateTime,
+    shown: usize,
+) -> QueryResult<Preview> {
     let month = Month::of(now);
     let fee_bps: i32 = accounts::table
         .find(vendor_id)
@@ -629,8 +796,12 @@ pub fn preview(conn: &mut DbConn, vendor_id: i64, now: NaiveDateTime) -> QueryRe
         .first(conn)?;
     let lines = month_lines(&history(conn, vendor_id, month, now)?, month, now);
     let sums = totals(&lines, fee_bps);
-    let ids: Vec<i64> = lines.iter().map(|line| line.order_id).collect();
-    let mut orders_by_id: HashMap<i64, (String, String, i64)> = HashMap::new();
+    let groups = group_lines(lines, shown);
+    let ids: Vec<i64> = groups
+        .iter()
+        .flat_map(|group| group.lines.iter().map(|line| line.order_id))
+        .collect();
+    let mut orders_by_id: HashMap<i64, OrderNames> = HashMap::new();
     for chunk in ids.chunks(IDS_PER_QUERY) {
         let found: Vec<(i64, String, String, i64)> = orders::table
             .filter(orders::id.eq_any(chunk))
@@ -647,19 +818,25 @@ pub fn preview(conn: &mut DbConn, vendor_id: i64, now: NaiveDateTime) -> QueryRe
                 .map(|(id, no, name, uin)| (id, (no, name, uin))),
         );
     }
-    let with_orders = lines
-        .into_iter()
-        .map(|line| {
-            let order = orders_by_id
-                .get(&line.order_id)
-                .cloned()
-                .unwrap_or_default();
-            (line, order)
-        })
-        .collect();
+    let mut shown_groups = Vec::with_capacity(groups.len());
+    for group in groups {
+        let with_orders: Vec<(Line, OrderNames)> = group
+            .lines
+            .iter()
+            .map(|line| {
+                let order = orders_by_id
+                    .get(&line.order_id)
+                    .cloned()
+                    .unwrap_or_default();
+                (line.clone(), order)
+            })
+            .collect();
+        let mut named = with_refund_numbers(conn, with_orders)?.into_iter();
+        shown_groups.push(group.map(|_| named.next().expect("one shown line per line")));
+    }
     Ok(Preview {
         month,
-        lines: shown(conn, with_orders)?,
+        groups: shown_groups,
         totals: sums,
     })
 }

@@ -454,6 +454,62 @@ pub fn month_lines(orders: &[Billable], month: Month, until: NaiveDateTime) -> V
     lines
 }
 
+/// The lines of one kind as a page shows them: the first `shown` lines, with
+/// the count and subtotal of all of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineGroup<L> {
+    pub kind: LineKind,
+    pub count: usize,
+    pub subtotal_fen: i64,
+    pub lines: Vec<L>,
+}
+
+impl<L> LineGroup<L> {
+    pub fn is_billed(&self) -> bool {
+        self.kind.is_billed()
+    }
+
+    /// How many lines the page leaves to the CSV.
+    pub fn hidden(&self) -> usize {
+        self.count - self.lines.len()
+    }
+
+    /// The same group with each shown line turned into something else.
+    pub fn map<M>(self, each: impl FnMut(L) -> M) -> LineGroup<M> {
+        LineGroup {
+            kind: self.kind,
+            count: self.count,
+            subtotal_fen: self.subtotal_fen,
+            lines: self.lines.into_iter().map(each).collect(),
+        }
+    }
+}
+
+/// Groups lines (sorted by kind, as `month_lines` returns them), keeping the
+/// first `shown` of each group.
+pub fn group_lines(lines: Vec<Line>, shown: usize) -> Vec<LineGroup<Line>> {
+    let mut groups: Vec<LineGroup<Line>> = Vec::new();
+    for line in lines {
+        let same = groups.last().is_some_and(|group| group.kind == line.kind);
+        if !same {
+            groups.push(LineGroup {
+                kind: line.kind,
+                count: 0,
+                subtotal_fen: 0,
+                lines: Vec::new(),
+            });
+        }
+        if let Some(group) = groups.last_mut() {
+            group.count += 1;
+            group.subtotal_fen += line.amount_fen;
+            if group.lines.len() < shown {
+                group.lines.push(line);
+            }
+        }
+    }
+    groups
+}
+
 /// A statement's sums, in fen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Totals {

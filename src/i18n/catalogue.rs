@@ -589,4 +589,5 @@ catalogue! {
     action_settlement_fee,
     dash_month_running,
     order_excluded_reorder,
+    lines_more_in_csv,
 }

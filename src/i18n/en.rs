@@ -574,4 +574,5 @@ pub const EN: Catalogue = Catalogue {
     action_settlement_fee: "Platform fee set",
     dash_month_running: "Net payable this month so far",
     order_excluded_reorder: "Re-order: bought again within 5 days after a five-day refund; takes no part in settlement.",
+    lines_more_in_csv: "{count} more lines are not shown here; export the CSV for all of them.",
 };

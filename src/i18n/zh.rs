@@ -574,4 +574,5 @@ pub const ZH: Catalogue = Catalogue {
     action_settlement_fee: "设置平台费率",
     dash_month_running: "本月至今应付净额",
     order_excluded_reorder: "重新订购单：五天无理由退款后 5 天内再次购买，不参与结算。",
+    lines_more_in_csv: "另有 {count} 条未在页面显示，完整明细请导出 CSV。",
 };

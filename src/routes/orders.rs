@@ -498,51 +498,60 @@ pub async fn order_page(
     said: Said,
 ) -> AppResult<HttpResponse> {
     let scope = view.scope;
-    let (order, chain, subscription, renewable, refund_requests, ticket_id, related) = state
-        .db(move |conn| {
-            let order =
-                orders::find_by_number(conn, &order_no, scope)?.ok_or(AppError::NotFound)?;
-            let (chain, subscription) = match order.subscription_id {
-                Some(id) => (orders::chain(conn, id)?, orders::subscription(conn, id)?),
-                None => (vec![order.clone()], None),
-            };
-            let purchase_paid = chain.iter().any(|o| {
-                o.order_type() == OrderType::Purchase && o.status == OrderStatus::Paid.as_str()
-            });
-            let renewable = purchase_paid
-                && subscription
-                    .as_ref()
-                    .is_some_and(|s| s.billing() == Billing::Prepaid && s.stopped_at.is_none());
-            let refund_requests = refunds::requests_for(conn, order.id)?;
-            // The ticket belongs to the purchase of the chain.
-            let purchase_id = chain
-                .iter()
-                .find(|o| o.order_type() == OrderType::Purchase)
-                .map_or(order.id, |o| o.id);
-            let ticket = crate::db::tickets::for_order(conn, purchase_id)?.map(|t| t.id);
-            // A renewal or refund names the order it belongs to; a refunded order its refunds.
-            let mut related: Vec<String> = Vec::new();
-            if let Some(id) = order.related_order_id
-                && let Some(parent) = orders::find_by_id(conn, id)?
-            {
-                related.push(parent.order_no);
-            }
-            related.extend(
-                orders::refunds_of(conn, order.id)?
-                    .into_iter()
-                    .map(|r| r.order_no),
-            );
-            Ok((
-                order,
-                chain,
-                subscription,
-                renewable,
-                refund_requests,
-                ticket,
-                related,
-            ))
-        })
-        .await?;
+    let (order, chain, subscription, renewable, refund_requests, ticket_id, related, settlement) =
+        state
+            .db(move |conn| {
+                let order =
+                    orders::find_by_number(conn, &order_no, scope)?.ok_or(AppError::NotFound)?;
+                let (chain, subscription) = match order.subscription_id {
+                    Some(id) => (orders::chain(conn, id)?, orders::subscription(conn, id)?),
+                    None => (vec![order.clone()], None),
+                };
+                let purchase_paid = chain.iter().any(|o| {
+                    o.order_type() == OrderType::Purchase && o.status == OrderStatus::Paid.as_str()
+                });
+                let renewable = purchase_paid
+                    && subscription
+                        .as_ref()
+                        .is_some_and(|s| s.billing() == Billing::Prepaid && s.stopped_at.is_none());
+                let refund_requests = refunds::requests_for(conn, order.id)?;
+                // The ticket belongs to the purchase of the chain.
+                let purchase_id = chain
+                    .iter()
+                    .find(|o| o.order_type() == OrderType::Purchase)
+                    .map_or(order.id, |o| o.id);
+                let ticket = crate::db::tickets::for_order(conn, purchase_id)?.map(|t| t.id);
+                // A renewal or refund names the order it belongs to; a refunded order its refunds.
+                let mut related: Vec<String> = Vec::new();
+                if let Some(id) = order.related_order_id
+                    && let Some(parent) = orders::find_by_id(conn, id)?
+                {
+                    related.push(parent.order_no);
+                }
+                related.extend(
+                    orders::refunds_of(conn, order.id)?
+                        .into_iter()
+                        .map(|r| r.order_no),
+                );
+                // Where the chain stands in settlement is the vendor's and operator's business.
+                let settlement = if matches!(scope, Scope::Buyer(_)) {
+                    Vec::new()
+                } else {
+                    let ids: Vec<i64> = chain.iter().map(|o| o.id).collect();
+                    crate::db::settlements::lines_of_orders(conn, &ids)?
+                };
+                Ok((
+                    order,
+                    chain,
+                    subscription,
+                    renewable,
+                    refund_requests,
+                    ticket,
+                    related,
+                    settlement,
+                ))
+            })
+            .await?;
     let is_buyer = matches!(scope, Scope::Buyer(_));
     let renew_terms = match (&subscription, renewable && is_buyer) {
         (Some(s), true) => Term::offered(s.year_price_fen.is_some()),
@@ -579,6 +588,7 @@ pub async fn order_page(
             refunds,
             refund_requests,
             related,
+            settlement,
             ticket_link: ticket_id.map(|id| match scope {
                 Scope::Buyer(_) => format!("/me/services/{id}"),
                 Scope::Vendor(_) => format!("/vendor/supervision/{id}"),

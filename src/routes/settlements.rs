@@ -18,8 +18,8 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{Catalogue, Lang, fill};
 use crate::state::AppState;
 use crate::views::settlements::{
-    AdminSettlementsPage, StatementPage, VendorSettlementsPage, group_lines, net_by_month,
-    net_chart,
+    AdminSettlementsPage, LINES_SHOWN, LineGroup, StatementPage, VendorSettlementsPage,
+    net_by_month, net_chart,
 };
 use crate::views::{PageCtx, Section, render, see_other, set_flash, take_flash};
 
@@ -44,7 +44,7 @@ pub async fn vendor_settlements(
             let fee_bps = accounts::find_by_id(conn, vendor_id)?.map_or(0, |a| a.fee_bps);
             Ok((
                 settlements::for_vendor(conn, vendor_id)?,
-                settlements::preview(conn, vendor_id, now)?,
+                settlements::preview(conn, vendor_id, now, LINES_SHOWN)?,
                 fee_bps,
             ))
         })
@@ -62,30 +62,37 @@ pub async fn vendor_settlements(
             statements,
             chart,
             preview_month: preview.month.to_string(),
-            groups: group_lines(preview.lines),
+            groups: preview.groups,
             preview_totals: preview.totals,
             fee_bps,
         },
     )
 }
 
-/// A statement of the vendor's own, by month; another vendor's is not there.
-async fn own_statement(
+/// A statement of the vendor's own, by month (another vendor's is not
+/// there), with what `detail` loads of its lines.
+async fn own_statement<T: Send + 'static>(
     state: &AppState,
     vendor_id: i64,
     month: &str,
-) -> AppResult<(Statement, Vec<ShownLine>)> {
+    detail: fn(&mut crate::db::DbConn, i64) -> diesel::QueryResult<T>,
+) -> AppResult<(Statement, T)> {
     let month = Month::parse(month).ok_or(AppError::NotFound)?;
     state
         .db(move |conn| {
             let Some(statement) = settlements::find_for_vendor(conn, vendor_id, month)? else {
                 return Ok(None);
             };
-            let lines = settlements::lines(conn, statement.id)?;
+            let lines = detail(conn, statement.id)?;
             Ok(Some((statement, lines)))
         })
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// The page shows each kind's first lines; the CSV has them all.
+fn page_groups(conn: &mut crate::db::DbConn, id: i64) -> diesel::QueryResult<Vec<LineGroup>> {
+    settlements::groups(conn, id, LINES_SHOWN)
 }
 
 pub async fn vendor_statement(
@@ -94,14 +101,14 @@ pub async fn vendor_statement(
     state: web::Data<AppState>,
     month: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let (statement, lines) = own_statement(&state, user.id, &month).await?;
+    let (statement, groups) = own_statement(&state, user.id, &month, page_groups).await?;
     let csv_href = format!("/vendor/settlements/{}.csv", statement.month);
     statement_page(
         &req,
         &user,
         StatementShown {
             statement,
-            lines,
+            groups,
             vendor_name: user.display_name.clone(),
             for_operator: false,
             csv_href,
@@ -117,14 +124,14 @@ pub async fn vendor_statement_csv(
     state: web::Data<AppState>,
     month: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let (statement, lines) = own_statement(&state, user.id, &month).await?;
+    let (statement, lines) = own_statement(&state, user.id, &month, settlements::lines).await?;
     Ok(statement_csv(&req, &statement, &lines))
 }
 
 /// A statement and what its page needs besides.
 struct StatementShown {
     statement: Statement,
-    lines: Vec<ShownLine>,
+    groups: Vec<LineGroup>,
     vendor_name: String,
     for_operator: bool,
     csv_href: String,
@@ -153,7 +160,7 @@ fn statement_page(
             page: PageCtx::new(req, Some(user), section),
             statement: shown.statement,
             vendor_name: shown.vendor_name,
-            groups: group_lines(shown.lines),
+            groups: shown.groups,
             for_operator: shown.for_operator,
             csv_href: shown.csv_href,
             back_href,
@@ -327,9 +334,12 @@ pub async fn generate(
         let said = Said::refused(StatusCode::BAD_REQUEST, t.settle_bad_month);
         return admin_page(&req, &user, &state, None, said, Some(typed)).await;
     };
-    let outcome = state
-        .db(move |conn| Ok(settlements::settle_month(conn, month, now())))
-        .await?;
+    // The month's statements are made on connections of their own, side by side.
+    let pool = state.pool.clone();
+    let outcome = web::block(move || {
+        settlements::settle_month_on(&pool, month, now(), crate::startup::SETTLE_WORKERS)
+    })
+    .await?;
     let label = month.to_string();
     match outcome {
         Ok(report) => {
@@ -360,6 +370,7 @@ pub async fn generate(
 fn settle_error(error: SettleError) -> AppError {
     match error {
         SettleError::NotFound => AppError::NotFound,
+        SettleError::Pool(_) => AppError::Unavailable,
         SettleError::Db(error) => error.into(),
         other => AppError::internal(other),
     }
@@ -375,11 +386,10 @@ async fn any_statement(state: &AppState, id: i64) -> AppResult<StatementShown> {
             let vendor_name = accounts::find_by_id(conn, statement.vendor_id)?
                 .map(|a| a.display_name)
                 .unwrap_or_default();
-            let lines = settlements::lines(conn, id)?;
             Ok(Some(StatementShown {
                 csv_href: format!("/admin/settlements/{id}.csv"),
+                groups: page_groups(conn, id)?,
                 statement,
-                lines,
                 vendor_name,
                 for_operator: true,
             }))
@@ -406,8 +416,18 @@ pub async fn admin_statement_csv(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    let shown = any_statement(&state, id.into_inner()).await?;
-    Ok(statement_csv(&req, &shown.statement, &shown.lines))
+    let id = id.into_inner();
+    let (statement, lines) = state
+        .db(move |conn| {
+            let Some(statement) = settlements::find(conn, id)? else {
+                return Ok(None);
+            };
+            let lines = settlements::lines(conn, id)?;
+            Ok(Some((statement, lines)))
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(statement_csv(&req, &statement, &lines))
 }
 
 #[derive(Deserialize)]

@@ -240,6 +240,11 @@ impl PageCtx {
         }
     }
 
+    /// Said under a group whose other lines only the CSV has.
+    pub fn more_in_csv(&self, count: usize) -> String {
+        fill(self.t.lines_more_in_csv, &[("count", &count.to_string())])
+    }
+
     pub fn statement_state(&self, state: &str) -> &'static str {
         if state == "paid" {
             self.t.statement_paid

@@ -9,6 +9,7 @@ use super::labels::{refund_reason, refund_refusal};
 use crate::db::orders::{Order, OrderPage, Subscription};
 use crate::db::products::{PlanRow, RevisionWithPlans};
 use crate::db::refunds::{QueuedRequest, RefundRequest};
+use crate::db::settlements::OrderSettlement;
 use crate::domain::money::format_yuan;
 use crate::domain::order::{OrderStatus, OrderType, Term, amount_label, started_hours, term_label};
 use crate::domain::product::Billing;
@@ -173,6 +174,8 @@ pub struct OrderDetailPage {
     pub ticket_link: Option<String>,
     /// Order numbers this one is linked with: its purchase, or its refunds.
     pub related: Vec<String>,
+    /// The chain's statement lines (vendor and operator only).
+    pub settlement: Vec<OrderSettlement>,
 }
 
 /// The buyer's refund options on an order.
@@ -184,6 +187,20 @@ pub struct BuyerRefunds {
 }
 
 impl OrderDetailPage {
+    /// The statement a line belongs to, on the viewer's side.
+    pub fn statement_link(&self, item: &OrderSettlement) -> String {
+        if self.base == "/admin/orders" {
+            format!("/admin/settlements/{}", item.statement_id)
+        } else {
+            format!("/vendor/settlements/{}", item.month)
+        }
+    }
+
+    /// A re-order after a five-day refund, said to the vendor and operator.
+    pub fn is_excluded_reorder(&self) -> bool {
+        self.order.reorder_of.is_some() && self.base != "/me/orders"
+    }
+
     pub fn cells(&self, order: &Order) -> OrderCells {
         order_cells(self.page.t, order)
     }

@@ -10,38 +10,12 @@ use crate::db::settlements::{ListedStatement, ShownLine, Statement, VendorRate};
 use crate::domain::money::format_yuan;
 use crate::domain::settlement::{LineKind, Month, Totals};
 
-/// The lines of one kind, with what they add up to.
-pub struct LineGroup {
-    pub kind: LineKind,
-    pub lines: Vec<ShownLine>,
-    pub subtotal_fen: i64,
-}
+/// A group of a statement's lines as the page shows them.
+pub type LineGroup = crate::domain::settlement::LineGroup<ShownLine>;
 
-impl LineGroup {
-    pub fn is_billed(&self) -> bool {
-        self.kind.is_billed()
-    }
-}
-
-/// Groups lines by kind in the statement's order (they arrive sorted by kind).
-pub fn group_lines(lines: Vec<ShownLine>) -> Vec<LineGroup> {
-    let mut groups: Vec<LineGroup> = Vec::new();
-    for shown in lines {
-        let kind = shown.line.kind;
-        match groups.last_mut() {
-            Some(group) if group.kind == kind => {
-                group.subtotal_fen += shown.line.amount_fen;
-                group.lines.push(shown);
-            }
-            _ => groups.push(LineGroup {
-                kind,
-                subtotal_fen: shown.line.amount_fen,
-                lines: vec![shown],
-            }),
-        }
-    }
-    groups
-}
+/// Lines per group on a page; the CSV has every line (a big vendor's month
+/// has tens of thousands of hourly lines).
+pub const LINES_SHOWN: usize = 200;
 
 /// Net payable per month for the `count` months up to `last`; a month without
 /// a statement counts 0.

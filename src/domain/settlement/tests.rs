@@ -578,3 +578,21 @@ fn bill_keys_name_what_is_billed_once() {
     line.kind = LineKind::Pending;
     assert_eq!(line.bill_key(m), None);
 }
+
+#[test]
+fn groups_show_their_first_lines_and_count_them_all() {
+    let at = utc("2026-10-02 00:00:00");
+    let line = |kind, amount_fen| Line {
+        amount_fen,
+        ..Line::new(kind, 1, at)
+    };
+    let mut lines: Vec<Line> = (0..7).map(|_| line(LineKind::Hourly, 110)).collect();
+    lines.push(line(LineKind::Deduction, -500));
+    let groups = group_lines(lines, 5);
+    assert_eq!(groups.len(), 2);
+    assert_eq!(groups[0].lines.len(), 5);
+    assert_eq!((groups[0].count, groups[0].hidden()), (7, 2));
+    assert_eq!(groups[0].subtotal_fen, 770);
+    assert_eq!((groups[1].count, groups[1].subtotal_fen), (1, -500));
+    assert!(!group_lines(vec![line(LineKind::Pending, 0)], 5)[0].is_billed());
+}
