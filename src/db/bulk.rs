@@ -68,7 +68,7 @@ pub struct StatementLineRow {
     pub kind: &'static str,
     pub order_id: i64,
     pub refund_order_id: Option<i64>,
-    pub bill_key: Option<String>,
+    pub bill_part: Option<i64>,
     pub hours: i64,
     pub paid_fen: i64,
     pub refunded_fen: i64,
@@ -149,20 +149,16 @@ fn insert_statement_lines_unnest(
     use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamp};
     let column = |pick: fn(&StatementLineRow) -> i64| rows.iter().map(pick).collect::<Vec<_>>();
     diesel::sql_query(
-        "INSERT INTO statement_lines (statement_id, kind, order_id, refund_order_id, bill_key, \
+        "INSERT INTO statement_lines (statement_id, kind, order_id, refund_order_id, bill_part, \
          hours, paid_fen, refunded_fen, amount_fen, note, happened_at) \
-         SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], \
+         SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], \
          $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::timestamp[])",
     )
     .bind::<Array<BigInt>, _>(column(|r| r.statement_id))
     .bind::<Array<Text>, _>(rows.iter().map(|r| r.kind).collect::<Vec<_>>())
     .bind::<Array<BigInt>, _>(column(|r| r.order_id))
     .bind::<Array<Nullable<BigInt>>, _>(rows.iter().map(|r| r.refund_order_id).collect::<Vec<_>>())
-    .bind::<Array<Nullable<Text>>, _>(
-        rows.iter()
-            .map(|r| r.bill_key.as_deref())
-            .collect::<Vec<_>>(),
-    )
+    .bind::<Array<Nullable<BigInt>>, _>(rows.iter().map(|r| r.bill_part).collect::<Vec<_>>())
     .bind::<Array<BigInt>, _>(column(|r| r.hours))
     .bind::<Array<BigInt>, _>(column(|r| r.paid_fen))
     .bind::<Array<BigInt>, _>(column(|r| r.refunded_fen))

@@ -251,7 +251,7 @@ diesel::table! {
         kind -> Text,
         order_id -> BigInt,
         refund_order_id -> Nullable<BigInt>,
-        bill_key -> Nullable<Text>,
+        bill_part -> Nullable<BigInt>,
         hours -> BigInt,
         paid_fen -> BigInt,
         refunded_fen -> BigInt,

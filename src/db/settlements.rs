@@ -1,6 +1,6 @@
 //! Settlement statements: loading a vendor's month of history, generating
 //! statements once (the unique constraints on `statements (vendor_id, month)`
-//! and `statement_lines (bill_key)` hold even if two generators race),
+//! and `statement_lines (order_id, bill_part)` hold even if two generators race),
 //! previews, payment and fee rates.
 
 use std::collections::{BTreeMap, HashMap};
@@ -448,7 +448,7 @@ fn generate(
                 kind: line.kind.as_str(),
                 order_id: line.order_id,
                 refund_order_id: line.refund_order_id,
-                bill_key: line.bill_key(month),
+                bill_part: line.bill_part(month),
                 hours: line.hours,
                 paid_fen: line.paid_fen,
                 refunded_fen: line.refunded_fen,

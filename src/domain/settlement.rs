@@ -92,6 +92,11 @@ impl Month {
         }
     }
 
+    /// `yyyymm`, as a number: 202610.
+    pub fn number(self) -> i64 {
+        i64::from(self.year) * 100 + i64::from(self.month)
+    }
+
     /// A statement may be made once the month is over.
     pub fn has_ended(self, now: NaiveDateTime) -> bool {
         self.end() <= now
@@ -275,18 +280,18 @@ pub struct Line {
 }
 
 impl Line {
-    /// What this line bills once across all statements; `None` for pending
-    /// lines, which repeat until they are billed.
-    pub fn bill_key(&self, month: Month) -> Option<String> {
+    /// Which part of its order this line bills, once across all statements
+    /// (the store keeps `(order_id, part)` unique): 0 the order's one billing,
+    /// 1 its exclusion, `yyyymm` its hours in that month, minus the refund
+    /// order's id a deduction. `None` for pending lines, which repeat until
+    /// they are billed.
+    pub fn bill_part(&self, month: Month) -> Option<i64> {
         match self.kind {
             LineKind::Pending => None,
-            LineKind::Hourly => Some(format!("hours:{}:{month}", self.order_id)),
-            LineKind::Deduction => Some(format!(
-                "refund:{}",
-                self.refund_order_id.unwrap_or(self.order_id)
-            )),
-            LineKind::Excluded => Some(format!("excluded:{}", self.order_id)),
-            _ => Some(format!("order:{}", self.order_id)),
+            LineKind::Hourly => Some(month.number()),
+            LineKind::Deduction => Some(-self.refund_order_id.unwrap_or(self.order_id)),
+            LineKind::Excluded => Some(1),
+            _ => Some(0),
         }
     }
 

@@ -520,8 +520,9 @@ fn every_order_is_settled_exactly_once_across_random_histories() {
                     "seed {seed}: {line:?} shown in {month}"
                 );
                 kinds_seen.insert(line.kind);
-                if let Some(key) = line.bill_key(month) {
-                    assert!(keys.insert(key.clone()), "seed {seed}: {key} twice");
+                if let Some(part) = line.bill_part(month) {
+                    let key = (line.order_id, part);
+                    assert!(keys.insert(key), "seed {seed}: {key:?} twice");
                 }
                 if line.kind == LineKind::Excluded {
                     *excluded_lines.entry(line.order_id).or_default() += 1;
@@ -565,18 +566,21 @@ fn every_order_is_settled_exactly_once_across_random_histories() {
 }
 
 #[test]
-fn bill_keys_name_what_is_billed_once() {
+fn bill_parts_name_what_is_billed_once() {
     let m = month("2026-10");
+    assert_eq!(m.number(), 202_610);
     let at = utc("2026-10-02 00:00:00");
     let mut line = Line::new(LineKind::Hourly, 9, at);
-    assert_eq!(line.bill_key(m).as_deref(), Some("hours:9:2026-10"));
+    assert_eq!(line.bill_part(m), Some(202_610));
     line.kind = LineKind::Renewal;
-    assert_eq!(line.bill_key(m).as_deref(), Some("order:9"));
+    assert_eq!(line.bill_part(m), Some(0));
+    line.kind = LineKind::Excluded;
+    assert_eq!(line.bill_part(m), Some(1));
     line.kind = LineKind::Deduction;
     line.refund_order_id = Some(12);
-    assert_eq!(line.bill_key(m).as_deref(), Some("refund:12"));
+    assert_eq!(line.bill_part(m), Some(-12));
     line.kind = LineKind::Pending;
-    assert_eq!(line.bill_key(m), None);
+    assert_eq!(line.bill_part(m), None);
 }
 
 #[test]
