@@ -490,6 +490,16 @@ async fn an_operator_settles_a_month_and_the_vendor_reads_and_exports_it() {
     order_page.assert_contains(&format!("/vendor/settlements/{month}"));
     order_page.assert_contains("退款扣减");
     order_page.assert_contains("续费");
+    let hourly_page = vendor
+        .get(&format!("/vendor/orders/{}", history.hourly))
+        .await;
+    hourly_page.assert_contains("按小时计费");
+    hourly_page.assert_contains(&format!("/vendor/settlements/{month}"));
+    let refunded_page = vendor
+        .get(&format!("/vendor/orders/{}", history.five_day_purchase))
+        .await;
+    refunded_page.assert_contains("五天无理由退款单");
+    refunded_page.assert_contains("已五天无理由退款");
     let reorder_page = vendor
         .get(&format!("/vendor/orders/{}", history.reorder))
         .await;

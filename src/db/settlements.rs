@@ -1,6 +1,6 @@
 //! Settlement statements: loading a vendor's month of history, generating
 //! statements once (the unique constraints on `statements (vendor_id, month)`
-//! and `statement_lines (order_id, bill_part)` hold even if two generators race),
+//! and `statement_lines (bill_part, order_id)` hold even if two generators race),
 //! previews, payment and fee rates.
 
 use std::collections::{BTreeMap, HashMap};
@@ -615,7 +615,8 @@ enum LinesOf<'a> {
     Statement(i64),
     /// The first lines of one kind of a statement.
     Kind(i64, LineKind, i64),
-    Orders(&'a [i64]),
+    /// Lines of these orders billing one of these parts.
+    Orders(&'a [i64], &'a [i64]),
 }
 
 /// Stored lines with their statement (id, month) and the order each names.
@@ -646,7 +647,9 @@ fn stored_lines(conn: &mut DbConn, which: LinesOf) -> QueryResult<Vec<(i64, Stri
             .filter(statement_lines::statement_id.eq(id))
             .filter(statement_lines::kind.eq(kind.as_str()))
             .limit(limit),
-        LinesOf::Orders(ids) => query.filter(statement_lines::order_id.eq_any(ids.to_vec())),
+        LinesOf::Orders(ids, parts) => query
+            .filter(statement_lines::bill_part.eq_any(parts.to_vec()))
+            .filter(statement_lines::order_id.eq_any(ids.to_vec())),
     };
     let stored: Vec<((i64, String), StoredLine, OrderNames)> = query.load(conn)?;
     let mut statements_of = Vec::with_capacity(stored.len());
@@ -727,13 +730,33 @@ pub struct OrderSettlement {
     pub shown: ShownLine,
 }
 
-/// The statement lines naming any of the orders (an order page's chain),
-/// oldest first.
-pub fn lines_of_orders(conn: &mut DbConn, order_ids: &[i64]) -> QueryResult<Vec<OrderSettlement>> {
-    if order_ids.is_empty() {
+/// The statement lines billing, deducting or excluding an order page's chain
+/// (its purchase, renewals and refunds), oldest first; pending lines are not
+/// among them. The unique index leads with the billed part, so the lookup
+/// names every part the chain can have: 0 and 1, each month from the chain's
+/// first to `now`'s, and minus each refund's id.
+pub fn lines_of_orders(
+    conn: &mut DbConn,
+    chain: &[crate::db::orders::Order],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<OrderSettlement>> {
+    let Some(first) = chain.iter().map(|o| o.created_at).min() else {
         return Ok(Vec::new());
+    };
+    let ids: Vec<i64> = chain.iter().map(|o| o.id).collect();
+    let mut parts = vec![0, 1];
+    let mut month = Month::of(first);
+    while month <= Month::of(now) {
+        parts.push(month.number());
+        month = month.next();
     }
-    Ok(stored_lines(conn, LinesOf::Orders(order_ids))?
+    parts.extend(
+        chain
+            .iter()
+            .filter(|o| o.order_type() == OrderType::Refund)
+            .map(|o| -o.id),
+    );
+    Ok(stored_lines(conn, LinesOf::Orders(&ids, &parts))?
         .into_iter()
         .map(|(statement_id, month, shown)| OrderSettlement {
             statement_id,

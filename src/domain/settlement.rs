@@ -281,7 +281,7 @@ pub struct Line {
 
 impl Line {
     /// Which part of its order this line bills, once across all statements
-    /// (the store keeps `(order_id, part)` unique): 0 the order's one billing,
+    /// (the store keeps `(part, order_id)` unique): 0 the order's one billing,
     /// 1 its exclusion, `yyyymm` its hours in that month, minus the refund
     /// order's id a deduction. `None` for pending lines, which repeat until
     /// they are billed.

@@ -537,8 +537,7 @@ pub async fn order_page(
                 let settlement = if matches!(scope, Scope::Buyer(_)) {
                     Vec::new()
                 } else {
-                    let ids: Vec<i64> = chain.iter().map(|o| o.id).collect();
-                    crate::db::settlements::lines_of_orders(conn, &ids)?
+                    crate::db::settlements::lines_of_orders(conn, &chain, now())?
                 };
                 Ok((
                     order,

@@ -54,6 +54,7 @@ pub async fn vendor_settlements(
     let chart = net_chart(
         &net_by_month(&statements, last_ended, CHART_MONTHS),
         page.t.settlement_chart_label,
+        page.lang,
     );
     render(
         StatusCode::OK,

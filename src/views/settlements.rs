@@ -9,6 +9,7 @@ use super::PageCtx;
 use crate::db::settlements::{ListedStatement, ShownLine, Statement, VendorRate};
 use crate::domain::money::format_yuan;
 use crate::domain::settlement::{LineKind, Month, Totals};
+use crate::i18n::Lang;
 
 /// A group of a statement's lines as the page shows them.
 pub type LineGroup = crate::domain::settlement::LineGroup<ShownLine>;
@@ -38,10 +39,23 @@ const CHART_HEIGHT: i64 = 220;
 const LABEL_BAND: i64 = 36;
 const TOP_BAND: i64 = 20;
 
+/// An amount short enough to sit above a bar: `¥2972.8万` in Chinese,
+/// `¥29.7M` in English; small amounts as they are. The exact figure is in
+/// the bar's title and in the table below the chart.
+pub fn compact_yuan(fen: i64, lang: Lang) -> String {
+    let yuan = fen as f64 / 100.0;
+    match lang {
+        Lang::Zh if yuan.abs() >= 10_000.0 => format!("¥{:.1}万", yuan / 10_000.0),
+        Lang::En if yuan.abs() >= 1_000_000.0 => format!("¥{:.1}M", yuan / 1_000_000.0),
+        Lang::En if yuan.abs() >= 1_000.0 => format!("¥{:.1}k", yuan / 1_000.0),
+        _ => format_yuan(fen),
+    }
+}
+
 /// A bar chart of net payable per month, as inline SVG: no script, readable
 /// without colour (each bar has its amount above and a title), and negative
 /// months drawn below the baseline.
-pub fn net_chart(points: &[(Month, i64)], label: &str) -> String {
+pub fn net_chart(points: &[(Month, i64)], label: &str, lang: Lang) -> String {
     let plot = CHART_HEIGHT - LABEL_BAND - TOP_BAND;
     let most = points.iter().map(|(_, net)| *net).max().unwrap_or(0).max(0);
     let least = points.iter().map(|(_, net)| *net).min().unwrap_or(0).min(0);
@@ -69,6 +83,7 @@ pub fn net_chart(points: &[(Month, i64)], label: &str) -> String {
             (baseline, "bar negative")
         };
         let amount = format_yuan(*net);
+        let short = compact_yuan(*net, lang);
         let centre = x + bar / 2;
         let _ = write!(
             svg,
@@ -78,7 +93,7 @@ pub fn net_chart(points: &[(Month, i64)], label: &str) -> String {
             let text_y = if *net >= 0 { y - 4 } else { y + height + 12 };
             let _ = write!(
                 svg,
-                r#"<text class="value" x="{centre}" y="{text_y}" text-anchor="middle">{amount}</text>"#
+                r#"<text class="value" x="{centre}" y="{text_y}" text-anchor="middle">{short}</text>"#
             );
         }
         let _ = write!(
@@ -198,7 +213,7 @@ mod tests {
             (month("2026-09"), 0),
             (month("2026-10"), -2_500),
         ];
-        let svg = net_chart(&points, "净额 <图>");
+        let svg = net_chart(&points, "净额 <图>", Lang::Zh);
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert_eq!(svg.matches("<rect").count(), 3);
         assert_eq!(svg.matches("class=\"bar negative\"").count(), 1);
@@ -216,9 +231,18 @@ mod tests {
             .into_iter()
             .map(|m| (m, 0))
             .collect::<Vec<_>>();
-        let svg = net_chart(&points, "chart");
+        let svg = net_chart(&points, "chart", Lang::En);
         assert_eq!(svg.matches("<rect").count(), 12);
         assert!(svg.contains("height=\"0\""));
+    }
+
+    #[test]
+    fn amounts_above_bars_are_short() {
+        assert_eq!(compact_yuan(2_972_794_550, Lang::Zh), "¥2972.8万");
+        assert_eq!(compact_yuan(2_972_794_550, Lang::En), "¥29.7M");
+        assert_eq!(compact_yuan(1_234_500, Lang::En), "¥12.3k");
+        assert_eq!(compact_yuan(-250_000_000, Lang::Zh), "¥-250.0万");
+        assert_eq!(compact_yuan(9_900, Lang::Zh), "¥99");
     }
 
     #[test]
