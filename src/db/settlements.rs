@@ -293,6 +293,15 @@ pub struct SettleReport {
     pub already: usize,
 }
 
+impl SettleReport {
+    fn plus(self, other: SettleReport) -> SettleReport {
+        SettleReport {
+            generated: self.generated + other.generated,
+            already: self.already + other.already,
+        }
+    }
+}
+
 /// Makes every vendor's statement for an ended month; those already made are
 /// left as they are. Safe to run twice at once or on two servers.
 pub fn settle_month(
@@ -300,15 +309,29 @@ pub fn settle_month(
     month: Month,
     now: NaiveDateTime,
 ) -> Result<SettleReport, SettleError> {
-    let (todo, mut report) = still_to_make(conn, month, now)?;
-    for (vendor_id, fee_bps) in todo {
+    let (todo, made) = still_to_make(conn, month, now)?;
+    let mine = make_statements(conn, &todo, &AtomicUsize::new(0), month, now)?;
+    Ok(made.plus(mine))
+}
+
+/// Takes vendors off `todo` (shared by the workers through `next`) and makes
+/// their statements until none is left.
+fn make_statements(
+    conn: &mut DbConn,
+    todo: &[(i64, i32)],
+    next: &AtomicUsize,
+    month: Month,
+    now: NaiveDateTime,
+) -> Result<SettleReport, SettleError> {
+    let mut mine = SettleReport::default();
+    while let Some(&(vendor_id, fee_bps)) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
         if generate(conn, vendor_id, fee_bps, month, now)? {
-            report.generated += 1;
+            mine.generated += 1;
         } else {
-            report.already += 1;
+            mine.already += 1;
         }
     }
-    Ok(report)
+    Ok(mine)
 }
 
 /// `settle_month` with `workers` connections of the pool making statements
@@ -332,15 +355,7 @@ pub fn settle_month_on(
     let next = AtomicUsize::new(0);
     let work = || -> Result<SettleReport, SettleError> {
         let mut conn = pool.get().map_err(|e| SettleError::Pool(e.to_string()))?;
-        let mut mine = SettleReport::default();
-        while let Some(&(vendor_id, fee_bps)) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
-            if generate(&mut conn, vendor_id, fee_bps, month, now)? {
-                mine.generated += 1;
-            } else {
-                mine.already += 1;
-            }
-        }
-        Ok(mine)
+        make_statements(&mut conn, &todo, &next, month, now)
     };
     let outcomes: Vec<Result<SettleReport, SettleError>> = std::thread::scope(|scope| {
         let running: Vec<_> = (0..workers.max(1)).map(|_| scope.spawn(work)).collect();
@@ -353,13 +368,9 @@ pub fn settle_month_on(
             })
             .collect()
     });
-    outcomes.into_iter().try_fold(report, |sum, outcome| {
-        let part = outcome?;
-        Ok(SettleReport {
-            generated: sum.generated + part.generated,
-            already: sum.already + part.already,
-        })
-    })
+    outcomes
+        .into_iter()
+        .try_fold(report, |sum, outcome| Ok(sum.plus(outcome?)))
 }
 
 /// The vendors whose statement for an ended month is still to make, and a
@@ -417,12 +428,7 @@ fn generate(
 ) -> QueryResult<bool> {
     let label = month.to_string();
     let attempt = write_transaction(conn, |conn| {
-        let exists: i64 = statements::table
-            .filter(statements::vendor_id.eq(vendor_id))
-            .filter(statements::month.eq(&label))
-            .count()
-            .get_result(conn)?;
-        if exists > 0 {
+        if find_for_vendor(conn, vendor_id, month)?.is_some() {
             return Ok(false);
         }
         let history = history(conn, vendor_id, month, month.end())?;
@@ -473,12 +479,7 @@ fn generate(
         // serializes writers). A line's bill key clashing with an existing
         // statement's would be a bug in the rules, and is reported.
         Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
-            let exists: i64 = statements::table
-                .filter(statements::vendor_id.eq(vendor_id))
-                .filter(statements::month.eq(&label))
-                .count()
-                .get_result(conn)?;
-            if exists > 0 {
+            if find_for_vendor(conn, vendor_id, month)?.is_some() {
                 Ok(false)
             } else {
                 Err(DieselError::DatabaseError(
@@ -666,7 +667,7 @@ fn stored_lines(conn: &mut DbConn, which: LinesOf) -> QueryResult<Vec<(i64, Stri
                 paid_fen: paid,
                 refunded_fen: refunded,
                 amount_fen: amount,
-                note: LineNote::parse(&note),
+                note: LineNote::parse(&note).unwrap_or(LineNote::None),
                 at,
             };
             (line, order)
@@ -800,6 +801,8 @@ fn with_refund_numbers(
 /// The current month so far, as a statement would show it now (not stored).
 pub struct Preview {
     pub month: Month,
+    /// The vendor's fee rate now, which the preview's totals use.
+    pub fee_bps: i32,
     pub groups: Vec<ShownGroup>,
     pub totals: Totals,
 }
@@ -859,6 +862,7 @@ pub fn preview(
     }
     Ok(Preview {
         month,
+        fee_bps,
         groups: shown_groups,
         totals: sums,
     })

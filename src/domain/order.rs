@@ -27,22 +27,6 @@ pub enum OrderStatus {
     Refunded,
 }
 
-macro_rules! codes {
-    ($name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(text: &str) -> Option<$name> {
-                match text { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-
 codes!(OrderType { Purchase = "purchase", Renew = "renew", Refund = "refund" });
 codes!(OrderStatus { Paid = "paid", Refunded = "refunded" });
 

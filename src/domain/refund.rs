@@ -32,24 +32,11 @@ pub enum RefundKind {
     Stop,
 }
 
-impl RefundKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RefundKind::FiveDay => "five_day",
-            RefundKind::Negotiated => "negotiated",
-            RefundKind::Stop => "stop",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<RefundKind> {
-        match text {
-            "five_day" => Some(RefundKind::FiveDay),
-            "negotiated" => Some(RefundKind::Negotiated),
-            "stop" => Some(RefundKind::Stop),
-            _ => None,
-        }
-    }
-}
+codes!(RefundKind {
+    FiveDay = "five_day",
+    Negotiated = "negotiated",
+    Stop = "stop",
+});
 
 /// 重新订购单: whether a purchase placed at `now` re-orders a product the
 /// buyer five-day-refunded at `refunded_at`: the first purchase of it since,

@@ -178,35 +178,18 @@ pub enum LineKind {
     Pending,
 }
 
+codes!(LineKind {
+    ImagePurchase = "image_purchase",
+    Renewal = "renewal",
+    Hourly = "hourly",
+    Service = "service",
+    License = "license",
+    Deduction = "deduction",
+    Excluded = "excluded",
+    Pending = "pending",
+});
+
 impl LineKind {
-    pub const ALL: [LineKind; 8] = [
-        LineKind::ImagePurchase,
-        LineKind::Renewal,
-        LineKind::Hourly,
-        LineKind::Service,
-        LineKind::License,
-        LineKind::Deduction,
-        LineKind::Excluded,
-        LineKind::Pending,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LineKind::ImagePurchase => "image_purchase",
-            LineKind::Renewal => "renewal",
-            LineKind::Hourly => "hourly",
-            LineKind::Service => "service",
-            LineKind::License => "license",
-            LineKind::Deduction => "deduction",
-            LineKind::Excluded => "excluded",
-            LineKind::Pending => "pending",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<LineKind> {
-        LineKind::ALL.into_iter().find(|kind| kind.as_str() == text)
-    }
-
     /// Whether the line's amount counts in the statement's gross.
     pub fn is_billed(self) -> bool {
         !matches!(self, LineKind::Excluded | LineKind::Pending)
@@ -229,34 +212,14 @@ pub enum LineNote {
     RefundWindowOpen,
 }
 
-impl LineNote {
-    pub const ALL: [LineNote; 6] = [
-        LineNote::None,
-        LineNote::FiveDayRefundOrder,
-        LineNote::RefundedWithinFiveDays,
-        LineNote::Reorder,
-        LineNote::TicketOpen,
-        LineNote::RefundWindowOpen,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LineNote::None => "",
-            LineNote::FiveDayRefundOrder => "five_day_refund",
-            LineNote::RefundedWithinFiveDays => "refunded_within_five_days",
-            LineNote::Reorder => "reorder",
-            LineNote::TicketOpen => "ticket_open",
-            LineNote::RefundWindowOpen => "refund_window_open",
-        }
-    }
-
-    pub fn parse(text: &str) -> LineNote {
-        LineNote::ALL
-            .into_iter()
-            .find(|note| note.as_str() == text)
-            .unwrap_or(LineNote::None)
-    }
-}
+codes!(LineNote {
+    None = "",
+    FiveDayRefundOrder = "five_day_refund",
+    RefundedWithinFiveDays = "refunded_within_five_days",
+    Reorder = "reorder",
+    TicketOpen = "ticket_open",
+    RefundWindowOpen = "refund_window_open",
+});
 
 /// One line of a statement.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -71,20 +71,6 @@ pub enum TicketRefusal {
     Finished,
 }
 
-macro_rules! codes {
-    ($name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        impl $name {
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(text: &str) -> Option<$name> {
-                match text { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-
 codes!(Template { Generic = "generic", License = "license" });
 codes!(TicketState {
     AwaitingRequirement = "awaiting_requirement",

@@ -39,13 +39,11 @@ pub async fn vendor_settlements(
 ) -> AppResult<HttpResponse> {
     let vendor_id = user.id;
     let now = now();
-    let (statements, preview, fee_bps) = state
+    let (statements, preview) = state
         .db(move |conn| {
-            let fee_bps = accounts::find_by_id(conn, vendor_id)?.map_or(0, |a| a.fee_bps);
             Ok((
                 settlements::for_vendor(conn, vendor_id)?,
                 settlements::preview(conn, vendor_id, now, LINES_SHOWN)?,
-                fee_bps,
             ))
         })
         .await?;
@@ -65,7 +63,7 @@ pub async fn vendor_settlements(
             preview_month: preview.month.to_string(),
             groups: preview.groups,
             preview_totals: preview.totals,
-            fee_bps,
+            fee_bps: preview.fee_bps,
         },
     )
 }
