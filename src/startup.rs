@@ -35,7 +35,7 @@ pub fn run(
     session_key: Key,
     cookie_secure: bool,
 ) -> std::io::Result<Server> {
-    let state = web::Data::new(AppState { pool, backend_name });
+    let state = web::Data::new(AppState::new(pool, backend_name));
     let fixed_page = benchmark_fixed_page();
     let server = HttpServer::new(move || {
         let fixed_page = fixed_page.clone();

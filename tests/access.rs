@@ -185,7 +185,11 @@ fn audience(path: &str) -> Audience {
         Audience::Vendors
     } else if path.starts_with("/admin") {
         Audience::Operators
-    } else if path.starts_with("/me/") || path.ends_with("/checkout") || path.ends_with("/orders") {
+    } else if path == "/me"
+        || path.starts_with("/me/")
+        || path.ends_with("/checkout")
+        || path.ends_with("/orders")
+    {
         Audience::Buyers
     } else if path.starts_with("/notifications") {
         Audience::SignedIn

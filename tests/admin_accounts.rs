@@ -139,7 +139,7 @@ async fn a_disabled_account_loses_its_session_at_the_next_request() {
     buyer
         .sign_in("buyer1", PASSWORD)
         .await
-        .assert_redirect_to("/shop");
+        .assert_redirect_to("/me");
     let audit = operator.get("/admin/audit").await;
     audit.assert_contains("停用账号");
     audit.assert_contains("启用账号");

@@ -11,7 +11,7 @@ async fn each_role_lands_on_its_home() {
     for (login, home, heading) in [
         ("operator", "/admin", "运营概览"),
         ("vendor1", "/vendor", "服务商概览"),
-        ("buyer1", "/shop", "云市场"),
+        ("buyer1", "/me", "我的云市"),
     ] {
         let visitor = app.visitor();
         visitor
@@ -138,7 +138,7 @@ async fn anonymous_visitors_sign_in_and_come_back() {
             ],
         )
         .await
-        .assert_redirect_to("/shop");
+        .assert_redirect_to("/me");
 }
 
 #[actix_web::test]
@@ -218,7 +218,7 @@ async fn buyers_sign_up_and_get_a_ten_digit_user_id() {
     again
         .sign_in("new_buyer", "long enough")
         .await
-        .assert_redirect_to("/shop");
+        .assert_redirect_to("/me");
 }
 
 #[actix_web::test]

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::shop::{buy, listed_product, plan};
+use common::shop::{buy, listed_product, plan, ticket_of};
 use common::{TestApp, Visitor, spawn_app};
 use reqwest::StatusCode;
 use yunshi::domain::product::{Billing, Kind};
@@ -19,15 +19,7 @@ async fn bought(app: &TestApp, kind: Kind) -> (Visitor, Visitor, i64, String) {
     );
     let buyer = app.signed_in("buyer1").await;
     let number = buy(&buyer, product, plans[0], "").await;
-    let order = buyer.get(&format!("/me/orders/{number}")).await;
-    let marker = "href=\"/me/services/";
-    let start = order.body.find(marker).expect("a ticket link") + marker.len();
-    let ticket: i64 = order.body[start..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .unwrap();
+    let ticket = ticket_of(&buyer, &number).await;
     (buyer, app.signed_in("vendor1").await, ticket, number)
 }
 

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod bulk;
+pub mod dashboards;
 pub mod notifications;
 pub mod notify;
 pub mod orders;

@@ -374,12 +374,3 @@ pub fn requests_for(conn: &mut DbConn, order_id: i64) -> QueryResult<Vec<RefundR
         .select(RefundRequest::as_select())
         .load(conn)
 }
-
-/// Open refund requests: how many, and since when the oldest waits.
-pub fn open_stat(conn: &mut DbConn) -> QueryResult<(i64, Option<NaiveDateTime>)> {
-    let waiting: Vec<NaiveDateTime> = refund_requests::table
-        .filter(refund_requests::state.eq("open"))
-        .select(refund_requests::created_at)
-        .load(conn)?;
-    Ok((waiting.len() as i64, waiting.into_iter().min()))
-}

@@ -807,6 +807,33 @@ pub struct Preview {
     pub totals: Totals,
 }
 
+/// This month's lines up to `now`, and the vendor's fee rate.
+fn month_so_far(
+    conn: &mut DbConn,
+    vendor_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<(Vec<Line>, i32)> {
+    let month = Month::of(now);
+    let fee_bps: i32 = accounts::table
+        .find(vendor_id)
+        .select(accounts::fee_bps)
+        .first(conn)?;
+    Ok((
+        month_lines(&history(conn, vendor_id, month, now)?, month, now),
+        fee_bps,
+    ))
+}
+
+/// This month's totals up to `now`, without the lines.
+pub fn running_totals(
+    conn: &mut DbConn,
+    vendor_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Totals> {
+    let (lines, fee_bps) = month_so_far(conn, vendor_id, now)?;
+    Ok(totals(&lines, fee_bps))
+}
+
 /// This month's lines up to `now`: totals over all of them, and the first
 /// `shown` of each kind with their orders (only those are looked up).
 pub fn preview(
@@ -815,12 +842,7 @@ pub fn preview(
     now: NaiveDateTime,
     shown: usize,
 ) -> QueryResult<Preview> {
-    let month = Month::of(now);
-    let fee_bps: i32 = accounts::table
-        .find(vendor_id)
-        .select(accounts::fee_bps)
-        .first(conn)?;
-    let lines = month_lines(&history(conn, vendor_id, month, now)?, month, now);
+    let (lines, fee_bps) = month_so_far(conn, vendor_id, now)?;
     let sums = totals(&lines, fee_bps);
     let groups = group_lines(lines, shown);
     let ids: Vec<i64> = groups
@@ -861,7 +883,7 @@ pub fn preview(
         shown_groups.push(group.map(|_| named.next().expect("one shown line per line")));
     }
     Ok(Preview {
-        month,
+        month: Month::of(now),
         fee_bps,
         groups: shown_groups,
         totals: sums,

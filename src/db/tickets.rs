@@ -315,6 +315,13 @@ pub struct TicketRow {
     pub order: Order,
 }
 
+impl TicketRow {
+    /// Whether the ticket's next step is `role`'s.
+    pub fn waits_for(&self, role: Role) -> bool {
+        next_actor(self.ticket.state()) == Some(role)
+    }
+}
+
 /// Filters of the ticket list.
 #[derive(Debug, Clone, Default)]
 pub struct TicketFilter {
@@ -353,7 +360,7 @@ pub fn list(
         .collect();
     if let Some(role) = first {
         // Stable: within each group the longest waiting stays first.
-        rows.sort_by_key(|row| next_actor(row.ticket.state()) != Some(role));
+        rows.sort_by_key(|row| !row.waits_for(role));
     }
     Ok(rows)
 }
@@ -365,17 +372,4 @@ pub fn for_order(conn: &mut DbConn, order_id: i64) -> QueryResult<Option<Ticket>
         .select(Ticket::as_select())
         .first(conn)
         .optional()
-}
-
-/// Tickets waiting for the vendor (confirmation or delivery).
-pub fn awaiting_vendor(conn: &mut DbConn, vendor_id: i64) -> QueryResult<i64> {
-    tickets::table
-        .filter(tickets::vendor_id.eq(vendor_id))
-        .filter(tickets::state.eq_any([
-            TicketState::AwaitingConfirmation.as_str(),
-            TicketState::InService.as_str(),
-            TicketState::AwaitingDelivery.as_str(),
-        ]))
-        .count()
-        .get_result(conn)
 }

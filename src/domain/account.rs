@@ -32,7 +32,7 @@ impl Role {
         match self {
             Role::Operator => "/admin",
             Role::Vendor => "/vendor",
-            Role::Buyer => "/shop",
+            Role::Buyer => "/me",
         }
     }
 }

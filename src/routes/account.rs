@@ -210,7 +210,8 @@ pub async fn signup(
         match created {
             Some(account_id) => {
                 start_session(&session, account_id)?;
-                return Ok(see_other(Role::Buyer.home()));
+                // A new buyer has nothing waiting yet: start in the shop.
+                return Ok(see_other("/shop"));
             }
             None => errors.login = Some(t.err_login_taken),
         }

@@ -2,15 +2,17 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::auth::{CurrentUser, MaybeUser, Operator, Vendor};
+use chrono::NaiveDateTime;
+
+use crate::auth::{Buyer, CurrentUser, MaybeUser, Operator, Vendor};
+use crate::db::dashboards::{self, QueueStat};
 use crate::db::notifications;
-use crate::db::products::{self, ProductFilter};
-use crate::domain::product::RevisionState;
+use crate::domain::settlement::Month;
 use crate::domain::time::to_stored;
 use crate::error::AppResult;
 use crate::i18n::fill;
-use crate::state::AppState;
-use crate::views::home::{AdminHome, NotificationsPage, VendorHome, Waiting};
+use crate::state::{AppState, KeptTotal};
+use crate::views::home::{AdminHome, BuyerHome, NotificationsPage, VendorHome, Waiting};
 use crate::views::{PageCtx, Section, ok, see_other};
 
 /// `/`: the signed-in account's home, else the storefront.
@@ -19,69 +21,106 @@ pub async fn root(user: MaybeUser) -> HttpResponse {
     see_other(home)
 }
 
-/// What needs the vendor now: rejected revisions, drafts, reviews and delist requests.
+/// One dashboard line from a queue: its count, and the oldest item's age.
+fn waiting(
+    page: &PageCtx,
+    label: &'static str,
+    stat: QueueStat,
+    link: &str,
+    now: NaiveDateTime,
+) -> Waiting {
+    Waiting {
+        label,
+        count: stat.count,
+        link: link.to_string(),
+        oldest: stat
+            .oldest
+            .map(|at| fill(page.t.dash_oldest, &[("age", &page.age_since(&at, &now))])),
+    }
+}
+
+/// A dashboard line without an age (products waiting on the vendor themself).
+fn counted(label: &'static str, count: i64, link: &str) -> Waiting {
+    Waiting {
+        label,
+        count,
+        link: link.to_string(),
+        oldest: None,
+    }
+}
+
+/// What needs the vendor now: tickets, rejected revisions, drafts, reviews and
+/// delist requests, and this month's running total.
 pub async fn vendor_home(
     req: HttpRequest,
     Vendor(user): Vendor,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let vendor_id = user.id;
-    let (rejected, drafts, pending, delists, tickets) = state
+    let now = to_stored(chrono::Utc::now());
+    let kept_totals = state.running_totals.clone();
+    let (queues, month_total) = state
         .db(move |conn| {
-            let count = |conn: &mut crate::db::DbConn, review_state| {
-                products::count_products(
-                    conn,
-                    &ProductFilter {
-                        vendor_id: Some(vendor_id),
-                        review_state: Some(review_state),
-                        ..ProductFilter::default()
-                    },
-                )
+            let queues = dashboards::vendor_queues(conn, vendor_id)?;
+            let mark = dashboards::billing_mark(conn, vendor_id)?;
+            let total = match kept_totals.fresh(vendor_id, mark, now) {
+                Some(kept) => kept,
+                None => {
+                    let computed = KeptTotal {
+                        computed_at: now,
+                        mark,
+                        totals: dashboards::month_so_far(conn, vendor_id, now)?,
+                    };
+                    kept_totals.keep(vendor_id, computed);
+                    computed
+                }
             };
-            Ok((
-                count(conn, RevisionState::Rejected)?,
-                count(conn, RevisionState::Draft)?,
-                count(conn, RevisionState::Pending)?,
-                products::open_delist_requests_of(conn, vendor_id)?,
-                crate::db::tickets::awaiting_vendor(conn, vendor_id)?,
-            ))
+            Ok((queues, total))
         })
         .await?;
     let page = PageCtx::new(&req, Some(&user), Section::VendorHome);
     let t = page.t;
     let waiting = vec![
-        Waiting {
-            label: t.dash_tickets,
-            count: tickets,
-            link: "/vendor/supervision",
-            oldest: None,
-        },
-        Waiting {
-            label: t.dash_rejected,
-            count: rejected,
-            link: "/vendor/products?state=rejected",
-            oldest: None,
-        },
-        Waiting {
-            label: t.dash_drafts,
-            count: drafts,
-            link: "/vendor/products?state=draft",
-            oldest: None,
-        },
-        Waiting {
-            label: t.dash_in_review,
-            count: pending,
-            link: "/vendor/products?state=pending",
-            oldest: None,
-        },
-        Waiting {
-            label: t.dash_delist_open,
-            count: delists,
-            link: "/vendor/products?state=listed",
-            oldest: None,
-        },
+        waiting(
+            &page,
+            t.dash_awaiting_confirmation,
+            queues.awaiting_confirmation,
+            "/vendor/supervision?state=awaiting_confirmation",
+            now,
+        ),
+        waiting(
+            &page,
+            t.dash_awaiting_delivery,
+            queues.awaiting_delivery,
+            "/vendor/supervision",
+            now,
+        ),
+        counted(
+            t.dash_rejected,
+            queues.rejected,
+            "/vendor/products?state=rejected",
+        ),
+        counted(t.dash_drafts, queues.drafts, "/vendor/products?state=draft"),
+        counted(
+            t.dash_in_review,
+            queues.in_review,
+            "/vendor/products?state=pending",
+        ),
+        waiting(
+            &page,
+            t.dash_delist_open,
+            queues.open_delist_requests,
+            "/vendor/products?state=listed",
+            now,
+        ),
     ];
-    ok(&VendorHome { page, waiting })
+    ok(&VendorHome {
+        page,
+        waiting,
+        month: Month::of(now),
+        month_total: month_total.totals,
+        as_of: month_total.computed_at,
+    })
 }
 
 /// The operator's queues with their length and the oldest item's age.
@@ -90,43 +129,80 @@ pub async fn admin_home(
     Operator(user): Operator,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let ((reviews, requests), (refund_count, refund_oldest)) = state
-        .db(|conn| {
-            Ok((
-                products::operator_queues(conn)?,
-                crate::db::refunds::open_stat(conn)?,
-            ))
-        })
+    let now = to_stored(chrono::Utc::now());
+    let queues = state
+        .db(move |conn| Ok(dashboards::operator_queues(conn, now)?))
         .await?;
     let page = PageCtx::new(&req, Some(&user), Section::AdminHome);
-    let now = to_stored(chrono::Utc::now());
     let t = page.t;
+    let oldest_unsettled = queues.unsettled_months.first().copied();
+    let unsettled = QueueStat {
+        count: queues.unsettled_months.len() as i64,
+        oldest: oldest_unsettled.map(|month| month.end()),
+    };
+    let unsettled_link = oldest_unsettled.map_or_else(
+        || "/admin/settlements".to_string(),
+        |month| format!("/admin/settlements?month={month}"),
+    );
     let waiting = vec![
-        Waiting {
-            label: t.dash_reviews,
-            count: reviews.count,
-            link: "/admin/reviews",
-            oldest: reviews
-                .oldest
-                .map(|at| fill(t.dash_oldest, &[("age", &page.age_since(&at, &now))])),
-        },
-        Waiting {
-            label: t.dash_refund_requests,
-            count: refund_count,
-            link: "/admin/refunds",
-            oldest: refund_oldest
-                .map(|at| fill(t.dash_oldest, &[("age", &page.age_since(&at, &now))])),
-        },
-        Waiting {
-            label: t.dash_delist_requests,
-            count: requests.count,
-            link: "/admin/delist-requests",
-            oldest: requests
-                .oldest
-                .map(|at| fill(t.dash_oldest, &[("age", &page.age_since(&at, &now))])),
-        },
+        waiting(&page, t.dash_reviews, queues.reviews, "/admin/reviews", now),
+        waiting(
+            &page,
+            t.dash_refund_requests,
+            queues.refund_requests,
+            "/admin/refunds",
+            now,
+        ),
+        waiting(
+            &page,
+            t.dash_delist_requests,
+            queues.delist_requests,
+            "/admin/delist-requests",
+            now,
+        ),
+        waiting(
+            &page,
+            t.dash_open_tickets,
+            queues.open_tickets,
+            "/admin/supervision",
+            now,
+        ),
+        waiting(
+            &page,
+            t.dash_unsettled_months,
+            unsettled,
+            &unsettled_link,
+            now,
+        ),
+        waiting(
+            &page,
+            t.dash_unpaid_statements,
+            queues.unpaid_statements,
+            "/admin/settlements",
+            now,
+        ),
     ];
     ok(&AdminHome { page, waiting })
+}
+
+/// The buyer's overview: open service tickets (their turn first) and the
+/// purchases the five-day refund can still take.
+pub async fn buyer_home(
+    req: HttpRequest,
+    Buyer(user): Buyer,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let buyer_id = user.id;
+    let now = to_stored(chrono::Utc::now());
+    let overview = state
+        .db(move |conn| Ok(dashboards::buyer_overview(conn, buyer_id, now)?))
+        .await?;
+    ok(&BuyerHome {
+        page: PageCtx::new(&req, Some(&user), Section::BuyerHome),
+        open_tickets: overview.open_tickets,
+        refundable: overview.refundable,
+        now,
+    })
 }
 
 pub async fn notifications(

@@ -42,6 +42,7 @@ route_table! {
     post "/notifications/read-all" => home::mark_all_read,
     get "/vendor" => home::vendor_home,
     get "/admin" => home::admin_home,
+    get "/me" => home::buyer_home,
     get "/shop" => shop::shop,
     get "/shop/products/{id}" => orders::shop_product,
     get "/shop/products/{id}/checkout" => orders::checkout,

@@ -2,14 +2,23 @@
 
 use askama::Template;
 
+use chrono::NaiveDateTime;
+
 use super::PageCtx;
+use super::orders::{OrderCells, order_cells};
 use crate::db::notifications::Notification;
+use crate::db::orders::Order;
+use crate::db::tickets::TicketRow;
+use crate::domain::account::Role;
+use crate::domain::refund::five_day_deadline;
+use crate::domain::settlement::{Month, Totals};
+use crate::i18n::fill;
 
 /// One thing waiting on the dashboard: what, how many, where to act.
 pub struct Waiting {
     pub label: &'static str,
     pub count: i64,
-    pub link: &'static str,
+    pub link: String,
     pub oldest: Option<String>,
 }
 
@@ -18,6 +27,11 @@ pub struct Waiting {
 pub struct VendorHome {
     pub page: PageCtx,
     pub waiting: Vec<Waiting>,
+    pub month: Month,
+    /// This month so far, as its statement would be if the month ended now.
+    pub month_total: Totals,
+    /// When `month_total` was computed (it is kept for a minute).
+    pub as_of: NaiveDateTime,
 }
 
 #[derive(Template)]
@@ -35,6 +49,51 @@ fn all_clear(waiting: &[Waiting]) -> bool {
 impl VendorHome {
     pub fn all_clear(&self) -> bool {
         all_clear(&self.waiting)
+    }
+
+    pub fn month_total_title(&self) -> String {
+        fill(
+            self.page.t.dash_month_running,
+            &[("month", &self.month.to_string())],
+        )
+    }
+
+    pub fn as_of_label(&self) -> String {
+        fill(
+            self.page.t.dash_as_of,
+            &[("time", &self.page.time(&self.as_of))],
+        )
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home/buyer.html")]
+pub struct BuyerHome {
+    pub page: PageCtx,
+    pub open_tickets: Vec<TicketRow>,
+    pub refundable: Vec<Order>,
+    pub now: NaiveDateTime,
+}
+
+impl BuyerHome {
+    pub fn cells(&self, order: &Order) -> OrderCells {
+        order_cells(self.page.t, order)
+    }
+
+    pub fn your_turn(&self, row: &TicketRow) -> bool {
+        row.waits_for(Role::Buyer)
+    }
+
+    /// When the five-day refund of `order` closes, and how long is left.
+    pub fn refund_deadline(&self, order: &Order) -> String {
+        let deadline = five_day_deadline(order.created_at);
+        fill(
+            self.page.t.me_refund_until,
+            &[
+                ("time", &self.page.time(&deadline)),
+                ("left", &self.page.age_since(&self.now, &deadline)),
+            ],
+        )
     }
 }
 

@@ -40,6 +40,7 @@ pub enum Section {
     AdminSettlements,
     AdminAccounts,
     AdminAudit,
+    BuyerHome,
     Shop,
     MyOrders,
     Notifications,
@@ -127,6 +128,7 @@ fn menu_for(role: Role, t: &'static Catalogue) -> Vec<MenuItem> {
             entry(t.nav_notifications, "/notifications", Notifications, true),
         ],
         Role::Buyer => vec![
+            entry(t.nav_overview, "/me", BuyerHome, true),
             entry(t.nav_shop, "/shop", Shop, true),
             entry(t.nav_my_orders, "/me/orders", MyOrders, true),
             entry(t.nav_notifications, "/notifications", Notifications, true),

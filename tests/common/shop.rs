@@ -123,3 +123,16 @@ pub async fn buy(buyer: &Visitor, product: i64, plan: i64, term: &str) -> String
         .trim_start_matches("/me/orders/")
         .to_string()
 }
+
+/// The service ticket of a buyer's order, from the link on the order page.
+pub async fn ticket_of(buyer: &Visitor, order_no: &str) -> i64 {
+    let order = buyer.get(&format!("/me/orders/{order_no}")).await;
+    let marker = "href=\"/me/services/";
+    let start = order.body.find(marker).expect("a ticket link") + marker.len();
+    order.body[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
