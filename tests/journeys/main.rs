@@ -492,24 +492,42 @@ async fn each_role_switches_language_and_lists_fit_narrow_windows() {
     for term in ["m1", "m3", "m6"] {
         common::shop::buy(&buyer, image, plans[0], term).await;
     }
-    for (login, page, zh_heading, en_heading) in [
+    for (login, page, zh_heading, en_heading, pages) in [
         (
             "vendor1",
             "/vendor/orders",
             zh.orders_title,
             en.orders_title,
+            &[
+                "/vendor",
+                "/vendor/products",
+                "/vendor/orders",
+                "/vendor/supervision",
+                "/vendor/settlements",
+            ][..],
         ),
         (
             "operator",
             "/admin/reviews",
             zh.reviews_title,
             en.reviews_title,
+            &[
+                "/admin",
+                "/admin/products",
+                "/admin/orders",
+                "/admin/refunds",
+                "/admin/supervision",
+                "/admin/settlements",
+                "/admin/accounts",
+                "/admin/audit",
+            ][..],
         ),
         (
             "buyer1",
             "/me/orders",
             zh.my_orders_title,
             en.my_orders_title,
+            &["/me", "/shop", "/me/orders"][..],
         ),
     ] {
         b.sign_in(login).await;
@@ -519,17 +537,26 @@ async fn each_role_switches_language_and_lists_fit_narrow_windows() {
         assert_eq!(b.path().await, page);
         assert_eq!(b.text_of("main h1").await, en_heading);
         b.shot(&format!("{login}-english")).await;
-        for width in [1280, 768] {
-            b.width(width).await;
-            assert!(
-                !b.page_scrolls_sideways().await,
-                "{page} scrolls sideways at {width} px"
-            );
-            b.shot(&format!("{login}-{width}")).await;
-        }
-        b.width(1280).await;
         b.press(en.lang_switch_label).await;
         assert_eq!(b.text_of("main h1").await, zh_heading);
+        for width in [1280, 768] {
+            b.width(width).await;
+            for list in pages {
+                b.go(list).await;
+                assert!(
+                    !b.page_scrolls_sideways().await,
+                    "{list} scrolls sideways at {width} px"
+                );
+                if width == 768 {
+                    b.shot(&format!(
+                        "{}-768",
+                        list.trim_start_matches('/').replace('/', "-")
+                    ))
+                    .await;
+                }
+            }
+        }
+        b.width(1280).await;
         b.sign_out().await;
     }
     b.close().await;
