@@ -59,6 +59,12 @@ enum Command {
         #[arg(long)]
         month: String,
     },
+    /// Write a consistent copy of the SQLite database to FILE while the
+    /// server runs (for PostgreSQL it says to use pg_dump).
+    Backup {
+        /// The copy to write; it must not exist yet.
+        file: PathBuf,
+    },
     /// Manage accounts.
     Account {
         #[command(subcommand)]
@@ -84,6 +90,12 @@ struct ServeArgs {
     /// instance or `yunshi settle` does it).
     #[arg(long, env = "NO_AUTO_SETTLE", value_parser = BoolishValueParser::new())]
     no_auto_settle: bool,
+    /// Bearer token that lets a scraper read /metrics without signing in.
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
+    /// Request logs as `text` (key=value) or `json` (one object per line).
+    #[arg(long, env = "LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
 }
 
 #[derive(Subcommand)]
@@ -109,6 +121,7 @@ fn main() -> ExitCode {
         Some(Command::Migrate) => migrate(&cli.global),
         Some(Command::Seed { orders, seed }) => seed_bulk(&cli.global, orders, seed),
         Some(Command::Settle { month }) => settle(&cli.global, &month),
+        Some(Command::Backup { file }) => backup(&cli.global, &file),
         Some(Command::Account {
             action:
                 AccountCommand::Add {
@@ -224,8 +237,30 @@ fn settle(global: &GlobalArgs, month: &str) -> Result<(), String> {
     Ok(())
 }
 
+fn backup(global: &GlobalArgs, file: &std::path::Path) -> Result<(), String> {
+    let backend = command_settings(global)
+        .backend()
+        .map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    db::backup(&backend, file).map_err(|e| e.to_string())?;
+    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "Backed up to {} ({:.1} MiB) in {:.1} s. To restore, serve with DATABASE_URL={} \
+         or copy it over the database file while yunshi is stopped.",
+        file.display(),
+        size as f64 / (1024.0 * 1024.0),
+        started.elapsed().as_secs_f64(),
+        file.display()
+    );
+    Ok(())
+}
+
 fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), String> {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    yunshi::telemetry::init_logs(if args.log_format == "json" {
+        yunshi::telemetry::LogFormat::Json
+    } else {
+        yunshi::telemetry::LogFormat::Text
+    });
     let settings = settings(global, &args);
     let session_key = settings.session_key()?;
     let (pool, backend_name) = open_pool(&settings)?;
@@ -251,8 +286,11 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), String> {
                 listener,
                 pool,
                 backend_name,
-                session_key,
-                settings.cookie_secure,
+                startup::ServeOptions {
+                    session_key,
+                    cookie_secure: settings.cookie_secure,
+                    metrics_token: args.metrics_token,
+                },
             )?
             .await
         })

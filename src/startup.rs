@@ -7,7 +7,7 @@ use actix_session::SessionMiddleware;
 use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::middleware::{DefaultHeaders, Logger, from_fn};
+use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 
 use crate::auth::{csrf, password};
@@ -27,15 +27,28 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
 
 pub const SESSION_COOKIE: &str = "yunshi_session";
 
+/// What `run` needs besides the listener and the pool.
+pub struct ServeOptions {
+    pub session_key: Key,
+    /// Mark the session cookie `Secure` (serving over https).
+    pub cookie_secure: bool,
+    /// The bearer token that opens `/metrics` to a scraper.
+    pub metrics_token: Option<String>,
+}
+
 /// Starts serving on an already bound listener.
 pub fn run(
     listener: TcpListener,
     pool: Pool,
     backend_name: &'static str,
-    session_key: Key,
-    cookie_secure: bool,
+    options: ServeOptions,
 ) -> std::io::Result<Server> {
-    let state = web::Data::new(AppState::new(pool, backend_name));
+    let ServeOptions {
+        session_key,
+        cookie_secure,
+        metrics_token,
+    } = options;
+    let state = web::Data::new(AppState::new(pool, backend_name, metrics_token));
     let fixed_page = benchmark_fixed_page();
     let server = HttpServer::new(move || {
         let fixed_page = fixed_page.clone();
@@ -81,7 +94,7 @@ pub fn run(
                     // Pages hold private data; the stylesheet sets its own caching.
                     .add(("Cache-Control", "no-store")),
             )
-            .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+            .wrap(from_fn(crate::telemetry::request_log))
     })
     .listen(listener)?
     .run();

@@ -10,20 +10,27 @@ use crate::db::dashboards::BillingMark;
 use crate::db::{DbConn, Pool};
 use crate::domain::settlement::{Month, Totals};
 use crate::error::{AppError, AppResult};
+use crate::telemetry::Metrics;
 
 #[derive(Clone)]
 pub struct AppState {
     pub pool: Pool,
     pub backend_name: &'static str,
     pub running_totals: Arc<RunningTotals>,
+    pub metrics: Arc<Metrics>,
+    /// A scraper presenting this bearer token may read `/metrics` without
+    /// signing in; `None` leaves `/metrics` to signed-in operators.
+    pub metrics_token: Option<String>,
 }
 
 impl AppState {
-    pub fn new(pool: Pool, backend_name: &'static str) -> AppState {
+    pub fn new(pool: Pool, backend_name: &'static str, metrics_token: Option<String>) -> AppState {
         AppState {
             pool,
             backend_name,
             running_totals: Arc::new(RunningTotals::default()),
+            metrics: Arc::new(Metrics::default()),
+            metrics_token: metrics_token.filter(|token| !token.is_empty()),
         }
     }
 }

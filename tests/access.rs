@@ -122,15 +122,8 @@ async fn arrange(app: &TestApp) -> Owned {
 /// Moves the buyer's purchase into the last ended month and settles it, so
 /// vendor1's statement names the secret product.
 fn settle_last_month(conn: &mut yunshi::db::DbConn, order_no: &str) -> Month {
-    use diesel::prelude::*;
-    use yunshi::db::schema::orders;
-    let now = common::shop::now();
-    let month = Month::of(now).previous();
-    diesel::update(orders::table.filter(orders::order_no.eq(order_no)))
-        .set(orders::created_at.eq(month.start() + chrono::Duration::days(2)))
-        .execute(conn)
-        .unwrap();
-    yunshi::db::settlements::settle_month(conn, month, now).unwrap();
+    let month = common::shop::move_into_last_month(conn, order_no);
+    yunshi::db::settlements::settle_month(conn, month, common::shop::now()).unwrap();
     month
 }
 
@@ -183,7 +176,7 @@ enum Audience {
 fn audience(path: &str) -> Audience {
     if path.starts_with("/vendor") {
         Audience::Vendors
-    } else if path.starts_with("/admin") {
+    } else if path.starts_with("/admin") || path == "/metrics" {
         Audience::Operators
     } else if path == "/me"
         || path.starts_with("/me/")
@@ -319,7 +312,10 @@ async fn every_route_answers_each_role_as_it_should() {
                 let page = visitor.get(&path).await;
                 assert!(page.status.as_u16() < 500, "{context}: {}", page.status);
                 if !allowed {
-                    if *who == Who::Anonymous {
+                    if *who == Who::Anonymous && *pattern == "/metrics" {
+                        // A scraper is asked for its bearer token, not sent to a form.
+                        assert_eq!(page.status, StatusCode::UNAUTHORIZED, "{context}");
+                    } else if *who == Who::Anonymous {
                         assert_eq!(page.status, StatusCode::SEE_OTHER, "{context}");
                         assert!(
                             page.location().unwrap_or("").starts_with("/login?next="),
@@ -379,4 +375,284 @@ async fn every_route_answers_each_role_as_it_should() {
         }
     }
     assert_eq!(snapshot(&app), before, "refused requests changed nothing");
+}
+
+/// Every field name any form of the app has.
+const FIELDS: &[&str] = &[
+    "name",
+    "summary",
+    "description",
+    "category",
+    "image_id",
+    "os",
+    "arch",
+    "delivery_days",
+    "license_term",
+    "delivery_method",
+    "plan_billing_0",
+    "plan_name_0",
+    "plan_price_0",
+    "plan_year_price_0",
+    "plan_billing_1",
+    "plan_price_1",
+    "reason",
+    "note",
+    "amount",
+    "requirement",
+    "contact",
+    "delivery",
+    "month",
+    "percent",
+    "reference",
+    "login",
+    "password",
+    "password_confirm",
+    "display_name",
+    "role",
+    "plan",
+    "term",
+    "total_fen",
+    "lang",
+    "next",
+    "action",
+    "png",
+    "kind",
+];
+
+/// Values a careless or hostile client sends.
+fn hostile_values() -> Vec<String> {
+    vec![
+        String::new(),
+        " ".into(),
+        "<script>alert('x')</script>".into(),
+        "\"'><img src=x onerror=alert(1)>".into(),
+        "-1".into(),
+        "99999999999999999999999999".into(),
+        "1e309".into(),
+        "NaN".into(),
+        "0x10".into(),
+        "２０２６-１３".into(),
+        "9999-99".into(),
+        "\u{0}\u{202e}\u{feff}😀".into(),
+        "x".repeat(20_000),
+        "../../etc/passwd".into(),
+        "'; DROP TABLE orders; --".into(),
+    ]
+}
+
+/// The signed-in visitor a route is meant for (the first buyer or vendor, or
+/// the operator); public routes get a fresh visitor each time, since some of
+/// them sign in or out.
+async fn visitor_for(app: &TestApp, pattern: &str, by_role: &[(Audience, Visitor)]) -> Visitor {
+    let audience = audience(pattern);
+    match by_role.iter().find(|(role, _)| *role == audience) {
+        Some((_, visitor)) => visitor.clone(),
+        None => {
+            let visitor = app.visitor();
+            visitor.get("/login").await;
+            visitor
+        }
+    }
+}
+
+#[actix_web::test]
+async fn malformed_and_hostile_requests_never_get_a_server_error() {
+    let app = spawn_app().await;
+    let owned = arrange(&app).await;
+    let by_role = [
+        (Audience::Buyers, app.signed_in("buyer1").await),
+        (Audience::Vendors, app.signed_in("vendor1").await),
+        (Audience::Operators, app.signed_in("operator").await),
+        (Audience::SignedIn, app.signed_in("buyer2").await),
+    ];
+    let values = hostile_values();
+    for (method, pattern) in ROUTES {
+        let path = fill(pattern, &owned);
+        if *method == "get" {
+            // Every query parameter any page reads, with every hostile value.
+            let visitor = visitor_for(&app, pattern, &by_role).await;
+            // Every placeholder of the path hostile too (a NUL, a quote, a tag).
+            if pattern.contains('{') {
+                for value in ["x%00y", "%27%22%3Cb%3E", "99999999999999999999999"] {
+                    let mut hostile = pattern.to_string();
+                    for placeholder in ["{id}", "{order_no}", "{sha}", "{month}", "{action}"] {
+                        hostile = hostile.replace(placeholder, value);
+                    }
+                    let visitor = visitor_for(&app, pattern, &by_role).await;
+                    let page = visitor.get(&hostile).await;
+                    assert!(
+                        page.status.is_client_error(),
+                        "GET {hostile}: {}",
+                        page.status
+                    );
+                }
+            }
+            // URLs have a length limit of their own; a long value is 2 000 characters here.
+            for value in values.iter().map(|value| &value[..value.len().min(2000)]) {
+                let query = serde_urlencoded::to_string(
+                    [
+                        "buyer_uin",
+                        "order_no",
+                        "type",
+                        "billing",
+                        "status",
+                        "product",
+                        "vendor",
+                        "from",
+                        "to",
+                        "month",
+                        "state",
+                        "template",
+                        "after",
+                        "before",
+                        "plan",
+                        "term",
+                        "q",
+                        "role",
+                        "next",
+                    ]
+                    .map(|key| (key, value)),
+                )
+                .unwrap();
+                let page = visitor.get(&format!("{path}?{query}")).await;
+                assert!(
+                    page.status.as_u16() < 500,
+                    "GET {pattern} with {value:?}: {}",
+                    page.status
+                );
+            }
+            continue;
+        }
+        let visitor = visitor_for(&app, pattern, &by_role).await;
+        let token = visitor.csrf_token().await;
+        let context = format!("POST {pattern}");
+        // Nothing but the token.
+        let empty = visitor.post_raw(&path, &[("csrf_token", &token)]).await;
+        assert!(
+            empty.status.as_u16() < 500,
+            "{context} empty: {}",
+            empty.status
+        );
+        // Every field, each hostile value in turn.
+        for value in &values {
+            let mut fields = vec![("csrf_token", token.as_str())];
+            fields.extend(FIELDS.iter().map(|field| (*field, value.as_str())));
+            let page = visitor.post_raw(&path, &fields).await;
+            assert!(
+                page.status.as_u16() < 500,
+                "{context} with {:?}: {}",
+                value.chars().take(40).collect::<String>(),
+                page.status
+            );
+        }
+        // Bytes that are not UTF-8, percent-encoded and raw.
+        let not_utf8 = format!("csrf_token={token}&name=%FF%FE&reason=%C3%28&amount=%80");
+        let page = visitor
+            .post_bytes(
+                &path,
+                "application/x-www-form-urlencoded",
+                not_utf8.into_bytes(),
+            )
+            .await;
+        assert!(
+            page.status.as_u16() < 500,
+            "{context} not UTF-8: {}",
+            page.status
+        );
+        let mut raw = format!("csrf_token={token}&reason=").into_bytes();
+        raw.extend_from_slice(&[0xff, 0xfe, 0x00, 0xc3]);
+        let page = visitor
+            .post_bytes(&path, "application/x-www-form-urlencoded", raw)
+            .await;
+        assert!(
+            page.status.as_u16() < 500,
+            "{context} raw bytes: {}",
+            page.status
+        );
+        // A body that is not what it claims, and a content type nobody sends.
+        for (content_type, body) in [
+            (
+                "multipart/form-data; boundary=x",
+                b"--x\r\nnot a part".to_vec(),
+            ),
+            ("multipart/form-data", b"no boundary".to_vec()),
+            ("application/json", b"{\"csrf_token\": 1}".to_vec()),
+            ("application/x-www-form-urlencoded", b"%%%&&&===".to_vec()),
+        ] {
+            let page = visitor.post_bytes(&path, content_type, body).await;
+            assert!(
+                page.status.is_client_error(),
+                "{context} as {content_type}: {}",
+                page.status
+            );
+        }
+    }
+}
+
+#[actix_web::test]
+async fn hostile_text_is_kept_as_typed_and_always_shown_escaped() {
+    let app = spawn_app().await;
+    let script = "<script>alert(\"x\")</script>";
+    let vendor = app.signed_in("vendor1").await;
+    let created = vendor
+        .post(
+            "/vendor/products",
+            &[
+                ("kind", "service"),
+                ("name", &format!("建站{script}")),
+                ("summary", "'\"><img src=x onerror=alert(1)>"),
+                ("description", script),
+                ("category", "other"),
+                ("delivery_days", "7"),
+                ("plan_billing_0", "onetime"),
+                ("plan_name_0", "基础<b>版</b>"),
+                ("plan_price_0", "500"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let product = created
+        .location()
+        .unwrap()
+        .trim_start_matches("/vendor/products/")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = vendor.get(&format!("/vendor/products/{product}")).await;
+    page.assert_contains("建站&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62;");
+    page.assert_contains("&#39;&#34;&#62;&#60;img src=x onerror=alert(1)&#62;");
+    page.assert_contains("基础&#60;b&#62;版&#60;/b&#62;");
+    page.assert_lacks(script);
+    page.assert_lacks("<img src=x");
+    // Stored exactly as typed.
+    {
+        use diesel::prelude::*;
+        use yunshi::db::schema::revisions;
+        let names: Vec<String> = revisions::table
+            .select(revisions::name)
+            .load(&mut app.conn())
+            .unwrap();
+        assert_eq!(names, [format!("建站{script}")]);
+    }
+    // A search term comes back escaped in its field and nowhere raw.
+    let search = vendor
+        .get(&format!(
+            "/vendor/orders?order_no={}",
+            serde_urlencoded::to_string([("", script)])
+                .unwrap()
+                .trim_start_matches('=')
+        ))
+        .await;
+    search.assert_lacks(script);
+    search.assert_contains("&#60;script&#62;");
+    // A NUL character is refused with a message, on both databases alike.
+    let nul = vendor
+        .post(
+            &format!("/vendor/products/{product}/edit"),
+            &[("name", "a\0b")],
+        )
+        .await;
+    assert_eq!(nul.status, StatusCode::BAD_REQUEST);
+    nul.assert_contains("输入内容不能包含空字符（NUL）");
 }

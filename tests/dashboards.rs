@@ -187,15 +187,7 @@ async fn the_operator_sees_each_queue_with_its_oldest_item() {
 /// Moves an order into last month and settles that month, so a statement is
 /// ready and unpaid.
 fn settle_an_order_last_month(app: &TestApp, order_no: &str) {
-    use diesel::prelude::*;
-    use yunshi::db::schema::orders;
-    use yunshi::domain::settlement::Month;
     let mut conn = app.conn();
-    let now = common::shop::now();
-    let month = Month::of(now).previous();
-    diesel::update(orders::table.filter(orders::order_no.eq(order_no)))
-        .set(orders::created_at.eq(month.start() + chrono::Duration::days(2)))
-        .execute(&mut conn)
-        .unwrap();
-    yunshi::db::settlements::settle_month(&mut conn, month, now).unwrap();
+    let month = common::shop::move_into_last_month(&mut conn, order_no);
+    yunshi::db::settlements::settle_month(&mut conn, month, common::shop::now()).unwrap();
 }

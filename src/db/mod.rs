@@ -188,6 +188,52 @@ pub fn migrate(conn: &mut DbConn) -> Result<(), DbSetupError> {
     result.map_err(|e| DbSetupError::Migrate(one_line(&e.to_string())))
 }
 
+/// Why a backup was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error(
+        "this database is PostgreSQL: back it up with pg_dump, e.g. \
+         `pg_dump --format=custom --file=yunshi.dump \"$DATABASE_URL\"`, \
+         and restore with pg_restore"
+    )]
+    Postgres,
+    #[error("{0} already exists; choose a new file")]
+    Exists(String),
+    #[error("{0} does not exist")]
+    NoDatabase(String),
+    #[error("cannot open the database: {0}")]
+    Connect(String),
+    #[error("the backup failed: {0}")]
+    Copy(String),
+}
+
+/// Writes a consistent copy of a SQLite database to `into` while the server
+/// keeps running: `VACUUM INTO` reads one snapshot (WAL readers never block
+/// writers) and writes a compact database file, which is itself the restore:
+/// point `DATABASE_URL` at it, or copy it over the live file while stopped.
+pub fn backup(backend: &Backend, into: &Path) -> Result<(), BackupError> {
+    let Backend::Sqlite(path) = backend else {
+        return Err(BackupError::Postgres);
+    };
+    if !path.exists() {
+        return Err(BackupError::NoDatabase(path.display().to_string()));
+    }
+    if into.exists() {
+        return Err(BackupError::Exists(into.display().to_string()));
+    }
+    let mut conn = backend
+        .connect()
+        .map_err(|e| BackupError::Connect(one_line(&e.to_string())))?;
+    let DbConn::Sqlite(lite) = &mut conn else {
+        return Err(BackupError::Postgres);
+    };
+    diesel::sql_query("VACUUM INTO ?")
+        .bind::<diesel::sql_types::Text, _>(into.to_string_lossy().to_string())
+        .execute(lite)
+        .map(|_| ())
+        .map_err(|e| BackupError::Copy(one_line(&e.to_string())))
+}
+
 /// Runs `body` in a write transaction. On SQLite it starts with `BEGIN IMMEDIATE`
 /// so that a read-then-write never fails with "database is locked" halfway.
 pub fn write_transaction<T, E>(

@@ -518,6 +518,21 @@ pub fn unsettled_months(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Ve
     Ok(months)
 }
 
+/// How many statements there are in each state (`ready`, `paid`); both
+/// states are always listed.
+pub fn count_by_state(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
+    let counted: HashMap<String, i64> = statements::table
+        .group_by(statements::state)
+        .select((statements::state, diesel::dsl::count_star()))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(["ready", "paid"]
+        .into_iter()
+        .map(|state| (state.to_string(), counted.get(state).copied().unwrap_or(0)))
+        .collect())
+}
+
 /// A vendor's statements, newest month first.
 pub fn for_vendor(conn: &mut DbConn, vendor_id: i64) -> QueryResult<Vec<Statement>> {
     statements::table

@@ -608,4 +608,5 @@ catalogue! {
     me_browse_shop,
     me_all_orders,
     col_refund_deadline,
+    err_nul_character,
 }

@@ -593,4 +593,5 @@ pub const EN: Catalogue = Catalogue {
     me_browse_shop: "Browse the marketplace",
     me_all_orders: "All orders and subscriptions",
     col_refund_deadline: "Refund deadline",
+    err_nul_character: "Text cannot contain NUL characters; remove them and try again.",
 };

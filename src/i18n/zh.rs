@@ -593,4 +593,5 @@ pub const ZH: Catalogue = Catalogue {
     me_browse_shop: "去云市逛逛",
     me_all_orders: "全部订单与订阅",
     col_refund_deadline: "退款截止",
+    err_nul_character: "输入内容不能包含空字符（NUL），请删除后重试。",
 };

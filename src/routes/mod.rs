@@ -31,6 +31,7 @@ macro_rules! route_table {
 route_table! {
     get "/" => home::root,
     get "/healthz" => system::healthz,
+    get "/metrics" => system::metrics,
     get "/static/app.css" => system::stylesheet,
     post "/lang" => system::switch_language,
     get "/login" => account::login_form,

@@ -5,7 +5,10 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use crate::auth::MaybeUser;
 use crate::db;
+use crate::domain::account::Role;
+use crate::error::{AppError, AppResult};
 use crate::i18n::{LANG_COOKIE, Lang};
 use crate::state::AppState;
 use crate::views::safe_next;
@@ -61,4 +64,77 @@ pub async fn switch_language(form: web::Form<LanguageForm>) -> HttpResponse {
         .insert_header((header::LOCATION, back))
         .cookie(cookie)
         .finish()
+}
+
+/// Whether the request carries `Authorization: Bearer <token>` (compared in
+/// constant time).
+fn bears(req: &actix_web::HttpRequest, token: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .is_some_and(|presented| bool::from(presented.as_bytes().ct_eq(token.as_bytes())))
+}
+
+/// `/metrics` in Prometheus text format: requests and latency by route (this
+/// instance), the connection pool, and statements by state (the database).
+/// For a signed-in operator, or a scraper with the configured bearer token.
+pub async fn metrics(
+    req: actix_web::HttpRequest,
+    user: MaybeUser,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let by_token = state
+        .metrics_token
+        .as_deref()
+        .is_some_and(|token| bears(&req, token));
+    if !by_token {
+        match user.0 {
+            None => {
+                return Ok(HttpResponse::Unauthorized()
+                    .insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"yunshi\""))
+                    .finish());
+            }
+            Some(user) if user.role != Role::Operator => return Err(AppError::Forbidden),
+            Some(_) => {}
+        }
+    }
+    let statements = state
+        .db(|conn| Ok(db::settlements::count_by_state(conn)?))
+        .await?;
+    let pool = state.pool.state();
+    let mut out = String::with_capacity(16 * 1024);
+    state.metrics.render_requests(&mut out);
+    out.push_str(
+        "# HELP yunshi_db_pool_connections Database connections of this instance, by use.\n",
+    );
+    out.push_str("# TYPE yunshi_db_pool_connections gauge\n");
+    out.push_str(&format!(
+        "yunshi_db_pool_connections{{state=\"in_use\"}} {}\n",
+        pool.connections - pool.idle_connections
+    ));
+    out.push_str(&format!(
+        "yunshi_db_pool_connections{{state=\"idle\"}} {}\n",
+        pool.idle_connections
+    ));
+    out.push_str("# HELP yunshi_db_pool_max_connections The pool's size.\n");
+    out.push_str("# TYPE yunshi_db_pool_max_connections gauge\n");
+    out.push_str(&format!(
+        "yunshi_db_pool_max_connections {}\n",
+        state.pool.max_size()
+    ));
+    out.push_str(
+        "# HELP yunshi_statements Settlement statements generated, by state (whole database).\n",
+    );
+    out.push_str("# TYPE yunshi_statements gauge\n");
+    for (statement_state, count) in statements {
+        out.push_str(&format!(
+            "yunshi_statements{{state=\"{statement_state}\"}} {count}\n"
+        ));
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(out))
 }

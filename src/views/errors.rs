@@ -33,7 +33,7 @@ fn texts(
         return (t.err_title_403, t.err_csrf.to_string());
     }
     let (title, generic) = match status.as_u16() {
-        403 => (t.err_title_403, t.err_body_403),
+        401 | 403 => (t.err_title_403, t.err_body_403),
         404 => (t.err_title_404, t.err_body_404),
         405 => (t.err_title_405, t.err_body_400),
         409 => (t.err_title_409, t.state_changed),
@@ -91,11 +91,14 @@ pub async fn error_pages(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let res = next.call(req).await?.map_into_boxed_body();
     let status = res.status();
+    // Pages are already pages; JSON (the health check) is for machines.
     let already_a_page = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("text/html"));
+        .is_some_and(|value| {
+            value.starts_with("text/html") || value.starts_with("application/json")
+        });
     if !(status.is_client_error() || status.is_server_error()) || already_a_page {
         return Ok(res);
     }

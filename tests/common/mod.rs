@@ -18,6 +18,9 @@ use yunshi::startup::{self, DEMO_PASSWORD};
 
 pub const PASSWORD: &str = DEMO_PASSWORD;
 
+/// The test app's `/metrics` bearer token.
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
+
 /// A running app with its own database, removed when the test ends.
 pub struct TestApp {
     pub address: String,
@@ -26,7 +29,8 @@ pub struct TestApp {
     database: TestDatabase,
 }
 
-enum TestDatabase {
+/// A test's own database, dropped (or deleted) when the value is.
+pub enum TestDatabase {
     Sqlite(PathBuf),
     Postgres { admin_url: String, name: String },
 }
@@ -52,21 +56,13 @@ impl Drop for TestDatabase {
 
 /// A fresh, empty database: SQLite by default, PostgreSQL when
 /// `TEST_DATABASE_URL` names a server (each test gets a database of its own).
-fn fresh_database() -> (Backend, TestDatabase) {
+pub fn fresh_database() -> (Backend, TestDatabase) {
     let suffix = format!("{}_{}", std::process::id(), rand_suffix());
     match std::env::var("TEST_DATABASE_URL") {
         Ok(admin_url) if !admin_url.trim().is_empty() => {
-            let name = format!("yunshi_test_{suffix}");
-            let mut admin = PgConnection::establish(&admin_url)
+            let (url, database) = fresh_postgres_database(&admin_url)
                 .unwrap_or_else(|e| panic!("TEST_DATABASE_URL does not answer: {e}"));
-            diesel::sql_query(format!("CREATE DATABASE {name}"))
-                .execute(&mut admin)
-                .expect("create the test database");
-            let url = with_database_name(&admin_url, &name);
-            (
-                Backend::Postgres(url),
-                TestDatabase::Postgres { admin_url, name },
-            )
+            (Backend::Postgres(url), database)
         }
         _ => {
             let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("test-dbs");
@@ -75,6 +71,24 @@ fn fresh_database() -> (Backend, TestDatabase) {
             (Backend::Sqlite(path.clone()), TestDatabase::Sqlite(path))
         }
     }
+}
+
+/// A new database on the PostgreSQL server of `admin_url`: its URL, and the
+/// guard that drops it.
+pub fn fresh_postgres_database(admin_url: &str) -> Result<(String, TestDatabase), String> {
+    let name = format!("yunshi_test_{}_{}", std::process::id(), rand_suffix());
+    let mut admin = PgConnection::establish(admin_url).map_err(|e| e.to_string())?;
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .map_err(|e| e.to_string())?;
+    let url = with_database_name(admin_url, &name);
+    Ok((
+        url,
+        TestDatabase::Postgres {
+            admin_url: admin_url.to_string(),
+            name,
+        },
+    ))
 }
 
 fn rand_suffix() -> String {
@@ -103,6 +117,11 @@ fn with_database_name(url: &str, name: &str) -> String {
 /// Starts the app with the demo accounts (operator, vendor1, vendor2, buyer1, buyer2).
 pub async fn spawn_app() -> TestApp {
     let (backend, database) = fresh_database();
+    spawn_app_on(backend, database).await
+}
+
+/// Starts the app on a database of the test's choosing.
+pub async fn spawn_app_on(backend: Backend, database: TestDatabase) -> TestApp {
     let pool = db::open(&backend, 4).expect("open and migrate the test database");
     startup::seed_demo_accounts(&pool).expect("seed the demo accounts");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
@@ -111,8 +130,11 @@ pub async fn spawn_app() -> TestApp {
         listener,
         pool.clone(),
         backend.name(),
-        Key::generate(),
-        false,
+        startup::ServeOptions {
+            session_key: Key::generate(),
+            cookie_secure: false,
+            metrics_token: Some(METRICS_TOKEN.into()),
+        },
     )
     .expect("start the server");
     actix_web::rt::spawn(server);
@@ -219,6 +241,8 @@ pub fn extract_csrf(html: &str) -> Option<String> {
     Some(html[start..end].to_string())
 }
 
+/// Clones share the cookie jar, so they are the same signed-in visitor.
+#[derive(Clone)]
 pub struct Visitor {
     pub base: String,
     pub http: reqwest::Client,
@@ -259,6 +283,19 @@ impl Visitor {
             .send()
             .await
             .expect("POST");
+        Self::read(response).await
+    }
+
+    /// Posts any bytes with any content type (malformed and hostile requests).
+    pub async fn post_bytes(&self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("POST bytes");
         Self::read(response).await
     }
 
@@ -380,4 +417,20 @@ fn database_name_is_replaced() {
         "postgres://h/x?sslmode=disable"
     );
     assert_eq!(with_database_name("postgres://h", "x"), "postgres://h/x");
+}
+
+/// SQLite's own consistency check ("ok" when sound); `None` on PostgreSQL.
+pub fn sqlite_integrity(conn: &mut yunshi::db::DbConn) -> Option<String> {
+    #[derive(QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        integrity_check: String,
+    }
+    let yunshi::db::DbConn::Sqlite(lite) = conn else {
+        return None;
+    };
+    let check: Vec<Check> = diesel::sql_query("PRAGMA integrity_check")
+        .load(lite)
+        .expect("run the integrity check");
+    check.into_iter().next().map(|row| row.integrity_check)
 }

@@ -2,14 +2,19 @@
 //! through the store, and buying through the checkout page like a person.
 
 use reqwest::StatusCode;
-use yunshi::db::accounts;
 use yunshi::db::products::{self, Actor, NewLogo};
+use yunshi::db::{Pool, accounts};
 use yunshi::domain::product::{Billing, Category, Kind, Plan, ProductContent};
+use yunshi::domain::settlement::Month;
 
 use super::{TestApp, Visitor};
 
 pub fn account_id(app: &TestApp, login: &str) -> i64 {
-    accounts::find_by_login(&mut app.conn(), login)
+    account_id_in(&app.pool, login)
+}
+
+pub fn account_id_in(pool: &Pool, login: &str) -> i64 {
+    accounts::find_by_login(&mut pool.get().unwrap(), login)
         .unwrap()
         .unwrap()
         .id
@@ -28,13 +33,24 @@ pub fn listed_product(
     name: &str,
     plans: Vec<Plan>,
 ) -> (i64, Vec<i64>) {
-    let mut conn = app.conn();
+    listed_product_in(&app.pool, vendor, kind, name, plans)
+}
+
+/// `listed_product` on any pool (a server the test started as a process).
+pub fn listed_product_in(
+    pool: &Pool,
+    vendor: &str,
+    kind: Kind,
+    name: &str,
+    plans: Vec<Plan>,
+) -> (i64, Vec<i64>) {
     let vendor = Actor {
-        id: account_id(app, vendor),
+        id: account_id_in(pool, vendor),
     };
     let operator = Actor {
-        id: account_id(app, "operator"),
+        id: account_id_in(pool, "operator"),
     };
+    let mut conn = pool.get().unwrap();
     let content = ProductContent {
         kind,
         name: name.into(),
@@ -135,4 +151,17 @@ pub async fn ticket_of(buyer: &Visitor, order_no: &str) -> i64 {
         .collect::<String>()
         .parse()
         .unwrap()
+}
+
+/// Moves an order to the third day of last month (China time), so that month
+/// has something to settle; returns the month.
+pub fn move_into_last_month(conn: &mut yunshi::db::DbConn, order_no: &str) -> Month {
+    use diesel::prelude::*;
+    use yunshi::db::schema::orders;
+    let month = Month::of(now()).previous();
+    diesel::update(orders::table.filter(orders::order_no.eq(order_no)))
+        .set(orders::created_at.eq(month.start() + chrono::Duration::days(2)))
+        .execute(conn)
+        .unwrap();
+    month
 }

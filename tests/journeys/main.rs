@@ -451,9 +451,6 @@ async fn an_operator_settles_last_month_and_the_vendor_reads_it() {
 /// A ¥99 prepaid image bought last month (its five-day window closed within
 /// it): the month's name.
 async fn last_months_sale(app: &TestApp) -> String {
-    use diesel::prelude::*;
-    use yunshi::db::schema::orders;
-    use yunshi::domain::settlement::Month;
     let (id, plans) = listed_product(
         app,
         "vendor1",
@@ -463,12 +460,7 @@ async fn last_months_sale(app: &TestApp) -> String {
     );
     let buyer = app.signed_in("buyer1").await;
     let order_no = common::shop::buy(&buyer, id, plans[0], "m1").await;
-    let month = Month::of(common::shop::now()).previous();
-    diesel::update(orders::table.filter(orders::order_no.eq(&order_no)))
-        .set(orders::created_at.eq(month.start() + chrono::Duration::days(2)))
-        .execute(&mut app.conn())
-        .unwrap();
-    month.to_string()
+    common::shop::move_into_last_month(&mut app.conn(), &order_no).to_string()
 }
 
 /// (6) The language switch on a page of each role, and the lists at 1280 and

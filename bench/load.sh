@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Mixed read/write load on a release build and the million-order database:
+# 64 connections for 60 seconds (loopback only, stops by itself), vendors
+# reading their order lists and searching, buyers browsing the shop and their
+# orders, and one request in five a real purchase (POST with its CSRF token).
+#
+#   bench/load.sh                 # SQLite in ./bench-data (seeded if missing)
+#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/yunshi_bench bench/load.sh
+#
+# Reports requests/s, latency percentiles, errors (must be none), the orders
+# written, and the server's peak memory (VmHWM).
+set -eu
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-60}
+CONNECTIONS=${CONNECTIONS:-64}
+PORT=${PORT:-8098}
+DATA_DIR=${DATA_DIR:-./bench-data}
+ORDERS=${ORDERS:-1000000}
+command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)"; exit 1; }
+cargo build --release --quiet
+BIN=target/release/yunshi
+mkdir -p "$DATA_DIR"
+if [ -z "${DATABASE_URL:-}" ] && [ ! -f "$DATA_DIR/yunshi.db" ]; then
+  "$BIN" --data-dir "$DATA_DIR" seed --orders "$ORDERS" --seed 42
+fi
+WORK=$(mktemp -d)
+trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+BASE="http://127.0.0.1:$PORT"
+TOKEN_FOR_METRICS=load-$(date +%s)
+
+NO_AUTO_SETTLE=1 RUST_LOG=warn METRICS_TOKEN=$TOKEN_FOR_METRICS "$BIN" --data-dir "$DATA_DIR" serve --bind "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 1 50); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.2; done
+curl -sf "$BASE/healthz" >/dev/null || { echo "server did not start"; cat "$WORK/server.log"; exit 1; }
+
+field() { grep -o "name=\"$1\" value=\"[^\"]*\"" | head -1 | sed 's/.*value="//;s/"$//'; }
+
+# sign_in LOGIN JAR: signs in, leaves the cookie in JAR.
+sign_in() {
+  local token
+  token=$(curl -s -c "$2" -b "$2" "$BASE/login" | field csrf_token)
+  curl -s -o /dev/null -c "$2" -b "$2" --data-urlencode "csrf_token=$token" -d "login=$1&password=yunshi-demo" "$BASE/login"
+}
+cookie() { echo "yunshi_session=$(awk '$6=="yunshi_session"{print $7}' "$1")"; }
+
+sign_in bulkvendor00 "$WORK/vendor"
+sign_in bulkbuyer0000 "$WORK/buyer"
+VENDOR=$(cookie "$WORK/vendor")
+BUYER=$(cookie "$WORK/buyer")
+CSRF=$(curl -s -H "Cookie: $BUYER" "$BASE/shop" | field csrf_token)
+UIN=$(curl -s -H "Cookie: $VENDOR" "$BASE/vendor/orders" | grep -o '<td class="mono">[0-9]\{10\}</td>' | head -1 | grep -o '[0-9]\{10\}')
+
+# A listed product with a plan that sells a month: its id, the plan and the total.
+PRODUCT=""; PLAN=""; TOTAL=""
+for product in $(curl -s -H "Cookie: $BUYER" "$BASE/shop" | grep -o 'href="/shop/products/[0-9]*"' | grep -o '[0-9]*' | head -20); do
+  for plan in $(curl -s -H "Cookie: $BUYER" "$BASE/shop/products/$product" | grep -o 'name="plan" value="[0-9]*"' | grep -o '[0-9]*'); do
+    total=$(curl -s -H "Cookie: $BUYER" "$BASE/shop/products/$product/checkout?plan=$plan&term=m1" | field total_fen)
+    if [ -n "$total" ]; then PRODUCT=$product; PLAN=$plan; TOTAL=$total; break 2; fi
+  done
+done
+[ -n "$PRODUCT" ] || { echo "no product to buy"; exit 1; }
+
+cat >"$WORK/load.lua" <<LUA
+-- Weighted mix: the list entries repeat as often as their share.
+local vendor = { ["Cookie"] = "$VENDOR" }
+local buyer = { ["Cookie"] = "$BUYER" }
+local post = { ["Cookie"] = "$BUYER", ["Content-Type"] = "application/x-www-form-urlencoded" }
+local body = "csrf_token=$CSRF&plan=$PLAN&term=m1&total_fen=$TOTAL"
+local mix = {}
+local function add(times, method, path, headers, payload)
+  for _ = 1, times do mix[#mix + 1] = wrk.format(method, path, headers, payload) end
+end
+add(6, "GET", "/vendor/orders", vendor)
+add(2, "GET", "/vendor/orders?buyer_uin=$UIN", vendor)
+add(1, "GET", "/vendor", vendor)
+add(3, "GET", "/shop", buyer)
+add(3, "GET", "/shop/products/$PRODUCT", buyer)
+add(1, "GET", "/me/orders", buyer)
+add(4, "POST", "/shop/products/$PRODUCT/orders", post, body)
+request = function() return mix[math.random(#mix)] end
+LUA
+
+# The server's memory, sampled every second while the load runs.
+( while kill -0 $SERVER 2>/dev/null; do awk '/VmRSS/{print $2}' /proc/$SERVER/status 2>/dev/null; sleep 1; done ) >"$WORK/rss" &
+SAMPLER=$!
+BEFORE_RSS=$(awk '/VmRSS/{print $2}' /proc/$SERVER/status)
+OUT=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/load.lua" "$BASE")
+PEAK=$(awk '/VmHWM/{print $2}' /proc/$SERVER/status)
+kill $SAMPLER 2>/dev/null || true
+PURCHASES=$(curl -s -H "Authorization: Bearer $TOKEN_FOR_METRICS" "$BASE/metrics" | awk -F' ' '/yunshi_http_requests_total\{method="POST",route="\/shop\/products\/\{id\}\/orders",status="303"\}/{print $2}')
+FAILED=$(curl -s -H "Authorization: Bearer $TOKEN_FOR_METRICS" "$BASE/metrics" | awk '/yunshi_http_requests_total/ && /status="5/{s+=$2} END{print s+0}')
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo); database: ${DATABASE_URL:-SQLite $DATA_DIR/yunshi.db}"
+echo "$OUT" | grep -E "Requests/sec|Latency  |requests in|Non-2xx|Socket errors| 50%| 90%| 99%"
+echo "purchases written: ${PURCHASES:-0}; 5xx answered: $FAILED"
+echo "server memory: $((BEFORE_RSS / 1024)) MiB before, peak $((PEAK / 1024)) MiB (VmHWM)"
+if echo "$OUT" | grep -qE "Non-2xx|Socket errors" || [ "$FAILED" != "0" ]; then
+  echo "ERRORS during the load run"; exit 1
+fi
