@@ -70,18 +70,24 @@ local mix = {}
 local function add(times, method, path, headers, payload)
   for _ = 1, times do mix[#mix + 1] = wrk.format(method, path, headers, payload) end
 end
-add(6, "GET", "/vendor/orders", vendor)
-add(2, "GET", "/vendor/orders?buyer_uin=$UIN", vendor)
-add(1, "GET", "/vendor", vendor)
-add(3, "GET", "/shop", buyer)
-add(3, "GET", "/shop/products/$PRODUCT", buyer)
-add(1, "GET", "/me/orders", buyer)
-add(4, "POST", "/shop/products/$PRODUCT/orders", post, body)
+-- Built per thread once wrk knows the Host header.
+init = function(args)
+  for _, headers in ipairs({ vendor, buyer, post }) do headers["Host"] = wrk.headers["Host"] end
+  add(6, "GET", "/vendor/orders", vendor)
+  add(2, "GET", "/vendor/orders?buyer_uin=$UIN", vendor)
+  add(1, "GET", "/vendor", vendor)
+  add(3, "GET", "/shop", buyer)
+  add(3, "GET", "/shop/products/$PRODUCT", buyer)
+  add(1, "GET", "/me/orders", buyer)
+  add(4, "POST", "/shop/products/$PRODUCT/orders", post, body)
+end
 request = function() return mix[math.random(#mix)] end
 LUA
 
-# The server's memory, sampled every second while the load runs.
-( while kill -0 $SERVER 2>/dev/null; do awk '/VmRSS/{print $2}' /proc/$SERVER/status 2>/dev/null; sleep 1; done ) >"$WORK/rss" &
+# The server's memory, sampled twice a second while the load runs: its own
+# (anonymous) memory, and the pages of the SQLite file it has mapped (mmap;
+# page cache the kernel can take back, but counted in RSS and VmHWM).
+( while kill -0 $SERVER 2>/dev/null; do awk '/RssAnon|RssFile/{printf "%s ", $2} END{print ""}' /proc/$SERVER/status 2>/dev/null; sleep 0.5; done ) >"$WORK/rss" &
 SAMPLER=$!
 BEFORE_RSS=$(awk '/VmRSS/{print $2}' /proc/$SERVER/status)
 OUT=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/load.lua" "$BASE")
@@ -93,7 +99,15 @@ FAILED=$(curl -s -H "Authorization: Bearer $TOKEN_FOR_METRICS" "$BASE/metrics" |
 echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo); database: ${DATABASE_URL:-SQLite $DATA_DIR/yunshi.db}"
 echo "$OUT" | grep -E "Requests/sec|Latency  |requests in|Non-2xx|Socket errors| 50%| 90%| 99%"
 echo "purchases written: ${PURCHASES:-0}; 5xx answered: $FAILED"
-echo "server memory: $((BEFORE_RSS / 1024)) MiB before, peak $((PEAK / 1024)) MiB (VmHWM)"
+echo "mean time per route (server side, from /metrics):"
+curl -s -H "Authorization: Bearer $TOKEN_FOR_METRICS" "$BASE/metrics" | awk '
+  /^yunshi_http_request_duration_seconds_sum/ { split($0, a, "[{}]"); sum[a[2]] = $2 }
+  /^yunshi_http_request_duration_seconds_count/ { split($0, a, "[{}]"); count[a[2]] = $2 }
+  END { for (k in count) if (count[k] > 50) printf "  %-60s %8d requests %8.1f ms\n", k, count[k], 1000 * sum[k] / count[k] }'
+
+ANON=$(awk '$1>m{m=$1} END{print int(m/1024)}' "$WORK/rss")
+FILE=$(awk '$2>m{m=$2} END{print int(m/1024)}' "$WORK/rss")
+echo "server memory: $((BEFORE_RSS / 1024)) MiB before; peak $((PEAK / 1024)) MiB resident (VmHWM), of which at most $ANON MiB its own (RssAnon) and $FILE MiB mapped database file (RssFile)"
 if echo "$OUT" | grep -qE "Non-2xx|Socket errors" || [ "$FAILED" != "0" ]; then
   echo "ERRORS during the load run"; exit 1
 fi

@@ -35,58 +35,6 @@ impl AppState {
     }
 }
 
-/// Each vendor's running total for this month, kept for up to a minute.
-/// Computing it reads the vendor's whole month so far (half a second for the
-/// busiest vendor of a million-order database), and the dashboard that shows
-/// it is the page vendors open most. A kept total is used only while the
-/// vendor's billing mark is unchanged, so a new order, refund or completed
-/// ticket shows at once; the minute bounds what the clock alone changes
-/// (hourly use, five-day windows closing). Each instance keeps its own; the
-/// page says when the figure was computed.
-#[derive(Default)]
-pub struct RunningTotals {
-    by_vendor: Mutex<HashMap<i64, KeptTotal>>,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct KeptTotal {
-    pub computed_at: NaiveDateTime,
-    pub mark: BillingMark,
-    pub totals: Totals,
-}
-
-impl RunningTotals {
-    /// How long a computed total is shown before it is computed again.
-    pub const KEPT_FOR: Duration = Duration::seconds(60);
-
-    /// The total kept for `vendor_id` if it was computed under the same mark,
-    /// less than a minute before `now` and within `now`'s month.
-    pub fn fresh(
-        &self,
-        vendor_id: i64,
-        mark: BillingMark,
-        now: NaiveDateTime,
-    ) -> Option<KeptTotal> {
-        let entries = self
-            .by_vendor
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        entries.get(&vendor_id).copied().filter(|kept| {
-            kept.mark == mark
-                && now - kept.computed_at < Self::KEPT_FOR
-                && Month::of(kept.computed_at) == Month::of(now)
-        })
-    }
-
-    pub fn keep(&self, vendor_id: i64, kept: KeptTotal) {
-        let mut entries = self
-            .by_vendor
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        entries.insert(vendor_id, kept);
-    }
-}
-
 impl AppState {
     /// Runs store calls on the blocking pool, never on an async worker. An
     /// unreachable database becomes `AppError::Unavailable` (503).
@@ -104,5 +52,229 @@ impl AppState {
             work(&mut conn)
         })
         .await?
+    }
+}
+
+/// Each vendor's running total for this month, kept for up to a minute.
+/// Computing it reads the vendor's whole month so far (a third of a second
+/// and a few hundred MiB for the busiest vendor of a million-order database),
+/// and the dashboard that shows it is the page vendors open most. So:
+/// - a kept total is used while the vendor's billing mark is unchanged (a new
+///   order, refund or completed ticket shows at once) and it is under a
+///   minute old (the minute bounds what the clock alone changes: hourly use,
+///   five-day windows closing);
+/// - however often the mark moves (a busy vendor sells every second), a total
+///   is recomputed at most every ten seconds;
+/// - one computation per vendor at a time: meanwhile the others are shown the
+///   last total, or told it is being computed.
+///
+/// Each instance keeps its own; the page says when the figure was computed.
+#[derive(Default)]
+pub struct RunningTotals {
+    by_vendor: Mutex<HashMap<i64, Entry>>,
+}
+
+#[derive(Default)]
+struct Entry {
+    kept: Option<KeptTotal>,
+    computing: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct KeptTotal {
+    pub computed_at: NaiveDateTime,
+    pub mark: BillingMark,
+    pub totals: Totals,
+}
+
+/// What a dashboard visit does about the running total.
+pub enum Lookup<'a> {
+    /// Show this one.
+    Use(KeptTotal),
+    /// Another visit is computing the first one; say so.
+    Computing,
+    /// Compute it and hand it to the ticket (dropping it unfinished lets the
+    /// next visit try again).
+    Compute(ComputeTicket<'a>),
+}
+
+pub struct ComputeTicket<'a> {
+    totals: &'a RunningTotals,
+    vendor_id: i64,
+    done: bool,
+}
+
+impl ComputeTicket<'_> {
+    pub fn keep(mut self, kept: KeptTotal) -> KeptTotal {
+        let mut entries = self.totals.lock();
+        let entry = entries.entry(self.vendor_id).or_default();
+        entry.kept = Some(kept);
+        entry.computing = false;
+        self.done = true;
+        kept
+    }
+}
+
+impl Drop for ComputeTicket<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.totals
+                .lock()
+                .entry(self.vendor_id)
+                .or_default()
+                .computing = false;
+        }
+    }
+}
+
+impl RunningTotals {
+    /// How long an unchanged mark keeps a total.
+    pub const KEPT_FOR: Duration = Duration::seconds(60);
+    /// The least time between two computations for one vendor.
+    pub const RECOMPUTE_AFTER: Duration = Duration::seconds(10);
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Entry>> {
+        self.by_vendor
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn lookup(&self, vendor_id: i64, mark: BillingMark, now: NaiveDateTime) -> Lookup<'_> {
+        let mut entries = self.lock();
+        let entry = entries.entry(vendor_id).or_default();
+        let this_month = entry
+            .kept
+            .filter(|kept| Month::of(kept.computed_at) == Month::of(now));
+        match this_month {
+            Some(kept) => {
+                let age = now - kept.computed_at;
+                let fresh =
+                    age < Self::RECOMPUTE_AFTER || (kept.mark == mark && age < Self::KEPT_FOR);
+                if fresh || entry.computing {
+                    return Lookup::Use(kept);
+                }
+            }
+            None if entry.computing => return Lookup::Computing,
+            None => {}
+        }
+        entry.computing = true;
+        Lookup::Compute(ComputeTicket {
+            totals: self,
+            vendor_id,
+            done: false,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn at(day: u32, seconds: i64) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, day)
+            .unwrap()
+            .and_hms_opt(4, 0, 0)
+            .unwrap()
+            + Duration::seconds(seconds)
+    }
+
+    fn mark(latest_order_second: i64) -> BillingMark {
+        BillingMark {
+            latest_order: Some(at(1, latest_order_second)),
+            latest_completion: None,
+            fee_bps: 0,
+        }
+    }
+
+    fn kept(computed_at: NaiveDateTime, mark: BillingMark, gross_fen: i64) -> KeptTotal {
+        KeptTotal {
+            computed_at,
+            mark,
+            totals: Totals {
+                gross_fen,
+                fee_fen: 0,
+                net_fen: gross_fen,
+            },
+        }
+    }
+
+    fn used(lookup: Lookup<'_>) -> Option<i64> {
+        match lookup {
+            Lookup::Use(kept) => Some(kept.totals.gross_fen),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn one_computation_at_a_time_and_the_others_wait_for_it() {
+        let totals = RunningTotals::default();
+        let Lookup::Compute(ticket) = totals.lookup(7, mark(0), at(10, 0)) else {
+            panic!("the first visit computes");
+        };
+        assert!(matches!(
+            totals.lookup(7, mark(0), at(10, 1)),
+            Lookup::Computing
+        ));
+        // Another vendor is not held up.
+        assert!(matches!(
+            totals.lookup(8, mark(0), at(10, 1)),
+            Lookup::Compute(_)
+        ));
+        ticket.keep(kept(at(10, 0), mark(0), 100));
+        assert_eq!(used(totals.lookup(7, mark(0), at(10, 2))), Some(100));
+    }
+
+    #[test]
+    fn an_abandoned_computation_lets_the_next_visit_try() {
+        let totals = RunningTotals::default();
+        let Lookup::Compute(ticket) = totals.lookup(7, mark(0), at(10, 0)) else {
+            panic!("the first visit computes");
+        };
+        drop(ticket);
+        assert!(matches!(
+            totals.lookup(7, mark(0), at(10, 1)),
+            Lookup::Compute(_)
+        ));
+    }
+
+    #[test]
+    fn a_total_is_kept_while_the_mark_holds_and_at_least_ten_seconds() {
+        let totals = RunningTotals::default();
+        let Lookup::Compute(ticket) = totals.lookup(7, mark(0), at(10, 0)) else {
+            panic!("the first visit computes");
+        };
+        ticket.keep(kept(at(10, 0), mark(0), 100));
+        // A new sale inside ten seconds: still the kept total.
+        assert_eq!(used(totals.lookup(7, mark(5), at(10, 9))), Some(100));
+        // The same mark for under a minute: kept.
+        assert_eq!(used(totals.lookup(7, mark(0), at(10, 59))), Some(100));
+        // After a minute, or a new sale after ten seconds: computed again,
+        // and meanwhile the others see the last total.
+        assert!(matches!(
+            totals.lookup(7, mark(0), at(10, 60)),
+            Lookup::Compute(_)
+        ));
+        let Lookup::Compute(_ticket) = totals.lookup(7, mark(5), at(10, 11)) else {
+            panic!("a moved mark after ten seconds computes");
+        };
+        assert_eq!(used(totals.lookup(7, mark(5), at(10, 12))), Some(100));
+    }
+
+    #[test]
+    fn a_new_month_never_shows_last_months_total() {
+        let totals = RunningTotals::default();
+        let Lookup::Compute(ticket) = totals.lookup(7, mark(0), at(30, 0)) else {
+            panic!("the first visit computes");
+        };
+        ticket.keep(kept(at(30, 0), mark(0), 100));
+        let december = NaiveDate::from_ymd_opt(2026, 11, 30)
+            .unwrap()
+            .and_hms_opt(16, 0, 5)
+            .unwrap();
+        assert!(matches!(
+            totals.lookup(7, mark(0), december),
+            Lookup::Compute(_)
+        ));
     }
 }

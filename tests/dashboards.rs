@@ -94,10 +94,12 @@ async fn the_buyer_sees_open_tickets_and_refundable_orders() {
 async fn the_vendor_sees_what_waits_and_this_months_running_total() {
     let app = spawn_app().await;
     let vendor = app.signed_in("vendor1").await;
-    let quiet = vendor.get("/vendor").await;
+    let other = app.signed_in("vendor2").await;
+    let quiet = other.get("/vendor").await;
     assert_eq!(quiet.status, StatusCode::OK);
     quiet.assert_contains("目前没有需要您处理的事项。");
     quiet.assert_contains("本月至今");
+    quiet.assert_contains("¥0");
 
     let buyer = app.signed_in("buyer1").await;
     let (service, _) = bought_ticket(&app, &buyer, Kind::Service, "网站搭建服务").await;
@@ -131,7 +133,7 @@ async fn the_vendor_sees_what_waits_and_this_months_running_total() {
     home.assert_contains("截至");
     home.assert_contains("href=\"/vendor/settlements\"");
     // The other vendor has nothing of it.
-    let other = app.signed_in("vendor2").await.get("/vendor").await;
+    let other = other.get("/vendor").await;
     other.assert_contains("目前没有需要您处理的事项。");
     other.assert_lacks("¥300");
 }

@@ -146,9 +146,9 @@ pub fn vendor_queues(conn: &mut DbConn, vendor_id: i64) -> QueryResult<VendorQue
 /// completed ticket and their fee rate. Each is one index lookup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BillingMark {
-    latest_order: Option<NaiveDateTime>,
-    latest_completion: Option<NaiveDateTime>,
-    fee_bps: i32,
+    pub latest_order: Option<NaiveDateTime>,
+    pub latest_completion: Option<NaiveDateTime>,
+    pub fee_bps: i32,
 }
 
 pub fn billing_mark(conn: &mut DbConn, vendor_id: i64) -> QueryResult<BillingMark> {

@@ -234,6 +234,9 @@ pub fn backup(backend: &Backend, into: &Path) -> Result<(), BackupError> {
         .map_err(|e| BackupError::Copy(one_line(&e.to_string())))
 }
 
+/// This process's turn to write to SQLite (see `write_transaction`).
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs `body` in a write transaction. On SQLite it starts with `BEGIN IMMEDIATE`
 /// so that a read-then-write never fails with "database is locked" halfway.
 pub fn write_transaction<T, E>(
@@ -243,6 +246,20 @@ pub fn write_transaction<T, E>(
 where
     E: From<diesel::result::Error>,
 {
+    // SQLite has one writer at a time. Waiting for it in SQLite's busy handler
+    // means sleeping and polling with growing naps, which under a write load
+    // left some writers waiting a second or more; this instance's writers
+    // queue on a mutex instead and are woken as soon as the writer before
+    // them commits. (Other processes, such as `yunshi settle`, still meet at
+    // the busy handler.)
+    let _one_writer = match conn {
+        DbConn::Sqlite(_) => Some(
+            SQLITE_WRITER
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        ),
+        DbConn::Postgres(_) => None,
+    };
     match conn {
         DbConn::Sqlite(lite) => {
             AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?

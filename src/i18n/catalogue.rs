@@ -609,4 +609,5 @@ catalogue! {
     me_all_orders,
     col_refund_deadline,
     err_nul_character,
+    dash_computing,
 }

@@ -579,7 +579,7 @@ pub const EN: Catalogue = Catalogue {
     dash_open_tickets: "Open service tickets",
     dash_unsettled_months: "Ended months without statements",
     dash_unpaid_statements: "Statements awaiting payment",
-    dash_as_of: "As of {time} (refreshed every minute)",
+    dash_as_of: "As of {time}",
     dash_see_settlements: "See this month's lines",
     dash_waiting_title: "Waiting on you",
     me_home_title: "My overview",
@@ -594,4 +594,5 @@ pub const EN: Catalogue = Catalogue {
     me_all_orders: "All orders and subscriptions",
     col_refund_deadline: "Refund deadline",
     err_nul_character: "Text cannot contain NUL characters; remove them and try again.",
+    dash_computing: "This month's running total is being computed; refresh in a moment.",
 };

@@ -579,7 +579,7 @@ pub const ZH: Catalogue = Catalogue {
     dash_open_tickets: "进行中的服务单",
     dash_unsettled_months: "尚未生成结算单的月份",
     dash_unpaid_statements: "待付款的结算单",
-    dash_as_of: "截至 {time}（每分钟更新）",
+    dash_as_of: "截至 {time}",
     dash_see_settlements: "查看本月明细",
     dash_waiting_title: "待处理",
     me_home_title: "我的云市",
@@ -594,4 +594,5 @@ pub const ZH: Catalogue = Catalogue {
     me_all_orders: "全部订单与订阅",
     col_refund_deadline: "退款截止",
     err_nul_character: "输入内容不能包含空字符（NUL），请删除后重试。",
+    dash_computing: "正在计算本月至今的金额，请稍后刷新。",
 };

@@ -11,7 +11,7 @@ use crate::domain::settlement::Month;
 use crate::domain::time::to_stored;
 use crate::error::AppResult;
 use crate::i18n::fill;
-use crate::state::{AppState, KeptTotal};
+use crate::state::{AppState, KeptTotal, Lookup};
 use crate::views::home::{AdminHome, BuyerHome, NotificationsPage, VendorHome, Waiting};
 use crate::views::{PageCtx, Section, ok, see_other};
 
@@ -63,17 +63,14 @@ pub async fn vendor_home(
         .db(move |conn| {
             let queues = dashboards::vendor_queues(conn, vendor_id)?;
             let mark = dashboards::billing_mark(conn, vendor_id)?;
-            let total = match kept_totals.fresh(vendor_id, mark, now) {
-                Some(kept) => kept,
-                None => {
-                    let computed = KeptTotal {
-                        computed_at: now,
-                        mark,
-                        totals: dashboards::month_so_far(conn, vendor_id, now)?,
-                    };
-                    kept_totals.keep(vendor_id, computed);
-                    computed
-                }
+            let total = match kept_totals.lookup(vendor_id, mark, now) {
+                Lookup::Use(kept) => Some(kept),
+                Lookup::Computing => None,
+                Lookup::Compute(ticket) => Some(ticket.keep(KeptTotal {
+                    computed_at: now,
+                    mark,
+                    totals: dashboards::month_so_far(conn, vendor_id, now)?,
+                })),
             };
             Ok((queues, total))
         })
@@ -118,8 +115,7 @@ pub async fn vendor_home(
         page,
         waiting,
         month: Month::of(now),
-        month_total: month_total.totals,
-        as_of: month_total.computed_at,
+        month_total: month_total.map(|kept| (kept.computed_at, kept.totals)),
     })
 }
 

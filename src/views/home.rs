@@ -28,10 +28,9 @@ pub struct VendorHome {
     pub page: PageCtx,
     pub waiting: Vec<Waiting>,
     pub month: Month,
-    /// This month so far, as its statement would be if the month ended now.
-    pub month_total: Totals,
-    /// When `month_total` was computed (it is kept for a minute).
-    pub as_of: NaiveDateTime,
+    /// This month so far, as its statement would be if the month ended now,
+    /// and when it was computed; `None` while it is first being computed.
+    pub month_total: Option<(NaiveDateTime, Totals)>,
 }
 
 #[derive(Template)]
@@ -58,11 +57,8 @@ impl VendorHome {
         )
     }
 
-    pub fn as_of_label(&self) -> String {
-        fill(
-            self.page.t.dash_as_of,
-            &[("time", &self.page.time(&self.as_of))],
-        )
+    pub fn as_of_label(&self, as_of: &NaiveDateTime) -> String {
+        fill(self.page.t.dash_as_of, &[("time", &self.page.time(as_of))])
     }
 }
 
