@@ -65,8 +65,10 @@ impl AppState {
 ///   five-day windows closing);
 /// - however often the mark moves (a busy vendor sells every second), a total
 ///   is recomputed at most every ten seconds;
-/// - one computation per vendor at a time: meanwhile the others are shown the
-///   last total, or told it is being computed.
+/// - one computation per vendor at a time, always in the background: the
+///   visit shows the last total (the very first time, that it is being
+///   computed), so no visit waits for it (under a 64-connection load on
+///   PostgreSQL a computation inside a visit took over two seconds).
 ///
 /// Each instance keeps its own; the page says when the figure was computed.
 #[derive(Default)]
@@ -88,23 +90,25 @@ pub struct KeptTotal {
 }
 
 /// What a dashboard visit does about the running total.
-pub enum Lookup<'a> {
+pub enum Lookup {
     /// Show this one.
     Use(KeptTotal),
     /// Another visit is computing the first one; say so.
     Computing,
-    /// Compute it and hand it to the ticket (dropping it unfinished lets the
-    /// next visit try again).
-    Compute(ComputeTicket<'a>),
+    /// Have it computed in the background, showing the last one meanwhile
+    /// (or, the first time, saying it is being computed).
+    Refresh(Option<KeptTotal>, ComputeTicket),
 }
 
-pub struct ComputeTicket<'a> {
-    totals: &'a RunningTotals,
+/// The right to compute a vendor's total. Dropping it unfinished (an error,
+/// a panic) lets the next visit try again.
+pub struct ComputeTicket {
+    totals: Arc<RunningTotals>,
     vendor_id: i64,
     done: bool,
 }
 
-impl ComputeTicket<'_> {
+impl ComputeTicket {
     pub fn keep(mut self, kept: KeptTotal) -> KeptTotal {
         let mut entries = self.totals.lock();
         let entry = entries.entry(self.vendor_id).or_default();
@@ -115,7 +119,7 @@ impl ComputeTicket<'_> {
     }
 }
 
-impl Drop for ComputeTicket<'_> {
+impl Drop for ComputeTicket {
     fn drop(&mut self) {
         if !self.done {
             self.totals
@@ -139,30 +143,33 @@ impl RunningTotals {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub fn lookup(&self, vendor_id: i64, mark: BillingMark, now: NaiveDateTime) -> Lookup<'_> {
+    pub fn lookup(
+        self: &Arc<Self>,
+        vendor_id: i64,
+        mark: BillingMark,
+        now: NaiveDateTime,
+    ) -> Lookup {
         let mut entries = self.lock();
         let entry = entries.entry(vendor_id).or_default();
         let this_month = entry
             .kept
             .filter(|kept| Month::of(kept.computed_at) == Month::of(now));
-        match this_month {
-            Some(kept) => {
-                let age = now - kept.computed_at;
-                let fresh =
-                    age < Self::RECOMPUTE_AFTER || (kept.mark == mark && age < Self::KEPT_FOR);
-                if fresh || entry.computing {
-                    return Lookup::Use(kept);
-                }
+        if let Some(kept) = this_month {
+            let age = now - kept.computed_at;
+            let fresh = age < Self::RECOMPUTE_AFTER || (kept.mark == mark && age < Self::KEPT_FOR);
+            if fresh || entry.computing {
+                return Lookup::Use(kept);
             }
-            None if entry.computing => return Lookup::Computing,
-            None => {}
+        } else if entry.computing {
+            return Lookup::Computing;
         }
         entry.computing = true;
-        Lookup::Compute(ComputeTicket {
-            totals: self,
+        let ticket = ComputeTicket {
+            totals: self.clone(),
             vendor_id,
             done: false,
-        })
+        };
+        Lookup::Refresh(this_month, ticket)
     }
 }
 
@@ -199,17 +206,17 @@ mod tests {
         }
     }
 
-    fn used(lookup: Lookup<'_>) -> Option<i64> {
+    fn used(lookup: Lookup) -> Option<i64> {
         match lookup {
-            Lookup::Use(kept) => Some(kept.totals.gross_fen),
+            Lookup::Use(kept) | Lookup::Refresh(Some(kept), _) => Some(kept.totals.gross_fen),
             _ => None,
         }
     }
 
     #[test]
     fn one_computation_at_a_time_and_the_others_wait_for_it() {
-        let totals = RunningTotals::default();
-        let Lookup::Compute(ticket) = totals.lookup(7, mark(0), at(10, 0)) else {
+        let totals = Arc::new(RunningTotals::default());
+        let Lookup::Refresh(None, ticket) = totals.lookup(7, mark(0), at(10, 0)) else {
             panic!("the first visit computes");
         };
         assert!(matches!(
@@ -219,7 +226,7 @@ mod tests {
         // Another vendor is not held up.
         assert!(matches!(
             totals.lookup(8, mark(0), at(10, 1)),
-            Lookup::Compute(_)
+            Lookup::Refresh(None, _)
         ));
         ticket.keep(kept(at(10, 0), mark(0), 100));
         assert_eq!(used(totals.lookup(7, mark(0), at(10, 2))), Some(100));
@@ -227,21 +234,21 @@ mod tests {
 
     #[test]
     fn an_abandoned_computation_lets_the_next_visit_try() {
-        let totals = RunningTotals::default();
-        let Lookup::Compute(ticket) = totals.lookup(7, mark(0), at(10, 0)) else {
+        let totals = Arc::new(RunningTotals::default());
+        let Lookup::Refresh(None, ticket) = totals.lookup(7, mark(0), at(10, 0)) else {
             panic!("the first visit computes");
         };
         drop(ticket);
         assert!(matches!(
             totals.lookup(7, mark(0), at(10, 1)),
-            Lookup::Compute(_)
+            Lookup::Refresh(None, _)
         ));
     }
 
     #[test]
     fn a_total_is_kept_while_the_mark_holds_and_at_least_ten_seconds() {
-        let totals = RunningTotals::default();
-        let Lookup::Compute(ticket) = totals.lookup(7, mark(0), at(10, 0)) else {
+        let totals = Arc::new(RunningTotals::default());
+        let Lookup::Refresh(None, ticket) = totals.lookup(7, mark(0), at(10, 0)) else {
             panic!("the first visit computes");
         };
         ticket.keep(kept(at(10, 0), mark(0), 100));
@@ -249,22 +256,28 @@ mod tests {
         assert_eq!(used(totals.lookup(7, mark(5), at(10, 9))), Some(100));
         // The same mark for under a minute: kept.
         assert_eq!(used(totals.lookup(7, mark(0), at(10, 59))), Some(100));
-        // After a minute, or a new sale after ten seconds: computed again,
-        // and meanwhile the others see the last total.
+        // After a minute, or a new sale after ten seconds: refreshed in the
+        // background while the visit, and the others, see the last total.
         assert!(matches!(
             totals.lookup(7, mark(0), at(10, 60)),
-            Lookup::Compute(_)
+            Lookup::Refresh(Some(_), _)
         ));
-        let Lookup::Compute(_ticket) = totals.lookup(7, mark(5), at(10, 11)) else {
-            panic!("a moved mark after ten seconds computes");
+        let Lookup::Refresh(Some(shown), ticket) = totals.lookup(7, mark(5), at(10, 11)) else {
+            panic!("a moved mark after ten seconds refreshes");
         };
-        assert_eq!(used(totals.lookup(7, mark(5), at(10, 12))), Some(100));
+        assert_eq!(shown.totals.gross_fen, 100);
+        assert!(matches!(
+            totals.lookup(7, mark(5), at(10, 12)),
+            Lookup::Use(_)
+        ));
+        ticket.keep(kept(at(10, 11), mark(5), 150));
+        assert_eq!(used(totals.lookup(7, mark(5), at(10, 13))), Some(150));
     }
 
     #[test]
     fn a_new_month_never_shows_last_months_total() {
-        let totals = RunningTotals::default();
-        let Lookup::Compute(ticket) = totals.lookup(7, mark(0), at(30, 0)) else {
+        let totals = Arc::new(RunningTotals::default());
+        let Lookup::Refresh(None, ticket) = totals.lookup(7, mark(0), at(30, 0)) else {
             panic!("the first visit computes");
         };
         ticket.keep(kept(at(30, 0), mark(0), 100));
@@ -274,7 +287,7 @@ mod tests {
             .unwrap();
         assert!(matches!(
             totals.lookup(7, mark(0), december),
-            Lookup::Compute(_)
+            Lookup::Refresh(None, _)
         ));
     }
 }

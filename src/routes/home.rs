@@ -11,7 +11,7 @@ use crate::domain::settlement::Month;
 use crate::domain::time::to_stored;
 use crate::error::AppResult;
 use crate::i18n::fill;
-use crate::state::{AppState, KeptTotal, Lookup};
+use crate::state::{AppState, ComputeTicket, KeptTotal, Lookup};
 use crate::views::home::{AdminHome, BuyerHome, NotificationsPage, VendorHome, Waiting};
 use crate::views::{PageCtx, Section, ok, see_other};
 
@@ -49,6 +49,36 @@ fn counted(label: &'static str, count: i64, link: &str) -> Waiting {
     }
 }
 
+/// Computes a vendor's running total on the blocking pool; the visit that
+/// asked has been shown the last one, or told it is being computed.
+fn refresh_in_background(
+    pool: crate::db::Pool,
+    ticket: ComputeTicket,
+    vendor_id: i64,
+    mark: dashboards::BillingMark,
+    now: NaiveDateTime,
+) {
+    actix_web::rt::task::spawn_blocking(move || {
+        let computed = pool
+            .get()
+            .map_err(|error| error.to_string())
+            .and_then(|mut conn| {
+                dashboards::month_so_far(&mut conn, vendor_id, now).map_err(|e| e.to_string())
+            });
+        match computed {
+            Ok(totals) => {
+                ticket.keep(KeptTotal {
+                    computed_at: now,
+                    mark,
+                    totals,
+                });
+            }
+            // The ticket is dropped: the next visit tries again.
+            Err(error) => log::warn!("running total of vendor {vendor_id}: {error}"),
+        }
+    });
+}
+
 /// What needs the vendor now: tickets, rejected revisions, drafts, reviews and
 /// delist requests, and this month's running total.
 pub async fn vendor_home(
@@ -59,6 +89,7 @@ pub async fn vendor_home(
     let vendor_id = user.id;
     let now = to_stored(chrono::Utc::now());
     let kept_totals = state.running_totals.clone();
+    let pool = state.pool.clone();
     let (queues, month_total) = state
         .db(move |conn| {
             let queues = dashboards::vendor_queues(conn, vendor_id)?;
@@ -66,11 +97,10 @@ pub async fn vendor_home(
             let total = match kept_totals.lookup(vendor_id, mark, now) {
                 Lookup::Use(kept) => Some(kept),
                 Lookup::Computing => None,
-                Lookup::Compute(ticket) => Some(ticket.keep(KeptTotal {
-                    computed_at: now,
-                    mark,
-                    totals: dashboards::month_so_far(conn, vendor_id, now)?,
-                })),
+                Lookup::Refresh(kept, ticket) => {
+                    refresh_in_background(pool, ticket, vendor_id, mark, now);
+                    kept
+                }
             };
             Ok((queues, total))
         })
