@@ -389,6 +389,40 @@ impl Browser {
         wider.as_bool().unwrap_or(true)
     }
 
+    /// The form fields of the page a screen reader could not name: no
+    /// `<label>`, `aria-label`, `aria-labelledby` or title.
+    pub async fn unlabelled_fields(&self) -> Vec<String> {
+        let script = "return Array.from(document.querySelectorAll('input, select, textarea'))\
+            .filter(e => !['hidden', 'submit', 'button'].includes(e.type))\
+            .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')\
+                && !e.getAttribute('aria-labelledby') && !e.title)\
+            .map(e => e.name || e.id || e.outerHTML.slice(0, 80));";
+        let found = self
+            .client
+            .execute(script, vec![])
+            .await
+            .expect("list the form fields");
+        found
+            .as_array()
+            .map(|names| {
+                names
+                    .iter()
+                    .map(|name| name.as_str().unwrap_or_default().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Asserts every form field of the page has a label.
+    pub async fn fields_are_labelled(&self) {
+        let unlabelled = self.unlabelled_fields().await;
+        assert!(
+            unlabelled.is_empty(),
+            "fields without a label on {}: {unlabelled:?}",
+            self.path_now().await
+        );
+    }
+
     /// Saves a full-window screenshot as `NN-name.png`.
     pub async fn shot(&mut self, name: &str) {
         self.taken += 1;

@@ -52,6 +52,7 @@ async fn an_image_goes_from_draft_to_a_sale_the_vendor_can_find() {
     b.go("/vendor/products").await;
     b.follow(t.new_product).await;
     b.follow(t.kind_image).await;
+    b.fields_are_labelled().await;
     b.shot("new-product").await;
 
     // A form with a problem keeps what was typed and says what is wrong.
@@ -83,6 +84,7 @@ async fn an_image_goes_from_draft_to_a_sale_the_vendor_can_find() {
         b.follow(t.edit).await;
     }
     let edit = b.path().await;
+    b.fields_are_labelled().await;
     b.attach("#logo", &logo("wrong_size_300x300.png")).await;
     b.press_in("#logo-section", t.logo_upload).await;
     b.see(t.logo_problems_title).await;
@@ -108,6 +110,7 @@ async fn an_image_goes_from_draft_to_a_sale_the_vendor_can_find() {
     b.shot("operator-home").await;
     b.go("/admin/reviews").await;
     b.follow("CentOS 7.9 云镜像").await;
+    b.fields_are_labelled().await;
     b.see("img-7f3a9c21").await;
     b.see("标准版").await;
     b.see("按量").await;
@@ -125,6 +128,7 @@ async fn an_image_goes_from_draft_to_a_sale_the_vendor_can_find() {
     let uin = b.text_of(".account-card dd.mono").await;
     b.go("/shop").await;
     b.follow("CentOS 7.9 云镜像").await;
+    b.fields_are_labelled().await;
     b.shot("shop-product").await;
     b.press(t.buy).await;
     b.see("¥99").await;
@@ -213,6 +217,7 @@ async fn a_five_day_refund_shows_both_orders_as_the_seed_does() {
     b.see(&order_no).await;
     b.shot("refundable-on-home").await;
     b.click(&format!("a[href='/me/orders/{order_no}']")).await;
+    b.fields_are_labelled().await;
     b.shot("order-with-offer").await;
     b.press(t.five_day_button).await;
     b.see(t.five_day_done).await;
@@ -281,6 +286,7 @@ async fn a_manual_service_is_delivered_after_a_rejection_and_a_decline() {
     b.shot("buyer-home-your-turn").await;
     b.click("a[href^='/me/services/']").await;
     let ticket = trailing_id(&b).await;
+    b.fields_are_labelled().await;
     b.see(t.ts_awaiting_requirement).await;
     b.fill("#requirement", "企业官网，五个页面").await;
     b.fill("#contact", "张三 13800000000").await;
@@ -296,6 +302,7 @@ async fn a_manual_service_is_delivered_after_a_rejection_and_a_decline() {
     b.click(&format!("a[href='/vendor/supervision/{ticket}']"))
         .await;
     b.see("企业官网，五个页面").await;
+    b.fields_are_labelled().await;
     b.fill("#reject-reason", "请说明页面内容").await;
     b.press(t.reject_requirement).await;
     b.see(t.ts_rejected).await;
@@ -535,6 +542,7 @@ async fn each_role_switches_language_and_lists_fit_narrow_windows() {
             b.width(width).await;
             for list in pages {
                 b.go(list).await;
+                b.fields_are_labelled().await;
                 assert!(
                     !b.page_scrolls_sideways().await,
                     "{list} scrolls sideways at {width} px"
