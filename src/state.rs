@@ -1,7 +1,7 @@
 //! What every handler shares: the pool and the settings it needs at request time.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use actix_web::web;
 use chrono::{Duration, NaiveDateTime};
@@ -18,6 +18,8 @@ pub struct AppState {
     pub backend_name: &'static str,
     pub running_totals: Arc<RunningTotals>,
     pub metrics: Arc<Metrics>,
+    /// Turns for work that reads a vendor's whole month (see `db_heavy`).
+    pub heavy: Arc<Turns>,
     /// A scraper presenting this bearer token may read `/metrics` without
     /// signing in; `None` leaves `/metrics` to signed-in operators.
     pub metrics_token: Option<String>,
@@ -30,6 +32,7 @@ impl AppState {
             backend_name,
             running_totals: Arc::new(RunningTotals::default()),
             metrics: Arc::new(Metrics::default()),
+            heavy: Arc::new(Turns::new(HEAVY_AT_ONCE)),
             metrics_token: metrics_token.filter(|token| !token.is_empty()),
         }
     }
@@ -52,6 +55,83 @@ impl AppState {
             work(&mut conn)
         })
         .await?
+    }
+}
+
+impl AppState {
+    /// Like `db`, for work that reads a vendor's whole month (the settlement
+    /// preview, the running total): a third of a second and a few hundred
+    /// MiB each for the busiest vendor. At most `HEAVY_AT_ONCE` run at a time
+    /// in this instance and the rest wait their turn before taking a
+    /// connection, so a burst of them can take neither every connection nor
+    /// gigabytes of memory.
+    pub async fn db_heavy<T, F>(&self, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+    {
+        let heavy = self.heavy.clone();
+        let pool = self.pool.clone();
+        web::block(move || {
+            let _turn = heavy.take();
+            let mut conn = pool.get().map_err(|error| {
+                log::warn!("no database connection: {error}");
+                AppError::Unavailable
+            })?;
+            work(&mut conn)
+        })
+        .await?
+    }
+}
+
+/// How many whole-month computations one instance runs at once.
+pub const HEAVY_AT_ONCE: usize = 2;
+
+/// A counting semaphore for blocking threads.
+pub struct Turns {
+    free: Mutex<usize>,
+    returned: Condvar,
+}
+
+/// A turn, given back when dropped.
+pub struct Turn<'a> {
+    turns: &'a Turns,
+}
+
+impl Turns {
+    pub fn new(at_once: usize) -> Turns {
+        Turns {
+            free: Mutex::new(at_once),
+            returned: Condvar::new(),
+        }
+    }
+
+    /// Waits for a free turn (on a blocking thread, never an async worker).
+    pub fn take(&self) -> Turn<'_> {
+        let mut free = self
+            .free
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        while *free == 0 {
+            free = self
+                .returned
+                .wait(free)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+        *free -= 1;
+        Turn { turns: self }
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut free = self
+            .turns
+            .free
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *free += 1;
+        self.turns.returned.notify_one();
     }
 }
 
@@ -177,6 +257,30 @@ impl RunningTotals {
 mod tests {
     use super::*;
     use chrono::NaiveDate;
+
+    #[test]
+    fn no_more_than_the_allowed_turns_run_at_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let turns = Arc::new(Turns::new(2));
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let workers: Vec<_> = (0..8)
+            .map(|_| {
+                let (turns, running, most) = (turns.clone(), running.clone(), most.clone());
+                std::thread::spawn(move || {
+                    let _turn = turns.take();
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().unwrap();
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 2);
+    }
 
     fn at(day: u32, seconds: i64) -> NaiveDateTime {
         NaiveDate::from_ymd_opt(2026, 11, day)

@@ -53,12 +53,14 @@ fn counted(label: &'static str, count: i64, link: &str) -> Waiting {
 /// asked has been shown the last one, or told it is being computed.
 fn refresh_in_background(
     pool: crate::db::Pool,
+    heavy: std::sync::Arc<crate::state::Turns>,
     ticket: ComputeTicket,
     vendor_id: i64,
     mark: dashboards::BillingMark,
     now: NaiveDateTime,
 ) {
     actix_web::rt::task::spawn_blocking(move || {
+        let _turn = heavy.take();
         let computed = pool
             .get()
             .map_err(|error| error.to_string())
@@ -90,6 +92,7 @@ pub async fn vendor_home(
     let now = to_stored(chrono::Utc::now());
     let kept_totals = state.running_totals.clone();
     let pool = state.pool.clone();
+    let heavy = state.heavy.clone();
     let (queues, month_total) = state
         .db(move |conn| {
             let queues = dashboards::vendor_queues(conn, vendor_id)?;
@@ -98,7 +101,7 @@ pub async fn vendor_home(
                 Lookup::Use(kept) => Some(kept),
                 Lookup::Computing => None,
                 Lookup::Refresh(kept, ticket) => {
-                    refresh_in_background(pool, ticket, vendor_id, mark, now);
+                    refresh_in_background(pool, heavy, ticket, vendor_id, mark, now);
                     kept
                 }
             };

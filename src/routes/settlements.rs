@@ -40,7 +40,7 @@ pub async fn vendor_settlements(
     let vendor_id = user.id;
     let now = now();
     let (statements, preview) = state
-        .db(move |conn| {
+        .db_heavy(move |conn| {
             Ok((
                 settlements::for_vendor(conn, vendor_id)?,
                 settlements::preview(conn, vendor_id, now, LINES_SHOWN)?,
