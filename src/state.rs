@@ -36,9 +36,7 @@ impl AppState {
             metrics_token: metrics_token.filter(|token| !token.is_empty()),
         }
     }
-}
 
-impl AppState {
     /// Runs store calls on the blocking pool, never on an async worker. An
     /// unreachable database becomes `AppError::Unavailable` (503).
     pub async fn db<T, F>(&self, work: F) -> AppResult<T>
@@ -46,19 +44,9 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get().map_err(|error| {
-                log::warn!("no database connection: {error}");
-                AppError::Unavailable
-            })?;
-            work(&mut conn)
-        })
-        .await?
+        self.on_blocking_pool(None, work).await
     }
-}
 
-impl AppState {
     /// Like `db`, for work that reads a vendor's whole month (the settlement
     /// preview, the running total): a third of a second and a few hundred
     /// MiB each for the busiest vendor. At most `HEAVY_AT_ONCE` run at a time
@@ -70,10 +58,18 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
     {
-        let heavy = self.heavy.clone();
+        self.on_blocking_pool(Some(self.heavy.clone()), work).await
+    }
+
+    /// Takes a turn when asked to, then a connection, then runs `work`.
+    async fn on_blocking_pool<T, F>(&self, turns: Option<Arc<Turns>>, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+    {
         let pool = self.pool.clone();
         web::block(move || {
-            let _turn = heavy.take();
+            let _turn = turns.as_deref().map(Turns::take);
             let mut conn = pool.get().map_err(|error| {
                 log::warn!("no database connection: {error}");
                 AppError::Unavailable
@@ -139,12 +135,12 @@ impl Drop for Turn<'_> {
 /// Computing it reads the vendor's whole month so far (a third of a second
 /// and a few hundred MiB for the busiest vendor of a million-order database),
 /// and the dashboard that shows it is the page vendors open most. So:
-/// - a kept total is used while the vendor's billing mark is unchanged (a new
-///   order, refund or completed ticket shows at once) and it is under a
-///   minute old (the minute bounds what the clock alone changes: hourly use,
-///   five-day windows closing);
-/// - however often the mark moves (a busy vendor sells every second), a total
-///   is recomputed at most every ten seconds;
+/// - a kept total is used while the vendor's billing mark is unchanged and it
+///   is under a minute old (the minute bounds what the clock alone changes:
+///   hourly use, five-day windows closing);
+/// - when the mark moves (a new order, refund or completed ticket) the total
+///   is recomputed, but at most every ten seconds however often the vendor
+///   sells;
 /// - one computation per vendor at a time, always in the background: the
 ///   visit shows the last total (the very first time, that it is being
 ///   computed), so no visit waits for it (under a 64-connection load on

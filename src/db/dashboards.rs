@@ -17,7 +17,7 @@ use super::tickets::{Ticket, TicketRow};
 use crate::domain::order::{OrderStatus, OrderType};
 use crate::domain::product::{Billing, DelistRequestState, Kind, RevisionState};
 use crate::domain::refund::{FIVE_DAYS, five_day_refund};
-use crate::domain::settlement::{Month, Totals};
+use crate::domain::settlement::Month;
 use crate::domain::ticket::TicketState;
 
 /// A queue's length and when its oldest item started waiting.
@@ -169,12 +169,6 @@ pub fn billing_mark(conn: &mut DbConn, vendor_id: i64) -> QueryResult<BillingMar
         latest_completion,
         fee_bps,
     })
-}
-
-/// This month's totals so far, as the statement would have them if the month
-/// ended at `now`.
-pub fn month_so_far(conn: &mut DbConn, vendor_id: i64, now: NaiveDateTime) -> QueryResult<Totals> {
-    settlements::running_totals(conn, vendor_id, now)
 }
 
 /// The buyer's overview.

@@ -6,12 +6,12 @@ use chrono::NaiveDateTime;
 
 use crate::auth::{Buyer, CurrentUser, MaybeUser, Operator, Vendor};
 use crate::db::dashboards::{self, QueueStat};
-use crate::db::notifications;
+use crate::db::{notifications, settlements};
 use crate::domain::settlement::Month;
 use crate::domain::time::to_stored;
 use crate::error::AppResult;
 use crate::i18n::fill;
-use crate::state::{AppState, ComputeTicket, KeptTotal, Lookup};
+use crate::state::{AppState, KeptTotal, Lookup};
 use crate::views::home::{AdminHome, BuyerHome, NotificationsPage, VendorHome, Waiting};
 use crate::views::{PageCtx, Section, ok, see_other};
 
@@ -49,38 +49,6 @@ fn counted(label: &'static str, count: i64, link: &str) -> Waiting {
     }
 }
 
-/// Computes a vendor's running total on the blocking pool; the visit that
-/// asked has been shown the last one, or told it is being computed.
-fn refresh_in_background(
-    pool: crate::db::Pool,
-    heavy: std::sync::Arc<crate::state::Turns>,
-    ticket: ComputeTicket,
-    vendor_id: i64,
-    mark: dashboards::BillingMark,
-    now: NaiveDateTime,
-) {
-    actix_web::rt::task::spawn_blocking(move || {
-        let _turn = heavy.take();
-        let computed = pool
-            .get()
-            .map_err(|error| error.to_string())
-            .and_then(|mut conn| {
-                dashboards::month_so_far(&mut conn, vendor_id, now).map_err(|e| e.to_string())
-            });
-        match computed {
-            Ok(totals) => {
-                ticket.keep(KeptTotal {
-                    computed_at: now,
-                    mark,
-                    totals,
-                });
-            }
-            // The ticket is dropped: the next visit tries again.
-            Err(error) => log::warn!("running total of vendor {vendor_id}: {error}"),
-        }
-    });
-}
-
 /// What needs the vendor now: tickets, rejected revisions, drafts, reviews and
 /// delist requests, and this month's running total.
 pub async fn vendor_home(
@@ -91,23 +59,38 @@ pub async fn vendor_home(
     let vendor_id = user.id;
     let now = to_stored(chrono::Utc::now());
     let kept_totals = state.running_totals.clone();
-    let pool = state.pool.clone();
-    let heavy = state.heavy.clone();
-    let (queues, month_total) = state
+    let (queues, mark, lookup) = state
         .db(move |conn| {
             let queues = dashboards::vendor_queues(conn, vendor_id)?;
             let mark = dashboards::billing_mark(conn, vendor_id)?;
-            let total = match kept_totals.lookup(vendor_id, mark, now) {
-                Lookup::Use(kept) => Some(kept),
-                Lookup::Computing => None,
-                Lookup::Refresh(kept, ticket) => {
-                    refresh_in_background(pool, heavy, ticket, vendor_id, mark, now);
-                    kept
-                }
-            };
-            Ok((queues, total))
+            Ok((queues, mark, kept_totals.lookup(vendor_id, mark, now)))
         })
         .await?;
+    let month_total = match lookup {
+        Lookup::Use(kept) => Some(kept),
+        Lookup::Computing => None,
+        Lookup::Refresh(kept, ticket) => {
+            // Computed in the background; this visit shows the last total.
+            let state = state.clone();
+            actix_web::rt::spawn(async move {
+                let computed = state
+                    .db_heavy(move |conn| Ok(settlements::running_totals(conn, vendor_id, now)?))
+                    .await;
+                match computed {
+                    Ok(totals) => {
+                        ticket.keep(KeptTotal {
+                            computed_at: now,
+                            mark,
+                            totals,
+                        });
+                    }
+                    // The ticket is dropped: the next visit tries again.
+                    Err(error) => log::warn!("running total of vendor {vendor_id}: {error}"),
+                }
+            });
+            kept
+        }
+    };
     let page = PageCtx::new(&req, Some(&user), Section::VendorHome);
     let t = page.t;
     let waiting = vec![
