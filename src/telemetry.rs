@@ -95,18 +95,14 @@ pub async fn request_log(
         .extensions()
         .get::<CurrentUser>()
         .map(|user| user.id);
-    span.in_scope(|| match account {
-        Some(account) => tracing::info!(
+    // An anonymous request's line has no `account` (an empty Option is not recorded).
+    span.in_scope(|| {
+        tracing::info!(
             status,
             latency_ms = elapsed.as_secs_f64() * 1000.0,
             account,
             "answered"
-        ),
-        None => tracing::info!(
-            status,
-            latency_ms = elapsed.as_secs_f64() * 1000.0,
-            "answered"
-        ),
+        )
     });
     if let Some(metrics) = metrics {
         metrics.observe(&method, &route, status, elapsed.as_secs_f64());
@@ -204,6 +200,20 @@ impl Metrics {
                 "yunshi_http_request_duration_seconds_count{{{labels}}} {}",
                 stats.count
             );
+        }
+    }
+}
+
+/// Writes a gauge family: its help and type lines, then one sample for each
+/// `(label, value)` (label `""` for none, else `key="value"` pairs).
+pub fn write_gauge(out: &mut String, name: &str, help: &str, samples: &[(String, i64)]) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} gauge");
+    for (labels, value) in samples {
+        if labels.is_empty() {
+            let _ = writeln!(out, "{name} {value}");
+        } else {
+            let _ = writeln!(out, "{name}{{{labels}}} {value}");
         }
     }
 }

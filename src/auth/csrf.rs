@@ -60,8 +60,7 @@ pub async fn guard(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     if req.query_string().contains("%00") || req.uri().path().contains("%00") {
-        let t = crate::i18n::Lang::of_request(req.request()).catalogue();
-        let error = AppError::BadRequest(t.err_nul_character.to_string());
+        let error = nul_refused(req.request());
         return Ok(req.error_response(error).map_into_right_body());
     }
     if req.method() != Method::POST {
@@ -98,8 +97,7 @@ async fn read_token(req: &mut ServiceRequest) -> Result<String, AppError> {
     let body = read_body(req.take_payload(), limit).await?;
     let token = if is_form {
         if holds_nul(&body) {
-            let t = crate::i18n::Lang::of_request(req.request()).catalogue();
-            return Err(AppError::BadRequest(t.err_nul_character.to_string()));
+            return Err(nul_refused(req.request()));
         }
         token_in_form(&body)
     } else {
@@ -127,6 +125,12 @@ fn token_in_form(body: &[u8]) -> Option<String> {
         .into_iter()
         .find(|(name, _)| name == FIELD)
         .map(|(_, value)| value)
+}
+
+/// The refusal of a NUL character, in the visitor's language.
+fn nul_refused(req: &actix_web::HttpRequest) -> AppError {
+    let t = crate::i18n::Lang::of_request(req).catalogue();
+    AppError::BadRequest(t.err_nul_character.to_string())
 }
 
 /// Whether a form field holds a NUL character: no form of the console needs

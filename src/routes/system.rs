@@ -11,6 +11,7 @@ use crate::domain::account::Role;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{LANG_COOKIE, Lang};
 use crate::state::AppState;
+use crate::telemetry::write_gauge;
 use crate::views::safe_next;
 
 /// 200 while the database answers a query, 503 otherwise.
@@ -106,33 +107,34 @@ pub async fn metrics(
     let pool = state.pool.state();
     let mut out = String::with_capacity(16 * 1024);
     state.metrics.render_requests(&mut out);
-    out.push_str(
-        "# HELP yunshi_db_pool_connections Database connections of this instance, by use.\n",
+    write_gauge(
+        &mut out,
+        "yunshi_db_pool_connections",
+        "Database connections of this instance, by use.",
+        &[
+            (
+                "state=\"in_use\"".into(),
+                i64::from(pool.connections - pool.idle_connections),
+            ),
+            ("state=\"idle\"".into(), i64::from(pool.idle_connections)),
+        ],
     );
-    out.push_str("# TYPE yunshi_db_pool_connections gauge\n");
-    out.push_str(&format!(
-        "yunshi_db_pool_connections{{state=\"in_use\"}} {}\n",
-        pool.connections - pool.idle_connections
-    ));
-    out.push_str(&format!(
-        "yunshi_db_pool_connections{{state=\"idle\"}} {}\n",
-        pool.idle_connections
-    ));
-    out.push_str("# HELP yunshi_db_pool_max_connections The pool's size.\n");
-    out.push_str("# TYPE yunshi_db_pool_max_connections gauge\n");
-    out.push_str(&format!(
-        "yunshi_db_pool_max_connections {}\n",
-        state.pool.max_size()
-    ));
-    out.push_str(
-        "# HELP yunshi_statements Settlement statements generated, by state (whole database).\n",
+    write_gauge(
+        &mut out,
+        "yunshi_db_pool_max_connections",
+        "The pool's size.",
+        &[(String::new(), i64::from(state.pool.max_size()))],
     );
-    out.push_str("# TYPE yunshi_statements gauge\n");
-    for (statement_state, count) in statements {
-        out.push_str(&format!(
-            "yunshi_statements{{state=\"{statement_state}\"}} {count}\n"
-        ));
-    }
+    let by_state: Vec<(String, i64)> = statements
+        .into_iter()
+        .map(|(statement_state, count)| (format!("state=\"{statement_state}\""), count))
+        .collect();
+    write_gauge(
+        &mut out,
+        "yunshi_statements",
+        "Settlement statements generated, by state (whole database).",
+        &by_state,
+    );
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
