@@ -64,25 +64,7 @@ async fn arrange(app: &TestApp) -> Owned {
         )
         .await;
     // A second revision in review, for the review routes.
-    let form = [
-        ("kind", "image"),
-        ("name", SECRET),
-        ("summary", "s"),
-        ("description", "d"),
-        ("category", "other"),
-        ("image_id", "img-ab12cd34"),
-        ("os", "Linux"),
-        ("arch", "x86_64"),
-        ("plan_billing_0", "prepaid"),
-        ("plan_name_0", "标准版"),
-        ("plan_price_0", "109"),
-    ];
-    vendor
-        .post(&format!("/vendor/products/{product}/edit"), &form)
-        .await;
-    vendor
-        .post(&format!("/vendor/products/{product}/submit"), &[])
-        .await;
+    common::shop::submit_price_change(&vendor, product, SECRET).await;
     let mut conn = app.conn();
     let month = settle_last_month(&mut conn, &order_no);
     let vendor1 = yunshi::db::accounts::find_by_login(&mut conn, "vendor1")

@@ -94,24 +94,7 @@ async fn sixteen_operators_approve_the_same_revision_once() {
         vec![plan(Billing::Prepaid, "标准版", 9900, None)],
     );
     let vendor = app.signed_in("vendor1").await;
-    let form = [
-        ("kind", "image"),
-        ("name", "CentOS 7.9"),
-        ("summary", "s"),
-        ("description", "d"),
-        ("category", "other"),
-        ("image_id", "img-ab12cd34"),
-        ("os", "Linux"),
-        ("arch", "x86_64"),
-        ("plan_billing_0", "prepaid"),
-        ("plan_name_0", "标准版"),
-        ("plan_price_0", "109"),
-    ];
-    vendor
-        .post(&format!("/vendor/products/{product}/edit"), &form)
-        .await;
-    vendor
-        .post(&format!("/vendor/products/{product}/submit"), &[])
+    common::shop::submit_price_change(&vendor, product, "CentOS 7.9")
         .await
         .assert_redirect_to(&format!("/vendor/products/{product}"));
     let revision: i64 = count(&app, |conn| {

@@ -165,3 +165,27 @@ pub fn move_into_last_month(conn: &mut yunshi::db::DbConn, order_no: &str) -> Mo
         .unwrap();
     month
 }
+
+/// The vendor edits a listed image product (the standard plan now ¥109) and
+/// submits the edit, so a second revision waits for review.
+pub async fn submit_price_change(vendor: &Visitor, product: i64, name: &str) -> super::Page {
+    let form = [
+        ("kind", "image"),
+        ("name", name),
+        ("summary", "s"),
+        ("description", "d"),
+        ("category", "other"),
+        ("image_id", "img-ab12cd34"),
+        ("os", "Linux"),
+        ("arch", "x86_64"),
+        ("plan_billing_0", "prepaid"),
+        ("plan_name_0", "标准版"),
+        ("plan_price_0", "109"),
+    ];
+    vendor
+        .post(&format!("/vendor/products/{product}/edit"), &form)
+        .await;
+    vendor
+        .post(&format!("/vendor/products/{product}/submit"), &[])
+        .await
+}
