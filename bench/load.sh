@@ -14,39 +14,16 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-60}
 CONNECTIONS=${CONNECTIONS:-64}
 PORT=${PORT:-8098}
-DATA_DIR=${DATA_DIR:-./bench-data}
-ORDERS=${ORDERS:-1000000}
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)"; exit 1; }
-cargo build --release --quiet
-BIN=target/release/yunshi
-mkdir -p "$DATA_DIR"
-if [ -z "${DATABASE_URL:-}" ] && [ ! -f "$DATA_DIR/yunshi.db" ]; then
-  "$BIN" --data-dir "$DATA_DIR" seed --orders "$ORDERS" --seed 42
-fi
+. bench/lib.sh
+build_and_seed
 WORK=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
-BASE="http://127.0.0.1:$PORT"
 TOKEN_FOR_METRICS=load-$(date +%s)
-
-NO_AUTO_SETTLE=1 RUST_LOG=warn METRICS_TOKEN=$TOKEN_FOR_METRICS "$BIN" --data-dir "$DATA_DIR" serve --bind "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 50); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.2; done
-curl -sf "$BASE/healthz" >/dev/null || { echo "server did not start"; cat "$WORK/server.log"; exit 1; }
-
-field() { grep -o "name=\"$1\" value=\"[^\"]*\"" | head -1 | sed 's/.*value="//;s/"$//'; }
-
-# sign_in LOGIN JAR: signs in, leaves the cookie in JAR.
-sign_in() {
-  local token
-  token=$(curl -s -c "$2" -b "$2" "$BASE/login" | field csrf_token)
-  curl -s -o /dev/null -c "$2" -b "$2" --data-urlencode "csrf_token=$token" -d "login=$1&password=yunshi-demo" "$BASE/login"
-}
-cookie() { echo "yunshi_session=$(awk '$6=="yunshi_session"{print $7}' "$1")"; }
-
-sign_in bulkvendor00 "$WORK/vendor"
-sign_in bulkbuyer0000 "$WORK/buyer"
-VENDOR=$(cookie "$WORK/vendor")
-BUYER=$(cookie "$WORK/buyer")
+export METRICS_TOKEN=$TOKEN_FOR_METRICS
+start_server
+VENDOR=$(session bulkvendor00)
+BUYER=$(session bulkbuyer0000)
 CSRF=$(curl -s -H "Cookie: $BUYER" "$BASE/shop" | field csrf_token)
 UIN=$(curl -s -H "Cookie: $VENDOR" "$BASE/vendor/orders" | grep -o '<td class="mono">[0-9]\{10\}</td>' | head -1 | grep -o '[0-9]\{10\}')
 
@@ -101,7 +78,7 @@ kill $SAMPLER 2>/dev/null || true
 PURCHASES=$(curl -s -H "Authorization: Bearer $TOKEN_FOR_METRICS" "$BASE/metrics" | awk -F' ' '/yunshi_http_requests_total\{method="POST",route="\/shop\/products\/\{id\}\/orders",status="303"\}/{print $2}')
 FAILED=$(curl -s -H "Authorization: Bearer $TOKEN_FOR_METRICS" "$BASE/metrics" | awk '/yunshi_http_requests_total/ && /status="5/{s+=$2} END{print s+0}')
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo); database: ${DATABASE_URL:-SQLite $DATA_DIR/yunshi.db}"
+echo "machine: $(machine); database: ${DATABASE_URL:-SQLite $DATA_DIR/yunshi.db}"
 echo "$OUT" | grep -E "Requests/sec|Latency  |requests in|Non-2xx|Socket errors| 50%| 90%| 99%"
 echo "purchases written: ${PURCHASES:-0}; 5xx answered: $FAILED"
 echo "mean time per route (server side, from /metrics):"

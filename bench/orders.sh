@@ -14,42 +14,22 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-16}
 PORT=${PORT:-8099}
-DATA_DIR=${DATA_DIR:-./bench-data}
-ORDERS=${ORDERS:-1000000}
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)"; exit 1; }
-cargo build --release --quiet
-BIN=target/release/yunshi
-mkdir -p "$DATA_DIR"
-if [ -z "${DATABASE_URL:-}" ] && [ ! -f "$DATA_DIR/yunshi.db" ]; then
-  "$BIN" --data-dir "$DATA_DIR" seed --orders "$ORDERS" --seed 42
-fi
+. bench/lib.sh
+build_and_seed
 WORK=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
-BASE="http://127.0.0.1:$PORT"
-
-start_server() {
-  NO_AUTO_SETTLE=1 YUNSHI_BENCH_FIXED_PAGE="$WORK/fixed.html" RUST_LOG=warn "$BIN" --data-dir "$DATA_DIR" serve --bind "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
-  SERVER=$!
-  for _ in $(seq 1 50); do curl -sf "$BASE/healthz" >/dev/null && return; sleep 0.2; done
-  echo "server did not start"; cat "$WORK/server.log"; exit 1
-}
-
-# Sign in as the busiest vendor and keep the session cookie.
-sign_in() {
-  local token
-  token=$(curl -s -c "$WORK/jar" -b "$WORK/jar" "$BASE/login" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"//')
-  curl -s -o /dev/null -c "$WORK/jar" -b "$WORK/jar" --data-urlencode "csrf_token=$token" -d "login=bulkvendor00&password=yunshi-demo" "$BASE/login"
-  COOKIE="yunshi_session=$(awk '$6=="yunshi_session"{print $7}' "$WORK/jar")"
-}
+export YUNSHI_BENCH_FIXED_PAGE="$WORK/fixed.html"
 
 : >"$WORK/fixed.html"
 start_server
-sign_in
-# The fixed page: exactly the bytes of the list's first page.
+# The fixed page: exactly the bytes of the list's first page, signed in as
+# the busiest vendor.
+COOKIE=$(session bulkvendor00)
 curl -s -H "Cookie: $COOKIE" "$BASE/vendor/orders" >"$WORK/fixed.html"
 kill $SERVER; wait $SERVER 2>/dev/null || true
 start_server
-sign_in
+COOKIE=$(session bulkvendor00)
 
 # A page deep in the list: follow 200 "next" links (10 000 rows down).
 deep="/vendor/orders"
@@ -74,7 +54,7 @@ run() { # label path connections
   eval "RPS_$4=$rps"
 }
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo); database: ${DATABASE_URL:-SQLite $DATA_DIR/yunshi.db}"
+echo "machine: $(machine); database: ${DATABASE_URL:-SQLite $DATA_DIR/yunshi.db}"
 echo "| page | conns | req/s | p50 | p99 | errors"
 echo "|---|---|---|---|---|---|"
 run "fixed page (same bytes)" "/bench/fixed" 1 fixed1

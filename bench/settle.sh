@@ -10,16 +10,10 @@
 # MONTH defaults to the month 12 months back, in the middle of the seeded span.
 set -eu
 cd "$(dirname "$0")/.."
-DATA_DIR=${DATA_DIR:-./bench-data}
-ORDERS=${ORDERS:-1000000}
 RUNS=${RUNS:-3}
 MONTH=${MONTH:-$(TZ=Asia/Shanghai date -d "$(TZ=Asia/Shanghai date +%Y-%m-15) -12 months" +%Y-%m)}
-cargo build --release --quiet
-BIN=target/release/yunshi
-mkdir -p "$DATA_DIR"
-if [ -z "${DATABASE_URL:-}" ] && [ ! -f "$DATA_DIR/yunshi.db" ]; then
-  "$BIN" --data-dir "$DATA_DIR" seed --orders "$ORDERS" --seed 42
-fi
+. bench/lib.sh
+build_and_seed
 
 forget_month() {
   local sql="DELETE FROM statement_lines WHERE statement_id IN (SELECT id FROM statements WHERE month = '$MONTH'); DELETE FROM statements WHERE month = '$MONTH';"
@@ -39,7 +33,7 @@ count_lines() {
   fi
 }
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo); database: ${DATABASE_URL:-SQLite $DATA_DIR/yunshi.db}; month $MONTH"
+echo "machine: $(machine); database: ${DATABASE_URL:-SQLite $DATA_DIR/yunshi.db}; month $MONTH"
 for run in $(seq 1 "$RUNS"); do
   forget_month
   start=$(date +%s.%N)
@@ -51,15 +45,10 @@ done
 # The pages, signed in as the busiest vendor: wrk with one connection.
 command -v wrk >/dev/null || { echo "wrk is needed for the page figures (apt-get install wrk)"; exit 0; }
 PORT=${PORT:-8098}
-BASE="http://127.0.0.1:$PORT"
 WORK=$(mktemp -d)
-NO_AUTO_SETTLE=1 RUST_LOG=warn "$BIN" --data-dir "$DATA_DIR" serve --bind "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
-SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
-for _ in $(seq 1 50); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.2; done
-token=$(curl -s -c "$WORK/jar" -b "$WORK/jar" "$BASE/login" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"//')
-curl -s -o /dev/null -c "$WORK/jar" -b "$WORK/jar" --data-urlencode "csrf_token=$token" -d "login=bulkvendor00&password=yunshi-demo" "$BASE/login"
-COOKIE="yunshi_session=$(awk '$6=="yunshi_session"{print $7}' "$WORK/jar")"
+start_server
+COOKIE=$(session bulkvendor00)
 echo "| page (bulkvendor00) | req/s | p50 | p99 | bytes"
 echo "|---|---|---|---|---|"
 for path in "/vendor/settlements" "/vendor/settlements/$MONTH" "/vendor/settlements/$MONTH.csv"; do
