@@ -8,6 +8,7 @@ pub mod error;
 pub mod i18n;
 pub mod routes;
 pub mod seed;
+pub mod short_cache;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -96,6 +96,12 @@ struct ServeArgs {
     /// Request logs as `text` (key=value) or `json` (one object per line).
     #[arg(long, env = "LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     log_format: String,
+    /// Milliseconds a signed-in account or an order list read from the
+    /// database may be reused. Changes made through this instance show at
+    /// once; changes made elsewhere (another instance, the CLI) within this
+    /// time. 0 reads them on every request.
+    #[arg(long, env = "PAGE_COPIES_MS", default_value_t = startup::PAGE_COPIES_MS)]
+    page_copies_ms: u64,
 }
 
 #[derive(Subcommand)]
@@ -290,6 +296,7 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), String> {
                     session_key,
                     cookie_secure: settings.cookie_secure,
                     metrics_token: args.metrics_token,
+                    page_copies_live: std::time::Duration::from_millis(args.page_copies_ms),
                 },
             )?
             .await

@@ -5,9 +5,10 @@ use std::net::TcpListener;
 
 use actix_session::SessionMiddleware;
 use actix_session::storage::CookieSessionStore;
+use actix_web::body::MessageBody;
 use actix_web::cookie::{Key, SameSite};
-use actix_web::dev::Server;
-use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{DefaultHeaders, Next, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 
 use crate::auth::{csrf, password};
@@ -34,7 +35,13 @@ pub struct ServeOptions {
     pub cookie_secure: bool,
     /// The bearer token that opens `/metrics` to a scraper.
     pub metrics_token: Option<String>,
+    /// How long a signed-in account or an order list may be reused before
+    /// it is read again (see `short_cache`).
+    pub page_copies_live: std::time::Duration,
 }
+
+/// The default of `ServeOptions::page_copies_live`, in milliseconds.
+pub const PAGE_COPIES_MS: u64 = 1000;
 
 /// Starts serving on an already bound listener.
 pub fn run(
@@ -47,8 +54,14 @@ pub fn run(
         session_key,
         cookie_secure,
         metrics_token,
+        page_copies_live,
     } = options;
-    let state = web::Data::new(AppState::new(pool, backend_name, metrics_token));
+    let state = web::Data::new(AppState::new(
+        pool,
+        backend_name,
+        metrics_token,
+        page_copies_live,
+    ));
     let fixed_page = benchmark_fixed_page();
     let server = HttpServer::new(move || {
         let fixed_page = fixed_page.clone();
@@ -77,6 +90,7 @@ pub fn run(
             .wrap(from_fn(crate::auth::guard::guard))
             .wrap(from_fn(csrf::guard))
             .wrap(from_fn(error_pages))
+            .wrap(from_fn(count_writes))
             .wrap(
                 SessionMiddleware::builder(CookieSessionStore::default(), session_key.clone())
                     .cookie_name(SESSION_COOKIE.into())
@@ -99,6 +113,22 @@ pub fn run(
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// Counts each state-changing request once its response exists (its
+/// transaction has committed), which retires the short-lived copies of
+/// accounts and order lists read before it.
+async fn count_writes(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let changes_state = !req.method().is_safe();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let response = next.call(req).await;
+    if changes_state && let Some(state) = state {
+        state.writes.finished_one();
+    }
+    response
 }
 
 /// For benchmarks only: `YUNSHI_BENCH_FIXED_PAGE=file` serves that file's bytes

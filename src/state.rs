@@ -6,10 +6,13 @@ use std::sync::{Arc, Condvar, Mutex};
 use actix_web::web;
 use chrono::{Duration, NaiveDateTime};
 
+use crate::auth::CurrentUser;
 use crate::db::dashboards::BillingMark;
 use crate::db::{DbConn, Pool};
 use crate::domain::settlement::{Month, Totals};
 use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+use crate::short_cache::{ShortCache, Writes};
 use crate::telemetry::Metrics;
 
 #[derive(Clone)]
@@ -23,10 +26,38 @@ pub struct AppState {
     /// A scraper presenting this bearer token may read `/metrics` without
     /// signing in; `None` leaves `/metrics` to signed-in operators.
     pub metrics_token: Option<String>,
+    /// State-changing requests finished here; retires short-lived copies.
+    pub writes: Arc<Writes>,
+    /// The signed-in account by account id (`None`: gone or disabled).
+    pub accounts: Arc<ShortCache<i64, Option<CurrentUser>>>,
+    /// The rendered rows and page links of an order list.
+    pub order_lists: Arc<ShortCache<OrderListKey, Arc<str>>>,
 }
 
+/// One order list as a visitor sees it: whose orders (`None` for an
+/// operator's, which every operator sees alike), in which language, with
+/// which filter and page (the canonical query string).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OrderListKey {
+    pub vendor_id: Option<i64>,
+    pub lang: Lang,
+    pub query: String,
+}
+
+/// How many signed-in accounts and order lists one instance keeps copies of.
+const KEPT_ACCOUNTS: usize = 10_000;
+const KEPT_ORDER_LISTS: usize = 2_000;
+
 impl AppState {
-    pub fn new(pool: Pool, backend_name: &'static str, metrics_token: Option<String>) -> AppState {
+    /// `page_copies_live` is how long a signed-in account or an order list
+    /// read from the database may be reused (see `short_cache`); zero reads
+    /// them on every request.
+    pub fn new(
+        pool: Pool,
+        backend_name: &'static str,
+        metrics_token: Option<String>,
+        page_copies_live: std::time::Duration,
+    ) -> AppState {
         AppState {
             pool,
             backend_name,
@@ -34,7 +65,37 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             heavy: Arc::new(Turns::new(HEAVY_AT_ONCE)),
             metrics_token: metrics_token.filter(|token| !token.is_empty()),
+            writes: Arc::new(Writes::default()),
+            accounts: Arc::new(ShortCache::new(page_copies_live, KEPT_ACCOUNTS)),
+            order_lists: Arc::new(ShortCache::new(page_copies_live, KEPT_ORDER_LISTS)),
         }
+    }
+
+    /// The copy under `key` in `cache` while it is usable, else what `read`
+    /// returns, kept for the next request.
+    pub async fn remembered<K, V>(
+        &self,
+        cache: &ShortCache<K, V>,
+        key: K,
+        read: impl AsyncFnOnce() -> AppResult<V>,
+    ) -> AppResult<V>
+    where
+        K: Eq + std::hash::Hash,
+        V: Clone,
+    {
+        let writes_before = self.writes.seen();
+        if let Some(value) = cache.get(&key, writes_before, std::time::Instant::now()) {
+            return Ok(value);
+        }
+        let value = read().await?;
+        cache.put(
+            key,
+            value.clone(),
+            writes_before,
+            self.writes.seen(),
+            std::time::Instant::now(),
+        );
+        Ok(value)
     }
 
     /// Runs store calls on the blocking pool, never on an async worker. An

@@ -4,7 +4,7 @@
 mod common;
 
 use common::shop::{account_id, buy, image_product, listed_product, now, plan};
-use common::{TestApp, spawn_app};
+use common::{TestApp, spawn_app, spawn_app_reading_every_time};
 use reqwest::StatusCode;
 use yunshi::db::{accounts, orders};
 use yunshi::domain::product::{Billing, Kind};
@@ -314,7 +314,8 @@ fn insert_orders(app: &TestApp, product: i64, first_minute: i64, count: usize) -
 
 #[actix_web::test]
 async fn pages_are_keyset_pages_with_edges() {
-    let app = spawn_app().await;
+    // Rows are written straight into the store between pages.
+    let app = spawn_app_reading_every_time().await;
     let (product, _, _) = image_product(&app);
     let vendor = app.signed_in("vendor1").await;
     vendor
@@ -374,6 +375,63 @@ async fn pages_are_keyset_pages_with_edges() {
     let bad = vendor.get("/vendor/orders?after=garbage").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     bad.assert_contains("分页参数无效");
+}
+
+/// The lists and the signed-in account are served from short-lived copies
+/// (`short_cache`): what is done through the server shows on the very next
+/// page, and what another instance writes within the copies' second.
+#[actix_web::test]
+async fn lists_show_writes_here_at_once_and_writes_elsewhere_within_a_second() {
+    let app = spawn_app().await;
+    let (product, prepaid, _) = image_product(&app);
+    let vendor = app.signed_in("vendor1").await;
+    let operator = app.signed_in("operator").await;
+    let buyer = app.signed_in("buyer1").await;
+    for page in [
+        vendor.get("/vendor/orders").await,
+        operator.get("/admin/orders").await,
+    ] {
+        page.assert_contains("没有符合条件的订单。");
+    }
+    let unread_before = unread_badge(&vendor.get("/vendor/orders").await.body);
+
+    let bought = buy(&buyer, product, prepaid, "m1").await;
+    let list = vendor.get("/vendor/orders").await;
+    list.assert_contains(&bought);
+    // The new-order notification is counted in the header at once too.
+    assert_eq!(unread_badge(&list.body), unread_before + 1);
+    operator.get("/admin/orders").await.assert_contains(&bought);
+    // Another vendor's list at the same address is never this one's copy.
+    let other = app.signed_in("vendor2").await.get("/vendor/orders").await;
+    other.assert_lacks(&bought);
+    other.assert_contains("没有符合条件的订单。");
+    // The same list in the other language is its own copy.
+    let in_english = app.signed_in("vendor1").await;
+    in_english.switch_language("en").await;
+    let english = in_english.get("/vendor/orders").await;
+    english.assert_contains("Order number");
+    english.assert_contains(&bought);
+    english.assert_lacks("订单编号");
+
+    let elsewhere = insert_orders(&app, product, 0, 1).remove(0);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let later = vendor.get("/vendor/orders").await;
+    later.assert_contains(&elsewhere);
+    later.assert_contains(&bought);
+    operator
+        .get("/admin/orders")
+        .await
+        .assert_contains(&elsewhere);
+}
+
+/// The unread count in the page header (0 when no badge is shown).
+fn unread_badge(body: &str) -> u32 {
+    let Some(at) = body.find("<span class=\"badge\"") else {
+        return 0;
+    };
+    let count = &body[at..];
+    let count = &count[count.find('>').unwrap() + 1..];
+    count[..count.find('<').unwrap()].parse().unwrap()
 }
 
 #[actix_web::test]

@@ -1,6 +1,8 @@
 //! Identity extractors: a handler that takes `Vendor` cannot run for anyone
-//! else. The account is re-read on every request, so disabling it ends its
-//! sessions at their next request.
+//! else. The account is re-read whenever a write has finished in this
+//! instance since it was last read, so disabling it here ends its sessions at
+//! their next request; disabling it through another instance, within the
+//! copies' time to live (a second by default).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -54,23 +56,29 @@ pub async fn resolve(req: &HttpRequest) -> AppResult<Option<CurrentUser>> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::internal("AppState missing"))?;
+    // Many pages a second per account read the same row and count; a short
+    // copy serves them (see `short_cache`), retired by any write here.
     let found = state
-        .db(move |conn| {
-            let Some(account) = accounts::find_by_id(conn, account_id)? else {
-                return Ok(None);
-            };
-            if account.is_disabled() {
-                return Ok(None);
-            }
-            let unread = notifications::unread_count(conn, account.id)?;
-            Ok(Some(CurrentUser {
-                id: account.id,
-                uin: account.uin,
-                role: account.role(),
-                login: account.login,
-                display_name: account.display_name,
-                unread_notifications: unread,
-            }))
+        .remembered(&state.accounts, account_id, async || {
+            state
+                .db(move |conn| {
+                    let Some(account) = accounts::find_by_id(conn, account_id)? else {
+                        return Ok(None);
+                    };
+                    if account.is_disabled() {
+                        return Ok(None);
+                    }
+                    let unread = notifications::unread_count(conn, account.id)?;
+                    Ok(Some(CurrentUser {
+                        id: account.id,
+                        uin: account.uin,
+                        role: account.role(),
+                        login: account.login,
+                        display_name: account.display_name,
+                        unread_notifications: unread,
+                    }))
+                })
+                .await
         })
         .await?;
     match found {

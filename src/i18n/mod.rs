@@ -11,7 +11,7 @@ pub use catalogue::Catalogue;
 mod catalogue;
 
 /// A language the console speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
 pub enum Lang {
     /// Simplified Chinese, the default.
     #[default]

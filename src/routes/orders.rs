@@ -1,9 +1,12 @@
 //! Orders: buying and renewing (buyers), the order lists with search, filters,
 //! keyset pages and CSV (vendors and operators), and the order pages.
 
+use std::sync::Arc;
+
 use actix_session::Session;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
 use chrono::DateTime;
 use serde::Deserialize;
 
@@ -21,10 +24,10 @@ use crate::domain::refund::{five_day_refund, may_request_refund, stop_billing};
 use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Catalogue, Lang, fill};
-use crate::state::AppState;
+use crate::state::{AppState, OrderListKey};
 use crate::views::orders::{
-    BuyerRefunds, CheckoutPage, MyOrdersPage, OrderDetailPage, OrderListPage, ShopProductPage,
-    TypedFilter, order_cells,
+    BuyerRefunds, CheckoutPage, MyOrdersPage, OrderDetailPage, OrderListPage, OrderRowsFragment,
+    ShopProductPage, TypedFilter, order_cells,
 };
 use crate::views::{self, PageCtx, Section, render, see_other, set_flash, take_flash};
 
@@ -184,12 +187,25 @@ fn parse_list(t: &Catalogue, query: OrderQuery, allow_vendor: bool) -> ListReque
     }
 }
 
-fn page_link(base: &str, typed: &TypedFilter, key: &str, cursor: &Cursor) -> String {
+/// The list's address for a filter and page: the page links, and the key a
+/// rendered list is kept under.
+fn page_link(base: &str, typed: &TypedFilter, page: &Page) -> String {
     let query = typed.query();
-    let separator = if query.is_empty() { "" } else { "&" };
-    let value: String =
-        serde_urlencoded::to_string([(key, encode_cursor(cursor))]).unwrap_or_default();
-    format!("{base}?{query}{separator}{value}")
+    let cursor = match page {
+        Page::First => String::new(),
+        Page::After(cursor) => {
+            serde_urlencoded::to_string([("after", encode_cursor(cursor))]).unwrap_or_default()
+        }
+        Page::Before(cursor) => {
+            serde_urlencoded::to_string([("before", encode_cursor(cursor))]).unwrap_or_default()
+        }
+    };
+    match (query.is_empty(), cursor.is_empty()) {
+        (true, true) => base.to_string(),
+        (false, true) => format!("{base}?{query}"),
+        (true, false) => format!("{base}?{cursor}"),
+        (false, false) => format!("{base}?{query}&{cursor}"),
+    }
 }
 
 /// Resolves an operator's vendor filter (a user ID) to an account id; an
@@ -225,48 +241,63 @@ async fn order_list(
             show_vendor_filter: scope == Scope::All,
             filter: typed,
             errors,
-            result: orders::OrderPage {
-                rows: Vec::new(),
-                has_newer: false,
-                has_older: false,
-            },
-            newer_link: None,
-            older_link: None,
+            rows_html: Arc::from(""),
         };
         return render(StatusCode::BAD_REQUEST, &view);
     }
-    let by_number = filter.order_no_prefix;
-    let result = state
-        .db(move |conn| {
-            filter.vendor_id = vendor_id_for(conn, vendor_uin)?;
-            Ok(orders::list(
-                conn,
-                scope,
-                &filter,
-                &position,
-                ORDER_PAGE_SIZE,
-            )?)
+    let t = page.t;
+    let key = OrderListKey {
+        vendor_id: match scope {
+            Scope::Vendor(id) => Some(id),
+            _ => None,
+        },
+        lang: page.lang,
+        query: page_link(base, &typed, &position),
+    };
+    let rows_html = state
+        .remembered(&state.order_lists, key, async || {
+            let by_number = filter.order_no_prefix;
+            let result = state
+                .db(move |conn| {
+                    filter.vendor_id = vendor_id_for(conn, vendor_uin)?;
+                    Ok(orders::list(
+                        conn,
+                        scope,
+                        &filter,
+                        &position,
+                        ORDER_PAGE_SIZE,
+                    )?)
+                })
+                .await?;
+            let newer_link = result
+                .rows
+                .first()
+                .filter(|_| result.has_newer)
+                .map(|row| page_link(base, &typed, &Page::Before(row.cursor(by_number))));
+            let older_link = result
+                .rows
+                .last()
+                .filter(|_| result.has_older)
+                .map(|row| page_link(base, &typed, &Page::After(row.cursor(by_number))));
+            let fragment = OrderRowsFragment {
+                t,
+                base,
+                result,
+                newer_link,
+                older_link,
+            };
+            Ok(Arc::<str>::from(
+                fragment.render().map_err(AppError::internal)?,
+            ))
         })
         .await?;
-    let newer_link = result
-        .rows
-        .first()
-        .filter(|_| result.has_newer)
-        .map(|row| page_link(base, &typed, "before", &row.cursor(by_number)));
-    let older_link = result
-        .rows
-        .last()
-        .filter(|_| result.has_older)
-        .map(|row| page_link(base, &typed, "after", &row.cursor(by_number)));
     views::ok(&OrderListPage {
         page,
         base,
         show_vendor_filter: scope == Scope::All,
         filter: typed,
         errors: Vec::new(),
-        result,
-        newer_link,
-        older_link,
+        rows_html,
     })
 }
 
@@ -699,12 +730,12 @@ pub async fn my_orders(
         .rows
         .first()
         .filter(|_| result.has_newer)
-        .map(|r| page_link("/me/orders", &empty, "before", &r.cursor(false)));
+        .map(|r| page_link("/me/orders", &empty, &Page::Before(r.cursor(false))));
     let older_link = result
         .rows
         .last()
         .filter(|_| result.has_older)
-        .map(|r| page_link("/me/orders", &empty, "after", &r.cursor(false)));
+        .map(|r| page_link("/me/orders", &empty, &Page::After(r.cursor(false))));
     views::ok(&MyOrdersPage {
         page: PageCtx::new(&req, Some(&user), Section::MyOrders),
         subscriptions,

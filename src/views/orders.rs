@@ -1,6 +1,8 @@
 //! Order pages: the seed's order table for vendors and operators, the buyer's
 //! orders and subscriptions, checkout and renewal.
 
+use std::sync::Arc;
+
 use askama::Template;
 use chrono::NaiveDateTime;
 
@@ -128,16 +130,11 @@ pub struct OrderListPage {
     pub show_vendor_filter: bool,
     pub filter: TypedFilter,
     pub errors: Vec<String>,
-    pub result: OrderPage,
-    pub newer_link: Option<String>,
-    pub older_link: Option<String>,
+    /// The rendered `OrderRowsFragment`; empty when the query was refused.
+    pub rows_html: Arc<str>,
 }
 
 impl OrderListPage {
-    pub fn cells(&self, order: &Order) -> OrderCells {
-        order_cells(self.page.t, order)
-    }
-
     pub fn csv_link(&self) -> String {
         let query = self.filter.query();
         if query.is_empty() {
@@ -146,9 +143,24 @@ impl OrderListPage {
             format!("{}.csv?{query}", self.base)
         }
     }
+}
 
-    pub fn is_refund(&self, order: &Order) -> bool {
-        order.order_type() == OrderType::Refund
+/// The rows and page links of an order list: everything in it that does not
+/// depend on who is looking beyond their scope and language, so that one
+/// rendering can serve many requests (`AppState::order_lists`).
+#[derive(Template)]
+#[template(path = "orders/list_rows.html")]
+pub struct OrderRowsFragment {
+    pub t: &'static Catalogue,
+    pub base: &'static str,
+    pub result: OrderPage,
+    pub newer_link: Option<String>,
+    pub older_link: Option<String>,
+}
+
+impl OrderRowsFragment {
+    pub fn cells(&self, order: &Order) -> OrderCells {
+        order_cells(self.t, order)
     }
 }
 

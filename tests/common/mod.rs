@@ -120,8 +120,26 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_on(backend, database).await
 }
 
-/// Starts the app on a database of the test's choosing.
+/// Starts the app for a test that writes to the database behind the
+/// server's back (as another instance would) and must see it on the next
+/// page: no copies are kept (`PAGE_COPIES_MS=0`).
+pub async fn spawn_app_reading_every_time() -> TestApp {
+    let (backend, database) = fresh_database();
+    start(backend, database, std::time::Duration::ZERO).await
+}
+
+/// Starts the app on a database of the test's choosing, as served: copies
+/// of accounts and order lists live `startup::PAGE_COPIES_MS`.
 pub async fn spawn_app_on(backend: Backend, database: TestDatabase) -> TestApp {
+    let live = std::time::Duration::from_millis(startup::PAGE_COPIES_MS);
+    start(backend, database, live).await
+}
+
+async fn start(
+    backend: Backend,
+    database: TestDatabase,
+    page_copies_live: std::time::Duration,
+) -> TestApp {
     let pool = db::open(&backend, 4).expect("open and migrate the test database");
     startup::seed_demo_accounts(&pool).expect("seed the demo accounts");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
@@ -134,6 +152,7 @@ pub async fn spawn_app_on(backend: Backend, database: TestDatabase) -> TestApp {
             session_key: Key::generate(),
             cookie_secure: false,
             metrics_token: Some(METRICS_TOKEN.into()),
+            page_copies_live,
         },
     )
     .expect("start the server");
