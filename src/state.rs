@@ -8,6 +8,7 @@ use chrono::{Duration, NaiveDateTime};
 
 use crate::auth::CurrentUser;
 use crate::db::dashboards::BillingMark;
+use crate::db::orders::Scope;
 use crate::db::{DbConn, Pool};
 use crate::domain::settlement::{Month, Totals};
 use crate::error::{AppError, AppResult};
@@ -34,12 +35,12 @@ pub struct AppState {
     pub order_lists: Arc<ShortCache<OrderListKey, Arc<str>>>,
 }
 
-/// One order list as a visitor sees it: whose orders (`None` for an
-/// operator's, which every operator sees alike), in which language, with
+/// One order list as a visitor sees it: whose orders (a vendor's own, or
+/// all of them, which every operator sees alike), in which language, with
 /// which filter and page (the canonical query string).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OrderListKey {
-    pub vendor_id: Option<i64>,
+    pub scope: Scope,
     pub lang: Lang,
     pub query: String,
 }

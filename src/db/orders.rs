@@ -406,7 +406,7 @@ pub fn renew(
 }
 
 /// Who is looking at orders decides which they may see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     Vendor(i64),
     Buyer(i64),

@@ -247,10 +247,7 @@ async fn order_list(
     }
     let t = page.t;
     let key = OrderListKey {
-        vendor_id: match scope {
-            Scope::Vendor(id) => Some(id),
-            _ => None,
-        },
+        scope,
         lang: page.lang,
         query: page_link(base, &typed, &position),
     };
