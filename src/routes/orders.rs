@@ -208,6 +208,17 @@ fn page_link(base: &str, typed: &TypedFilter, page: &Page) -> String {
     }
 }
 
+/// Whether a query string has a field with nothing in it (`type=&…`).
+fn has_empty_field(query: &str) -> bool {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .any(|pair| {
+            pair.split_once('=')
+                .is_none_or(|(_, value)| value.trim_matches('+').is_empty())
+        })
+}
+
 /// Resolves an operator's vendor filter (a user ID) to an account id; an
 /// unknown vendor has no orders.
 fn vendor_id_for(conn: &mut crate::db::DbConn, uin: Option<i64>) -> AppResult<Option<i64>> {
@@ -245,11 +256,17 @@ async fn order_list(
         };
         return render(StatusCode::BAD_REQUEST, &view);
     }
+    let address = page_link(base, &typed, &position);
+    if has_empty_field(req.query_string()) {
+        // The filter form sends every field, filled or not; the address to
+        // keep and share names only the filled ones.
+        return Ok(see_other(&address));
+    }
     let t = page.t;
     let key = OrderListKey {
         scope,
         lang: page.lang,
-        query: page_link(base, &typed, &position),
+        query: address,
     };
     let rows_html = state
         .remembered(&state.order_lists, key, async || {
@@ -1115,6 +1132,17 @@ mod tests {
         assert_eq!(decode_cursor("t12"), None);
         assert_eq!(decode_cursor("x1.2"), None);
         assert_eq!(decode_cursor("nMARKET';--"), None);
+    }
+
+    #[test]
+    fn empty_fields_are_noticed() {
+        assert!(has_empty_field("buyer_uin=&order_no=MARKET_"));
+        assert!(has_empty_field("order_no=MARKET_&type="));
+        assert!(has_empty_field("status=+"));
+        assert!(has_empty_field("type"));
+        assert!(!has_empty_field(""));
+        assert!(!has_empty_field("type=purchase&billing=prepaid"));
+        assert!(!has_empty_field("after=t1.2&"));
     }
 
     #[test]
