@@ -24,6 +24,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Turns for work that reads a vendor's whole month (see `db_heavy`).
     pub heavy: Arc<Turns>,
+    /// Turns for password hashing (see `hash_password`).
+    pub hashing: Arc<Turns>,
     /// A scraper presenting this bearer token may read `/metrics` without
     /// signing in; `None` leaves `/metrics` to signed-in operators.
     pub metrics_token: Option<String>,
@@ -65,6 +67,7 @@ impl AppState {
             running_totals: Arc::new(RunningTotals::default()),
             metrics: Arc::new(Metrics::default()),
             heavy: Arc::new(Turns::new(HEAVY_AT_ONCE)),
+            hashing: Arc::new(Turns::new(HASHING_AT_ONCE)),
             metrics_token: metrics_token.filter(|token| !token.is_empty()),
             writes: Arc::new(Writes::default()),
             accounts: Arc::new(ShortCache::new(page_copies_live, KEPT_ACCOUNTS)),
@@ -123,6 +126,21 @@ impl AppState {
         self.on_blocking_pool(Some(self.heavy.clone()), work).await
     }
 
+    /// Hashes or verifies a password on the blocking pool, holding no
+    /// connection, one of `HASHING_AT_ONCE` at a time.
+    pub async fn hash_password<T, F>(&self, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let turns = self.hashing.clone();
+        Ok(web::block(move || {
+            let _turn = turns.take();
+            work()
+        })
+        .await?)
+    }
+
     /// Takes a turn when asked to, then a connection, then runs `work`.
     async fn on_blocking_pool<T, F>(&self, turns: Option<Arc<Turns>>, work: F) -> AppResult<T>
     where
@@ -141,6 +159,11 @@ impl AppState {
         .await?
     }
 }
+
+/// How many Argon2 computations one instance runs at once: each takes
+/// 19 MiB and tens of milliseconds of a core, and the blocking pool would
+/// otherwise let hundreds of sign-in attempts run side by side.
+pub const HASHING_AT_ONCE: usize = 2;
 
 /// How many whole-month computations one instance runs at once.
 pub const HEAVY_AT_ONCE: usize = 2;

@@ -69,36 +69,50 @@ pub async fn login(
         .map_or_else(|| "unknown".to_string(), |peer| peer.ip().to_string());
     let now = to_stored(chrono::Utc::now());
     let typed_login = login.clone();
-    let outcome = state
+    let failure_address = address.clone();
+    // Three steps, so that no connection is held while Argon2 runs: the
+    // throttle and the account, then the password (its own turns), then the
+    // failure, if it was one.
+    let found = state
         .db(move |conn| {
             let failures = sign_in::recent_failures(conn, &address, now)?;
             if let Err(minutes) = may_attempt(&failures, now) {
-                return Ok(SignInOutcome::Throttled { minutes });
+                return Ok(Err(minutes));
             }
-            let found = match account::normalize_login(&typed_login) {
+            Ok(Ok(match account::normalize_login(&typed_login) {
                 Ok(login) => accounts::find_by_login(conn, &login)?,
                 Err(_) => None,
-            };
-            let verified = match &found {
-                Some(account) => password::verify(&typed_password, &account.password_hash),
-                None => {
-                    password::verify_against_nothing(&typed_password);
-                    false
-                }
-            };
-            match found {
-                Some(account) if verified && account.is_disabled() => Ok(SignInOutcome::Disabled),
-                Some(account) if verified => Ok(SignInOutcome::SignedIn {
-                    account_id: account.id,
-                    role: account.role(),
-                }),
-                _ => {
-                    sign_in::record_failure(conn, &address, now)?;
-                    Ok(SignInOutcome::WrongCredentials)
-                }
-            }
+            }))
         })
         .await?;
+    let outcome = match found {
+        Err(minutes) => SignInOutcome::Throttled { minutes },
+        Ok(found) => {
+            let stored = found.as_ref().map(|a| a.password_hash.clone());
+            let verified = state
+                .hash_password(move || match stored {
+                    Some(stored) => password::verify(&typed_password, &stored),
+                    None => {
+                        password::verify_against_nothing(&typed_password);
+                        false
+                    }
+                })
+                .await?;
+            match found {
+                Some(account) if verified && account.is_disabled() => SignInOutcome::Disabled,
+                Some(account) if verified => SignInOutcome::SignedIn {
+                    account_id: account.id,
+                    role: account.role(),
+                },
+                _ => {
+                    state
+                        .db(move |conn| Ok(sign_in::record_failure(conn, &failure_address, now)?))
+                        .await?;
+                    SignInOutcome::WrongCredentials
+                }
+            }
+        }
+    };
     let page = PageCtx::new(&req, None, Section::None);
     let t = page.t;
     let (status, message) = match outcome {
@@ -190,9 +204,12 @@ pub async fn signup(
         let (login, display_name, typed_password) =
             (login.clone(), display_name.clone(), form.password.clone());
         let now = to_stored(chrono::Utc::now());
+        let hash = state
+            .hash_password(move || password::hash(&typed_password))
+            .await?
+            .map_err(AppError::internal)?;
         let created = state
             .db(move |conn| {
-                let hash = password::hash(&typed_password).map_err(AppError::internal)?;
                 let new = accounts::NewAccount {
                     login: &login,
                     display_name: &display_name,
