@@ -740,6 +740,99 @@ async fn logos_are_served_with_an_etag_and_lists_filter_by_state() {
 }
 
 #[actix_web::test]
+async fn product_lists_and_the_shop_search_by_any_part_of_the_name() {
+    let app = spawn_app().await;
+    let vendor = app.signed_in("vendor1").await;
+    listed_product(&app, &vendor).await;
+    create_product(&vendor, &with(IMAGE_FORM, &[("name", "Ubuntu 22.04")])).await;
+    create_product(&vendor, &with(IMAGE_FORM, &[("name", "100%_Safe 云盾")])).await;
+    let other = app.signed_in("vendor2").await;
+    create_product(&other, &with(IMAGE_FORM, &[("name", "CentOS Stream 9")])).await;
+
+    let names = [
+        "CentOS 7.9 LAMP",
+        "Ubuntu 22.04",
+        "100%_Safe 云盾",
+        "CentOS Stream 9",
+    ];
+    let finds = |page: &common::Page, expected: &[&str]| {
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        for name in names {
+            if expected.contains(&name) {
+                page.assert_contains(name);
+            } else {
+                page.assert_lacks(name);
+            }
+        }
+    };
+    // A vendor searches their own products, case aside.
+    let centos = vendor.get("/vendor/products?q=+centos+").await;
+    finds(&centos, &["CentOS 7.9 LAMP"]);
+    centos.assert_contains("name=\"q\" value=\"centos\"");
+    // % and _ are letters here, not wildcards.
+    finds(
+        &vendor.get("/vendor/products?q=%25").await,
+        &["100%_Safe 云盾"],
+    );
+    finds(
+        &vendor.get("/vendor/products?q=_").await,
+        &["100%_Safe 云盾"],
+    );
+    finds(
+        &vendor.get("/vendor/products?q=云盾").await,
+        &["100%_Safe 云盾"],
+    );
+    finds(
+        &vendor.get("/vendor/products?q=centos&state=draft").await,
+        &[],
+    );
+
+    // Operators search everyone's, with the other filters.
+    let operator = app.signed_in("operator").await;
+    finds(
+        &operator.get("/admin/products?q=CENTOS").await,
+        &["CentOS 7.9 LAMP", "CentOS Stream 9"],
+    );
+    let vendor2_uin = {
+        let mut conn = app.conn();
+        yunshi::db::accounts::find_by_login(&mut conn, "vendor2")
+            .unwrap()
+            .unwrap()
+            .uin
+    };
+    finds(
+        &operator
+            .get(&format!("/admin/products?q=centos&vendor={vendor2_uin}"))
+            .await,
+        &["CentOS Stream 9"],
+    );
+
+    // Buyers search what is listed.
+    let visitor = app.visitor();
+    finds(&visitor.get("/shop?q=lamp").await, &["CentOS 7.9 LAMP"]);
+    let none = visitor.get("/shop?q=ubuntu").await;
+    finds(&none, &[]);
+    none.assert_contains("name=\"q\" value=\"ubuntu\"");
+
+    // Too long a search is a message, wherever it is typed.
+    let long = format!("q={}", "x".repeat(61));
+    for (who, path) in [
+        (&vendor, "/vendor/products"),
+        (&operator, "/admin/products"),
+        (&visitor, "/shop"),
+    ] {
+        let refused = who.get(&format!("{path}?{long}")).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{path}");
+        refused.assert_contains("搜索词最多 60 个字。");
+    }
+    let fits = format!("q={}", "x".repeat(60));
+    assert_eq!(
+        visitor.get(&format!("/shop?{fits}")).await.status,
+        StatusCode::OK
+    );
+}
+
+#[actix_web::test]
 async fn product_pages_speak_english_too() {
     let app = spawn_app().await;
     let vendor = app.signed_in("vendor1").await;

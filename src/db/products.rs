@@ -997,7 +997,15 @@ pub struct ProductFilter {
     pub listing: Option<Listing>,
     pub kind: Option<Kind>,
     pub review_state: Option<RevisionState>,
+    /// A `LIKE` pattern on the lower-cased name of any of the product's
+    /// versions (`domain::product::name_search_pattern`).
+    pub name_pattern: Option<String>,
     pub before: Option<i64>,
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower`: Unicode on PostgreSQL, ASCII letters on SQLite.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
 type Backend = <DbConn as diesel::Connection>::Backend;
@@ -1013,6 +1021,13 @@ fn filtered(filter: &ProductFilter) -> products::BoxedQuery<'static, Backend> {
     }
     if let Some(kind) = filter.kind {
         query = query.filter(products::kind.eq(kind.as_str()));
+    }
+    if let Some(pattern) = &filter.name_pattern {
+        query = query.filter(diesel::dsl::exists(
+            revisions::table
+                .filter(revisions::product_id.eq(products::id))
+                .filter(lower(revisions::name).like(pattern.clone()).escape('\\')),
+        ));
     }
     if let Some(state) = filter.review_state {
         // The newest revision decides a product's review state.
@@ -1161,6 +1176,7 @@ pub fn shop_entries(
     conn: &mut DbConn,
     kind: Option<Kind>,
     category: Option<&str>,
+    name_pattern: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<ShopEntry>> {
     let mut query = products::table
@@ -1186,6 +1202,13 @@ pub fn shop_entries(
     }
     if let Some(category) = category {
         query = query.filter(revisions::category.eq(category.to_string()));
+    }
+    if let Some(pattern) = name_pattern {
+        query = query.filter(
+            lower(revisions::name)
+                .like(pattern.to_string())
+                .escape('\\'),
+        );
     }
     type Row = (
         i64,

@@ -469,6 +469,33 @@ pub fn check_reason(typed: &str) -> Result<String, FieldProblem> {
     }
 }
 
+/// The longest product-name search accepted.
+pub const NAME_SEARCH_MAX_CHARS: usize = 60;
+
+/// A name search as a `LIKE` pattern on the lower-cased name: the text
+/// trimmed and lower-cased, `%`, `_` and `\` taken literally (escape `\`),
+/// anywhere in the name. `Ok(None)` when nothing was typed; `Err` when the
+/// text is longer than `NAME_SEARCH_MAX_CHARS`.
+pub fn name_search_pattern(typed: &str) -> Result<Option<String>, usize> {
+    let text = typed.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if text.chars().count() > NAME_SEARCH_MAX_CHARS {
+        return Err(NAME_SEARCH_MAX_CHARS);
+    }
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    Ok(Some(pattern))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -675,6 +702,23 @@ mod tests {
         assert_eq!(
             check_reason(&"长".repeat(501)),
             Err(FieldProblem::TooLong(500))
+        );
+    }
+
+    #[test]
+    fn name_searches_become_literal_patterns() {
+        assert_eq!(name_search_pattern("  "), Ok(None));
+        assert_eq!(name_search_pattern(" CentOS "), Ok(Some("%centos%".into())));
+        assert_eq!(
+            name_search_pattern("100%_a\\b"),
+            Ok(Some("%100\\%\\_a\\\\b%".into()))
+        );
+        assert_eq!(name_search_pattern("云镜像"), Ok(Some("%云镜像%".into())));
+        let long = "名".repeat(NAME_SEARCH_MAX_CHARS);
+        assert!(name_search_pattern(&long).is_ok());
+        assert_eq!(
+            name_search_pattern(&format!("{long}x")),
+            Err(NAME_SEARCH_MAX_CHARS)
         );
     }
 }

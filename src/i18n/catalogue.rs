@@ -319,6 +319,8 @@ catalogue! {
     notice_delist_done,
     notice_delist_declined,
     err_bad_uin,
+    err_search_too_long,
+    search_name_hint,
     logo_file_too_large,
     logo_unsupported_format,
     logo_dimensions_too_large,

@@ -304,6 +304,8 @@ pub const EN: Catalogue = Catalogue {
     notice_delist_done: "Delist request carried out: {subject}",
     notice_delist_declined: "Delist request declined: {subject}",
     err_bad_uin: "A user ID is 10 digits.",
+    err_search_too_long: "Search for at most {max} characters.",
+    search_name_hint: "any part of the name",
     logo_file_too_large: "The file is {size}, over the 2 MiB limit.",
     logo_unsupported_format: "Only PNG or JPEG are accepted; this file is {format}.",
     logo_dimensions_too_large: "The image claims to be {width}×{height}: too large, not decoded.",

@@ -304,6 +304,8 @@ pub const ZH: Catalogue = Catalogue {
     notice_delist_done: "下架申请已执行：{subject}",
     notice_delist_declined: "下架申请被拒绝：{subject}",
     err_bad_uin: "用户ID须为 10 位数字。",
+    err_search_too_long: "搜索词最多 {max} 个字。",
+    search_name_hint: "名称中的任意部分",
     logo_file_too_large: "文件大小为 {size}，超过 2 MiB 上限。",
     logo_unsupported_format: "仅支持 PNG 或 JPEG，此文件是 {format}。",
     logo_dimensions_too_large: "图片声明的尺寸为 {width}×{height}，过大，未解码。",

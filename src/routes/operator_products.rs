@@ -196,6 +196,9 @@ pub struct AdminListQuery {
     /// A vendor's 10-digit user ID.
     #[serde(default)]
     vendor: String,
+    /// Any part of the product's name.
+    #[serde(default)]
+    q: String,
     before: Option<i64>,
 }
 
@@ -211,6 +214,7 @@ pub async fn product_list(
     let mut filter = ProductFilter {
         kind: Kind::parse(&query.kind),
         before: query.before,
+        name_pattern: super::products::name_search(page.t, &query.q)?,
         ..ProductFilter::default()
     };
     let listing = state_filter(&query.listing, &mut filter);
@@ -236,6 +240,7 @@ pub async fn product_list(
         listing,
         kind: filter_kind(&query.kind),
         vendor,
+        name: query.q.trim().to_string(),
         next,
         notice: take_flash(&session),
     })

@@ -16,6 +16,7 @@ use crate::domain::logo::{self, AcceptedLogo};
 use crate::domain::money::yuan_digits;
 use crate::domain::product::{
     Kind, Listing, PlanInput, ProductInput, RevisionState, StepRefusal, check_input, check_reason,
+    name_search_pattern,
 };
 use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
@@ -55,7 +56,18 @@ pub fn step_status(refusal: StepRefusal) -> StatusCode {
 pub struct ListQuery {
     #[serde(default)]
     state: String,
+    /// Any part of the product's name.
+    #[serde(default)]
+    q: String,
     before: Option<i64>,
+}
+
+/// A typed name search as a pattern for `ProductFilter::name_pattern`; too
+/// long a text is a 400 with the limit.
+pub fn name_search(t: &Catalogue, typed: &str) -> AppResult<Option<String>> {
+    name_search_pattern(typed).map_err(|max| {
+        AppError::BadRequest(fill(t.err_search_too_long, &[("max", &max.to_string())]))
+    })
 }
 
 /// A list's state filter: a review state or a listing state.
@@ -77,9 +89,11 @@ pub async fn product_list(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
+    let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
     let mut filter = ProductFilter {
         vendor_id: Some(user.id),
         before: query.before,
+        name_pattern: name_search(page.t, &query.q)?,
         ..ProductFilter::default()
     };
     let state_filter = state_filter(&query.state, &mut filter);
@@ -87,9 +101,10 @@ pub async fn product_list(
         .db(move |conn| Ok(products::list_products(conn, &filter)?))
         .await?;
     views::ok(&VendorProductsPage {
-        page: PageCtx::new(&req, Some(&user), Section::VendorProducts),
+        page,
         rows,
         state_filter,
+        name: query.q.trim().to_string(),
         next,
         notice: take_flash(&session),
     })

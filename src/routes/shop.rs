@@ -18,6 +18,9 @@ pub struct ShopQuery {
     kind: String,
     #[serde(default)]
     category: String,
+    /// Any part of the product's name.
+    #[serde(default)]
+    q: String,
 }
 
 const SHOP_LIMIT: i64 = 200;
@@ -28,14 +31,25 @@ pub async fn shop(
     state: web::Data<AppState>,
     query: web::Query<ShopQuery>,
 ) -> AppResult<HttpResponse> {
+    let page = PageCtx::new(&req, user.0.as_ref(), Section::Shop);
     let kind = Kind::parse(&query.kind);
     let category = Category::parse(&query.category).map(|c| c.as_str());
+    let name_pattern = super::products::name_search(page.t, &query.q)?;
     let entries = state
-        .db(move |conn| Ok(products::shop_entries(conn, kind, category, SHOP_LIMIT)?))
+        .db(move |conn| {
+            Ok(products::shop_entries(
+                conn,
+                kind,
+                category,
+                name_pattern.as_deref(),
+                SHOP_LIMIT,
+            )?)
+        })
         .await?;
     views::ok(&ShopPage {
-        page: PageCtx::new(&req, user.0.as_ref(), Section::Shop),
+        page,
         entries,
+        name: query.q.trim().to_string(),
         kind: kind.map(|k| k.as_str().to_string()).unwrap_or_default(),
         category: category.unwrap_or_default().to_string(),
     })

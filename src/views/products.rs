@@ -18,6 +18,8 @@ pub struct VendorProductsPage {
     pub page: PageCtx,
     pub rows: Vec<ProductSummary>,
     pub state_filter: String,
+    /// The name search as typed.
+    pub name: String,
     pub next: Option<i64>,
     pub notice: Option<String>,
 }
@@ -264,6 +266,8 @@ pub struct AdminProductsPage {
     pub listing: String,
     pub kind: String,
     pub vendor: String,
+    /// The name search as typed.
+    pub name: String,
     pub next: Option<i64>,
     pub notice: Option<String>,
 }
@@ -271,10 +275,15 @@ pub struct AdminProductsPage {
 impl AdminProductsPage {
     /// The URL of the next page with the same filters.
     pub fn next_url(&self, before: &i64) -> String {
-        format!(
-            "/admin/products?listing={}&kind={}&vendor={}&before={before}",
-            self.listing, self.kind, self.vendor
-        )
+        let query = serde_urlencoded::to_string([
+            ("listing", self.listing.as_str()),
+            ("kind", &self.kind),
+            ("vendor", &self.vendor),
+            ("q", &self.name),
+            ("before", &before.to_string()),
+        ])
+        .unwrap_or_default();
+        format!("/admin/products?{query}")
     }
 }
 
@@ -296,6 +305,8 @@ pub struct ShopPage {
     pub entries: Vec<ShopEntry>,
     pub kind: String,
     pub category: String,
+    /// The name search as typed.
+    pub name: String,
 }
 
 impl ShopPage {
