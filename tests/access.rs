@@ -490,6 +490,9 @@ async fn malformed_and_hostile_requests_never_get_a_server_error() {
                         "plan",
                         "term",
                         "q",
+                        "kind",
+                        "listing",
+                        "category",
                         "role",
                         "next",
                     ]
