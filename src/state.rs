@@ -1,6 +1,7 @@
 //! What every handler shares: the pool and the settings it needs at request time.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use actix_web::web;
@@ -26,6 +27,10 @@ pub struct AppState {
     pub heavy: Arc<Turns>,
     /// Turns for password hashing (see `hash_password`).
     pub hashing: Arc<Turns>,
+    /// Set when a request could not get a connection, cleared by the next
+    /// that does: while set, requests wait `WAIT_WHILE_DOWN` for one instead
+    /// of the pool's full timeout, so an outage answers 503 quickly.
+    pub database_down: Arc<AtomicBool>,
     /// A scraper presenting this bearer token may read `/metrics` without
     /// signing in; `None` leaves `/metrics` to signed-in operators.
     pub metrics_token: Option<String>,
@@ -68,6 +73,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             heavy: Arc::new(Turns::new(HEAVY_AT_ONCE)),
             hashing: Arc::new(Turns::new(HASHING_AT_ONCE)),
+            database_down: Arc::new(AtomicBool::new(false)),
             metrics_token: metrics_token.filter(|token| !token.is_empty()),
             writes: Arc::new(Writes::default()),
             accounts: Arc::new(ShortCache::new(page_copies_live, KEPT_ACCOUNTS)),
@@ -148,17 +154,37 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let down = self.database_down.clone();
         web::block(move || {
             let _turn = turns.as_deref().map(Turns::take);
-            let mut conn = pool.get().map_err(|error| {
-                log::warn!("no database connection: {error}");
-                AppError::Unavailable
-            })?;
+            let got = if down.load(Ordering::Relaxed) {
+                pool.get_timeout(WAIT_WHILE_DOWN)
+            } else {
+                pool.get()
+            };
+            let mut conn = match got {
+                Ok(conn) => {
+                    if down.swap(false, Ordering::Relaxed) {
+                        log::info!("database connections are back");
+                    }
+                    conn
+                }
+                Err(error) => {
+                    down.store(true, Ordering::Relaxed);
+                    log::warn!("no database connection: {error}");
+                    return Err(AppError::Unavailable);
+                }
+            };
             work(&mut conn)
         })
         .await?
     }
 }
+
+/// How long a request waits for a connection while the database is known
+/// to be down (the pool's own timeout, 5 s, applies otherwise): long enough
+/// to connect again when it is back.
+pub const WAIT_WHILE_DOWN: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// How many Argon2 computations one instance runs at once: each takes
 /// 19 MiB and tens of milliseconds of a core, and the blocking pool would
