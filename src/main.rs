@@ -102,6 +102,11 @@ struct ServeArgs {
     /// time. 0 reads them on every request.
     #[arg(long, env = "PAGE_COPIES_MS", default_value_t = startup::PAGE_COPIES_MS)]
     page_copies_ms: u64,
+    /// Comma-separated addresses of the reverse proxies in front of yunshi:
+    /// their X-Forwarded-For names the client for the sign-in and sign-up
+    /// throttles (without it, every client behind a proxy shares its address).
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Subcommand)]
@@ -297,6 +302,7 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), String> {
                     cookie_secure: settings.cookie_secure,
                     metrics_token: args.metrics_token,
                     page_copies_live: std::time::Duration::from_millis(args.page_copies_ms),
+                    trusted_proxies: args.trusted_proxies,
                 },
             )?
             .await

@@ -38,6 +38,9 @@ pub struct ServeOptions {
     /// How long a signed-in account or an order list may be reused before
     /// it is read again (see `short_cache`).
     pub page_copies_live: std::time::Duration,
+    /// Proxies whose `X-Forwarded-For` names the client for the sign-in and
+    /// sign-up throttles; anyone else's header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// The default of `ServeOptions::page_copies_live`, in milliseconds.
@@ -50,18 +53,12 @@ pub fn run(
     backend_name: &'static str,
     options: ServeOptions,
 ) -> std::io::Result<Server> {
+    let state = web::Data::new(AppState::new(pool, backend_name, &options));
     let ServeOptions {
         session_key,
         cookie_secure,
-        metrics_token,
-        page_copies_live,
+        ..
     } = options;
-    let state = web::Data::new(AppState::new(
-        pool,
-        backend_name,
-        metrics_token,
-        page_copies_live,
-    ));
     let fixed_page = benchmark_fixed_page();
     let server = HttpServer::new(move || {
         let fixed_page = fixed_page.clone();

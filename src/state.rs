@@ -15,6 +15,7 @@ use crate::domain::settlement::{Month, Totals};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::short_cache::{ShortCache, Writes};
+use crate::startup::ServeOptions;
 use crate::telemetry::Metrics;
 
 #[derive(Clone)]
@@ -31,6 +32,8 @@ pub struct AppState {
     /// that does: while set, requests wait `WAIT_WHILE_DOWN` for one instead
     /// of the pool's full timeout, so an outage answers 503 quickly.
     pub database_down: Arc<AtomicBool>,
+    /// Proxies whose `X-Forwarded-For` names the client for the throttles.
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// A scraper presenting this bearer token may read `/metrics` without
     /// signing in; `None` leaves `/metrics` to signed-in operators.
     pub metrics_token: Option<String>,
@@ -57,15 +60,9 @@ const KEPT_ACCOUNTS: usize = 10_000;
 const KEPT_ORDER_LISTS: usize = 2_000;
 
 impl AppState {
-    /// `page_copies_live` is how long a signed-in account or an order list
-    /// read from the database may be reused (see `short_cache`); zero reads
-    /// them on every request.
-    pub fn new(
-        pool: Pool,
-        backend_name: &'static str,
-        metrics_token: Option<String>,
-        page_copies_live: std::time::Duration,
-    ) -> AppState {
+    /// The state of one server: its pool, and the settings handlers read
+    /// at request time.
+    pub fn new(pool: Pool, backend_name: &'static str, options: &ServeOptions) -> AppState {
         AppState {
             pool,
             backend_name,
@@ -74,10 +71,14 @@ impl AppState {
             heavy: Arc::new(Turns::new(HEAVY_AT_ONCE)),
             hashing: Arc::new(Turns::new(HASHING_AT_ONCE)),
             database_down: Arc::new(AtomicBool::new(false)),
-            metrics_token: metrics_token.filter(|token| !token.is_empty()),
+            trusted_proxies: Arc::from(options.trusted_proxies.as_slice()),
+            metrics_token: options
+                .metrics_token
+                .clone()
+                .filter(|token| !token.is_empty()),
             writes: Arc::new(Writes::default()),
-            accounts: Arc::new(ShortCache::new(page_copies_live, KEPT_ACCOUNTS)),
-            order_lists: Arc::new(ShortCache::new(page_copies_live, KEPT_ORDER_LISTS)),
+            accounts: Arc::new(ShortCache::new(options.page_copies_live, KEPT_ACCOUNTS)),
+            order_lists: Arc::new(ShortCache::new(options.page_copies_live, KEPT_ORDER_LISTS)),
         }
     }
 

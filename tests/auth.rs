@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{PASSWORD, spawn_app};
+use common::{PASSWORD, Page, Visitor, spawn_app, spawn_app_behind_proxy};
 use reqwest::StatusCode;
 
 #[actix_web::test]
@@ -283,6 +283,79 @@ async fn repeated_failures_from_one_address_are_refused() {
     let refused = visitor.sign_in("vendor1", PASSWORD).await;
     assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
     refused.assert_contains("登录失败次数过多，请 15 分钟后再试。");
+}
+
+/// Signs up `login` with a good password; the answer.
+async fn sign_up(visitor: &Visitor, login: &str) -> Page {
+    visitor.get("/signup").await;
+    visitor
+        .post(
+            "/signup",
+            &[
+                ("login", login),
+                ("display_name", ""),
+                ("password", "long enough"),
+                ("password_confirm", "long enough"),
+            ],
+        )
+        .await
+}
+
+#[actix_web::test]
+async fn one_address_makes_at_most_five_accounts_an_hour() {
+    let app = spawn_app().await;
+    for n in 0..5 {
+        sign_up(&app.visitor(), &format!("family_{n}"))
+            .await
+            .assert_redirect_to("/shop");
+    }
+    let refused = sign_up(&app.visitor(), "family_5").await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    refused.assert_contains("此地址注册的账号过多，请 60 分钟后再试。");
+    // What was typed stays; nothing was written.
+    refused.assert_contains("value=\"family_5\"");
+    let mut conn = app.conn();
+    assert!(
+        yunshi::db::accounts::find_by_login(&mut conn, "family_5")
+            .unwrap()
+            .is_none()
+    );
+    // Forwarded-for headers from a client that is not a trusted proxy change
+    // nothing: the peer address counts.
+    let disguised = sign_up(&app.visitor_forwarded_for("203.0.113.9"), "family_6").await;
+    assert_eq!(disguised.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[actix_web::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_throttles() {
+    let app = spawn_app_behind_proxy().await;
+    let crowd = app.visitor_forwarded_for("203.0.113.5");
+    for n in 0..5 {
+        sign_up(&crowd, &format!("crowd_{n}"))
+            .await
+            .assert_redirect_to("/shop");
+    }
+    assert_eq!(
+        sign_up(&app.visitor_forwarded_for("203.0.113.5"), "crowd_5")
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another client behind the same proxy is not held back.
+    sign_up(&app.visitor_forwarded_for("203.0.113.6"), "neighbour")
+        .await
+        .assert_redirect_to("/shop");
+    // Nor are sign-in failures shared between them.
+    let guesser = app.visitor_forwarded_for("198.51.100.1");
+    for _ in 0..10 {
+        guesser.sign_in("vendor1", "wrong password").await;
+    }
+    let refused = guesser.sign_in("vendor1", PASSWORD).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    app.visitor_forwarded_for("198.51.100.2")
+        .sign_in("vendor1", PASSWORD)
+        .await
+        .assert_redirect_to("/vendor");
 }
 
 #[actix_web::test]

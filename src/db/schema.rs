@@ -15,10 +15,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    sign_in_failures (id) {
+    throttle_events (id) {
         id -> BigInt,
+        kind -> Text,
         address -> Text,
-        failed_at -> Timestamp,
+        happened_at -> Timestamp,
     }
 }
 
@@ -48,7 +49,7 @@ diesel::table! {
 diesel::joinable!(notifications -> accounts (account_id));
 diesel::joinable!(audit_log -> accounts (actor_id));
 
-diesel::allow_tables_to_appear_in_same_query!(accounts, sign_in_failures, notifications, audit_log);
+diesel::allow_tables_to_appear_in_same_query!(accounts, throttle_events, notifications, audit_log);
 
 diesel::table! {
     logos (id) {

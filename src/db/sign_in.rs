@@ -1,37 +1,48 @@
-//! Queries on `sign_in_failures`, the shared memory of the sign-in throttle.
+//! The throttles' shared memory (`throttle_events`): events by kind and
+//! address, kept in the database so that every instance counts alike.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::schema::sign_in_failures;
-use crate::domain::sign_in::FAILURE_WINDOW;
+use super::schema::throttle_events;
+use crate::domain::sign_in::Throttle;
 
-/// Failure times of an address inside the throttle window.
-pub fn recent_failures(
+/// Times of an address's events of the throttle's kind inside its window.
+pub fn recent(
     conn: &mut DbConn,
+    throttle: &Throttle,
     address: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<NaiveDateTime>> {
-    sign_in_failures::table
-        .filter(sign_in_failures::address.eq(address))
-        .filter(sign_in_failures::failed_at.gt(now - FAILURE_WINDOW))
-        .select(sign_in_failures::failed_at)
+    throttle_events::table
+        .filter(throttle_events::kind.eq(throttle.kind))
+        .filter(throttle_events::address.eq(address))
+        .filter(throttle_events::happened_at.gt(now - throttle.window))
+        .select(throttle_events::happened_at)
         .load(conn)
 }
 
-/// Records a failure and forgets this address's failures that no longer count.
-pub fn record_failure(conn: &mut DbConn, address: &str, now: NaiveDateTime) -> QueryResult<()> {
+/// Records an event and forgets this address's events of the kind that no
+/// longer count.
+pub fn record(
+    conn: &mut DbConn,
+    throttle: &Throttle,
+    address: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::delete(
-        sign_in_failures::table
-            .filter(sign_in_failures::address.eq(address))
-            .filter(sign_in_failures::failed_at.le(now - FAILURE_WINDOW)),
+        throttle_events::table
+            .filter(throttle_events::kind.eq(throttle.kind))
+            .filter(throttle_events::address.eq(address))
+            .filter(throttle_events::happened_at.le(now - throttle.window)),
     )
     .execute(conn)?;
-    diesel::insert_into(sign_in_failures::table)
+    diesel::insert_into(throttle_events::table)
         .values((
-            sign_in_failures::address.eq(address),
-            sign_in_failures::failed_at.eq(now),
+            throttle_events::kind.eq(throttle.kind),
+            throttle_events::address.eq(address),
+            throttle_events::happened_at.eq(now),
         ))
         .execute(conn)?;
     Ok(())

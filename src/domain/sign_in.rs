@@ -1,31 +1,81 @@
-//! Sign-in throttling: too many failures from one address in a short window
-//! refuse further attempts until the oldest failure leaves the window.
+//! Throttles by address: too many sign-in failures, or too many new accounts,
+//! from one address in a short window refuse further attempts until the
+//! oldest leaves the window. And which address a request comes from.
+
+use std::net::IpAddr;
 
 use chrono::{Duration, NaiveDateTime};
 
-/// How far back failures count.
-pub const FAILURE_WINDOW: Duration = Duration::minutes(15);
-/// How many failures inside the window an address may have before being refused.
-pub const MAX_FAILURES: usize = 10;
+/// At most `max` events of a kind from one address within `window`.
+#[derive(Debug, Clone, Copy)]
+pub struct Throttle {
+    /// The events' stored kind.
+    pub kind: &'static str,
+    pub window: Duration,
+    pub max: usize,
+}
 
-/// Decides whether an address may try to sign in now, given the times of its
-/// failures inside [`FAILURE_WINDOW`] (any order). `Err` carries the whole
-/// minutes to wait.
-pub fn may_attempt(recent_failures: &[NaiveDateTime], now: NaiveDateTime) -> Result<(), i64> {
-    let window_start = now - FAILURE_WINDOW;
-    let mut inside: Vec<NaiveDateTime> = recent_failures
-        .iter()
-        .copied()
-        .filter(|at| *at > window_start)
-        .collect();
-    if inside.len() < MAX_FAILURES {
-        return Ok(());
+/// Failed sign-ins: 10 in 15 minutes.
+pub const SIGN_IN_FAILURES: Throttle = Throttle {
+    kind: "sign_in_failure",
+    window: Duration::minutes(15),
+    max: 10,
+};
+
+/// New buyer accounts: 5 an hour, enough for a family or an office behind
+/// one address, too few to fill the database with accounts.
+pub const SIGN_UPS: Throttle = Throttle {
+    kind: "sign_up",
+    window: Duration::hours(1),
+    max: 5,
+};
+
+impl Throttle {
+    /// Whether an address may go on now, given the times of its events
+    /// inside the window (any order). `Err` carries the whole minutes to wait.
+    pub fn check(&self, recent: &[NaiveDateTime], now: NaiveDateTime) -> Result<(), i64> {
+        let window_start = now - self.window;
+        let mut inside: Vec<NaiveDateTime> = recent
+            .iter()
+            .copied()
+            .filter(|at| *at > window_start)
+            .collect();
+        if inside.len() < self.max {
+            return Ok(());
+        }
+        inside.sort_unstable();
+        // Attempts resume when enough events have aged out of the window.
+        let frees_at = inside[inside.len() - self.max] + self.window;
+        let seconds = (frees_at - now).num_seconds().max(1);
+        Err((seconds + 59) / 60)
     }
-    inside.sort_unstable();
-    // Attempts resume when enough failures have aged out of the window.
-    let frees_at = inside[inside.len() - MAX_FAILURES] + FAILURE_WINDOW;
-    let seconds = (frees_at - now).num_seconds().max(1);
-    Err((seconds + 59) / 60)
+}
+
+/// The address a throttle counts a request under: the connection's peer,
+/// or, when the peer is one of the `trusted` proxies, the nearest address in
+/// its `X-Forwarded-For` that is not one (entries further left were written
+/// by the client and could be anything).
+pub fn client_address(
+    peer: Option<IpAddr>,
+    forwarded_for: Option<&str>,
+    trusted: &[IpAddr],
+) -> String {
+    let Some(peer) = peer else {
+        return "unknown".into();
+    };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    let mut nearest = peer;
+    for hop in forwarded_for.unwrap_or("").rsplit(',') {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(address) if trusted.contains(&address) => nearest = address,
+            Ok(address) => return address.to_string(),
+            // Garbage from further left: the proxy's own peer is the last we know.
+            Err(_) => break,
+        }
+    }
+    nearest.to_string()
 }
 
 #[cfg(test)]
@@ -43,21 +93,64 @@ mod tests {
     #[test]
     fn nine_failures_still_allow_an_attempt() {
         let failures: Vec<_> = (0..9).map(|i| at(20, i)).collect();
-        assert_eq!(may_attempt(&failures, at(21, 0)), Ok(()));
+        assert_eq!(SIGN_IN_FAILURES.check(&failures, at(21, 0)), Ok(()));
     }
 
     #[test]
     fn ten_failures_refuse_until_the_first_ages_out() {
         let failures: Vec<_> = (0..10).map(|i| at(20, i)).collect();
-        assert_eq!(may_attempt(&failures, at(21, 0)), Err(14));
+        assert_eq!(SIGN_IN_FAILURES.check(&failures, at(21, 0)), Err(14));
         // 10:35:00 is exactly 15 minutes after the first failure: it has left the window.
-        assert_eq!(may_attempt(&failures, at(35, 0)), Ok(()));
-        assert_eq!(may_attempt(&failures, at(34, 59)), Err(1));
+        assert_eq!(SIGN_IN_FAILURES.check(&failures, at(35, 0)), Ok(()));
+        assert_eq!(SIGN_IN_FAILURES.check(&failures, at(34, 59)), Err(1));
     }
 
     #[test]
     fn failures_outside_the_window_do_not_count() {
         let failures: Vec<_> = (0..20).map(|i| at(0, i)).collect();
-        assert_eq!(may_attempt(&failures, at(30, 0)), Ok(()));
+        assert_eq!(SIGN_IN_FAILURES.check(&failures, at(30, 0)), Ok(()));
+    }
+
+    #[test]
+    fn the_sixth_account_in_an_hour_waits() {
+        let sign_ups: Vec<_> = (0..5).map(|i| at(0, i)).collect();
+        assert_eq!(SIGN_UPS.check(&sign_ups[..4], at(1, 0)), Ok(()));
+        assert_eq!(SIGN_UPS.check(&sign_ups, at(1, 0)), Err(59));
+        assert_eq!(
+            SIGN_UPS.check(&sign_ups, at(0, 0) + Duration::hours(1)),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn only_a_trusted_proxy_names_the_client() {
+        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        let balancer: IpAddr = "10.0.0.1".parse().unwrap();
+        let trusted = [proxy, balancer];
+        let client = "203.0.113.7";
+        // Not through a proxy: the peer, whatever the header says.
+        let stranger: IpAddr = "198.51.100.9".parse().unwrap();
+        assert_eq!(
+            client_address(Some(stranger), Some(client), &trusted),
+            "198.51.100.9"
+        );
+        assert_eq!(client_address(Some(proxy), Some(client), &trusted), client);
+        // Two proxies deep, and a forged entry to the left is ignored.
+        assert_eq!(
+            client_address(
+                Some(proxy),
+                Some("1.2.3.4, 203.0.113.7, 10.0.0.1"),
+                &trusted
+            ),
+            client
+        );
+        // A proxy that forwarded nothing usable: the last proxy known.
+        assert_eq!(client_address(Some(proxy), None, &trusted), "10.0.0.2");
+        assert_eq!(
+            client_address(Some(proxy), Some("junk, 10.0.0.1"), &trusted),
+            "10.0.0.1"
+        );
+        assert_eq!(client_address(None, Some(client), &trusted), "unknown");
+        assert_eq!(client_address(Some(proxy), Some(client), &[]), "10.0.0.2");
     }
 }

@@ -61,6 +61,7 @@ catalogue! {
     have_account,
     bad_credentials,
     too_many_attempts,
+    too_many_sign_ups,
     account_is_disabled,
     login_rule,
     password_rule,

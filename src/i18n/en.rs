@@ -46,6 +46,7 @@ pub const EN: Catalogue = Catalogue {
     have_account: "Already have an account?",
     bad_credentials: "Wrong login or password.",
     too_many_attempts: "Too many failed sign-ins from this address. Try again in {minutes} minutes.",
+    too_many_sign_ups: "Too many accounts made from this address. Try again in {minutes} minutes.",
     account_is_disabled: "This account is disabled. Please contact the marketplace's operators.",
     login_rule: "3–32 lowercase letters, digits or . _ -",
     password_rule: "8–128 characters",

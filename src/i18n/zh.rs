@@ -46,6 +46,7 @@ pub const ZH: Catalogue = Catalogue {
     have_account: "已有账号？",
     bad_credentials: "登录名或密码错误。",
     too_many_attempts: "此地址登录失败次数过多，请 {minutes} 分钟后再试。",
+    too_many_sign_ups: "此地址注册的账号过多，请 {minutes} 分钟后再试。",
     account_is_disabled: "该账号已停用，请联系云市场运营人员。",
     login_rule: "3–32 位小写字母、数字或 . _ -",
     password_rule: "8–128 个字符",

@@ -9,7 +9,7 @@ use crate::auth::identity::{end_session, start_session};
 use crate::auth::{MaybeUser, password};
 use crate::db::{accounts, sign_in};
 use crate::domain::account::{self, AccountRuleError, Role};
-use crate::domain::sign_in::may_attempt;
+use crate::domain::sign_in::{SIGN_IN_FAILURES, SIGN_UPS, client_address};
 use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Catalogue, fill};
@@ -53,6 +53,20 @@ enum SignInOutcome {
     Throttled { minutes: i64 },
 }
 
+/// The address the throttles count this request under (see
+/// `client_address`: a trusted proxy's `X-Forwarded-For`, else the peer).
+fn client_address_of(req: &HttpRequest, state: &AppState) -> String {
+    let forwarded_for = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|value| value.to_str().ok());
+    client_address(
+        req.peer_addr().map(|peer| peer.ip()),
+        forwarded_for,
+        &state.trusted_proxies,
+    )
+}
+
 pub async fn login(
     req: HttpRequest,
     session: Session,
@@ -64,9 +78,7 @@ pub async fn login(
         password: typed_password,
         next,
     } = form.into_inner();
-    let address = req
-        .peer_addr()
-        .map_or_else(|| "unknown".to_string(), |peer| peer.ip().to_string());
+    let address = client_address_of(&req, &state);
     let now = to_stored(chrono::Utc::now());
     let typed_login = login.clone();
     let failure_address = address.clone();
@@ -75,8 +87,8 @@ pub async fn login(
     // failure, if it was one.
     let found = state
         .db(move |conn| {
-            let failures = sign_in::recent_failures(conn, &address, now)?;
-            if let Err(minutes) = may_attempt(&failures, now) {
+            let failures = sign_in::recent(conn, &SIGN_IN_FAILURES, &address, now)?;
+            if let Err(minutes) = SIGN_IN_FAILURES.check(&failures, now) {
                 return Ok(Err(minutes));
             }
             Ok(Ok(match account::normalize_login(&typed_login) {
@@ -106,7 +118,14 @@ pub async fn login(
                 },
                 _ => {
                     state
-                        .db(move |conn| Ok(sign_in::record_failure(conn, &failure_address, now)?))
+                        .db(move |conn| {
+                            Ok(sign_in::record(
+                                conn,
+                                &SIGN_IN_FAILURES,
+                                &failure_address,
+                                now,
+                            )?)
+                        })
                         .await?;
                     SignInOutcome::WrongCredentials
                 }
@@ -152,6 +171,7 @@ pub async fn signup_form(req: HttpRequest) -> AppResult<HttpResponse> {
         login: String::new(),
         display_name: String::new(),
         errors: SignupErrors::default(),
+        refused: None,
     })
 }
 
@@ -204,6 +224,24 @@ pub async fn signup(
         let (login, display_name, typed_password) =
             (login.clone(), display_name.clone(), form.password.clone());
         let now = to_stored(chrono::Utc::now());
+        let address = client_address_of(&req, &state);
+        let checked_address = address.clone();
+        let recent = state
+            .db(move |conn| Ok(sign_in::recent(conn, &SIGN_UPS, &checked_address, now)?))
+            .await?;
+        if let Err(minutes) = SIGN_UPS.check(&recent, now) {
+            let message = fill(t.too_many_sign_ups, &[("minutes", &minutes.to_string())]);
+            return render(
+                StatusCode::TOO_MANY_REQUESTS,
+                &SignupPage {
+                    page,
+                    login: form.login,
+                    display_name: form.display_name,
+                    errors,
+                    refused: Some(message),
+                },
+            );
+        }
         let hash = state
             .hash_password(move || password::hash(&typed_password))
             .await?
@@ -218,7 +256,10 @@ pub async fn signup(
                     now,
                 };
                 match accounts::create(conn, &new) {
-                    Ok(account) => Ok(Some(account.id)),
+                    Ok(account) => {
+                        sign_in::record(conn, &SIGN_UPS, &address, now)?;
+                        Ok(Some(account.id))
+                    }
                     Err(accounts::CreateAccountError::LoginTaken) => Ok(None),
                     Err(accounts::CreateAccountError::Db(error)) => Err(error.into()),
                 }
@@ -240,6 +281,7 @@ pub async fn signup(
             login: form.login,
             display_name: form.display_name,
             errors,
+            refused: None,
         },
     )
 }

@@ -35,4 +35,6 @@ pub struct SignupPage {
     pub login: String,
     pub display_name: String,
     pub errors: SignupErrors,
+    /// Why the sign-up was refused as a whole (the throttle).
+    pub refused: Option<String>,
 }

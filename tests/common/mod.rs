@@ -125,37 +125,46 @@ pub async fn spawn_app() -> TestApp {
 /// page: no copies are kept (`PAGE_COPIES_MS=0`).
 pub async fn spawn_app_reading_every_time() -> TestApp {
     let (backend, database) = fresh_database();
-    start(backend, database, std::time::Duration::ZERO).await
+    start(backend, database, |options| {
+        options.page_copies_live = std::time::Duration::ZERO
+    })
+    .await
 }
 
-/// Starts the app on a database of the test's choosing, as served: copies
-/// of accounts and order lists live `startup::PAGE_COPIES_MS`.
+/// Starts the app behind a reverse proxy at 127.0.0.1 (`TRUSTED_PROXIES`):
+/// the test's `X-Forwarded-For` names the client.
+pub async fn spawn_app_behind_proxy() -> TestApp {
+    let (backend, database) = fresh_database();
+    start(backend, database, |options| {
+        options.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]
+    })
+    .await
+}
+
+/// Starts the app on a database of the test's choosing, as served.
 pub async fn spawn_app_on(backend: Backend, database: TestDatabase) -> TestApp {
-    let live = std::time::Duration::from_millis(startup::PAGE_COPIES_MS);
-    start(backend, database, live).await
+    start(backend, database, |_| {}).await
 }
 
 async fn start(
     backend: Backend,
     database: TestDatabase,
-    page_copies_live: std::time::Duration,
+    adjust: impl FnOnce(&mut startup::ServeOptions),
 ) -> TestApp {
     let pool = db::open(&backend, 4).expect("open and migrate the test database");
     startup::seed_demo_accounts(&pool).expect("seed the demo accounts");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
     let port = listener.local_addr().unwrap().port();
-    let server = startup::run(
-        listener,
-        pool.clone(),
-        backend.name(),
-        startup::ServeOptions {
-            session_key: Key::generate(),
-            cookie_secure: false,
-            metrics_token: Some(METRICS_TOKEN.into()),
-            page_copies_live,
-        },
-    )
-    .expect("start the server");
+    let mut options = startup::ServeOptions {
+        session_key: Key::generate(),
+        cookie_secure: false,
+        metrics_token: Some(METRICS_TOKEN.into()),
+        page_copies_live: std::time::Duration::from_millis(startup::PAGE_COPIES_MS),
+        trusted_proxies: Vec::new(),
+    };
+    adjust(&mut options);
+    let server =
+        startup::run(listener, pool.clone(), backend.name(), options).expect("start the server");
     actix_web::rt::spawn(server);
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -168,11 +177,26 @@ async fn start(
 impl TestApp {
     /// A new visitor: its own cookie jar, redirects not followed.
     pub fn visitor(&self) -> Visitor {
+        self.visitor_from(None)
+    }
+
+    /// A visitor whose every request says, as a proxy would, that it comes
+    /// from `address` (`X-Forwarded-For`).
+    pub fn visitor_forwarded_for(&self, address: &str) -> Visitor {
+        self.visitor_from(Some(address))
+    }
+
+    fn visitor_from(&self, forwarded_for: Option<&str>) -> Visitor {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(address) = forwarded_for {
+            headers.insert("x-forwarded-for", address.parse().unwrap());
+        }
         Visitor {
             base: self.address.clone(),
             http: reqwest::Client::builder()
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
+                .default_headers(headers)
                 .build()
                 .expect("build the HTTP client"),
         }
