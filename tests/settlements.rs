@@ -569,3 +569,114 @@ async fn the_server_settles_ended_months_on_its_own() {
     // Run again: nothing more to do.
     assert!(yunshi::startup::settle_due(&app.pool).unwrap().is_empty());
 }
+
+/// A month whose refunds outweigh its sales pays nothing: its deficit is taken
+/// off the vendor's next statement.
+#[actix_web::test]
+async fn a_month_of_refunds_pays_nothing_and_carries_its_deficit_forward() {
+    let app = spawn_app().await;
+    let (image, plans) = listed_product(
+        &app,
+        "vendor1",
+        Kind::Image,
+        "结转镜像",
+        vec![plan(Billing::Prepaid, "标准版", 9900, None)],
+    );
+    let last = Month::of(now()).previous();
+    let (sold, refunded, recovered) = (last.previous().previous(), last.previous(), last);
+    let day = |month: Month, days: i64| month.start() + Duration::days(days);
+    // Sold and billed in the first month; ¥90 of it refunded in the second,
+    // which sells nothing; ¥99 sold again in the third.
+    let first = buy_at(
+        &app,
+        "buyer1",
+        image,
+        plans[0],
+        Some(Term::Months(1)),
+        9900,
+        day(sold, 1),
+    );
+    negotiated_refund(&app, "buyer1", &first.order_no, 9000, day(refunded, 3));
+    buy_at(
+        &app,
+        "buyer2",
+        image,
+        plans[0],
+        Some(Term::Months(1)),
+        9900,
+        day(recovered, 1),
+    );
+
+    let operator = app.signed_in("operator").await;
+    for month in [sold, refunded, recovered] {
+        operator
+            .post(
+                "/admin/settlements/generate",
+                &[("month", &month.to_string())],
+            )
+            .await
+            .assert_redirect_to(&format!("/admin/settlements?month={month}"));
+    }
+    let vendor_id = account_id(&app, "vendor1");
+    let statement = |month: Month| {
+        settlements::find_for_vendor(&mut app.conn(), vendor_id, month)
+            .unwrap()
+            .unwrap()
+    };
+    let (first_statement, deficit, next) =
+        (statement(sold), statement(refunded), statement(recovered));
+    assert_eq!(
+        (first_statement.net_fen, first_statement.state.as_str()),
+        (9900, "ready")
+    );
+    assert_eq!((deficit.gross_fen, deficit.net_fen), (-9000, -9000));
+    assert!(deficit.is_carried());
+    assert_eq!(deficit.carried_into, Some(next.id));
+    assert_eq!(
+        (next.gross_fen, next.carried_in_fen, next.net_fen),
+        (9900, -9000, 900)
+    );
+    assert_eq!(next.shown_state(), "ready");
+
+    // The carried statement says so and cannot be paid.
+    let page = operator
+        .get(&format!("/admin/settlements/{}", deficit.id))
+        .await;
+    page.assert_contains("结转下期");
+    page.assert_contains("差额结转至下一张结算单");
+    page.assert_lacks("/pay\"");
+    let refused = operator
+        .post(
+            &format!("/admin/settlements/{}/pay", deficit.id),
+            &[("reference", "BANK-1")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    refused.assert_contains("无需付款");
+    assert!(statement(refunded).is_carried());
+
+    // The next one shows what it took over, on the page and in the CSV, and
+    // is paid as usual.
+    let vendor = app.signed_in("vendor1").await;
+    let shown = vendor
+        .get(&format!("/vendor/settlements/{recovered}"))
+        .await;
+    shown.assert_contains("上期结转");
+    shown.assert_contains("¥-90");
+    shown.assert_contains("¥9");
+    let csv = vendor
+        .get(&format!("/vendor/settlements/{recovered}.csv"))
+        .await;
+    csv.assert_contains("上期结转,,,,,,-90,,");
+    operator
+        .post(
+            &format!("/admin/settlements/{}/pay", next.id),
+            &[("reference", "BANK-2")],
+        )
+        .await
+        .assert_redirect_to(&format!("/admin/settlements/{}", next.id));
+    // Over the three statements the vendor is paid what was sold less what
+    // was refunded: ¥99 + ¥99 − ¥90.
+    let paid: i64 = [sold, recovered].map(|m| statement(m).net_fen).iter().sum();
+    assert_eq!(paid, 9900 + 9900 - 9000);
+}

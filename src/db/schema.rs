@@ -242,6 +242,8 @@ diesel::table! {
         paid_by -> Nullable<BigInt>,
         paid_at -> Nullable<Timestamp>,
         generated_at -> Timestamp,
+        carried_in_fen -> BigInt,
+        carried_into -> Nullable<BigInt>,
     }
 }
 

@@ -18,7 +18,7 @@ use crate::domain::product::{Billing, Kind};
 use crate::domain::refund::{FIVE_DAYS, RefundKind};
 use crate::domain::settlement::{
     Billable, Line, LineGroup, LineKind, LineNote, Month, Refund, TicketOutcome, Totals,
-    group_lines, month_lines, totals,
+    group_lines, is_deficit, month_lines, payable, totals,
 };
 use crate::domain::ticket::TicketState;
 
@@ -37,11 +37,33 @@ pub struct Statement {
     pub paid_by: Option<i64>,
     pub paid_at: Option<NaiveDateTime>,
     pub generated_at: NaiveDateTime,
+    /// Deficits of earlier statements taken into this one (zero or less);
+    /// `net_fen` includes it.
+    pub carried_in_fen: i64,
+    /// The statement that took over this one's deficit, once there is one.
+    pub carried_into: Option<i64>,
 }
 
 impl Statement {
     pub fn is_paid(&self) -> bool {
         self.state == "paid"
+    }
+
+    /// Nothing to pay: the deficit goes into the vendor's next statement.
+    /// (Its stored state stays `ready`; it is never paid.)
+    pub fn is_carried(&self) -> bool {
+        !self.is_paid() && is_deficit(self.net_fen)
+    }
+
+    /// `paid`, `carried` or `ready`, for labels.
+    pub fn shown_state(&self) -> &'static str {
+        if self.is_paid() {
+            "paid"
+        } else if self.is_carried() {
+            "carried"
+        } else {
+            "ready"
+        }
     }
 }
 
@@ -57,6 +79,9 @@ pub enum SettleError {
     /// Already paid, or paid by someone else first.
     #[error("state changed")]
     StateChanged,
+    /// A carried statement: its deficit goes into the next one.
+    #[error("nothing to pay")]
+    NothingToPay,
     #[error(transparent)]
     Db(#[from] DieselError),
 }
@@ -426,6 +451,24 @@ fn generate(
     month: Month,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
+    // A deficit can be taken by one statement only; when two months of one
+    // vendor are made at once, the one that loses it makes itself again.
+    let mut tries = 0;
+    loop {
+        match generate_once(conn, vendor_id, fee_bps, month, now) {
+            Err(DieselError::RollbackTransaction) if tries < 3 => tries += 1,
+            other => return other,
+        }
+    }
+}
+
+fn generate_once(
+    conn: &mut DbConn,
+    vendor_id: i64,
+    fee_bps: i32,
+    month: Month,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     let label = month.to_string();
     let attempt = write_transaction(conn, |conn| {
         if find_for_vendor(conn, vendor_id, month)?.is_some() {
@@ -434,6 +477,17 @@ fn generate(
         let history = history(conn, vendor_id, month, month.end())?;
         let lines = month_lines(&history, month, month.end());
         let sums = totals(&lines, fee_bps);
+        // Deficits of earlier months not yet taken by another statement.
+        let deficits: Vec<(i64, i64)> = statements::table
+            .filter(statements::vendor_id.eq(vendor_id))
+            .filter(statements::state.eq("ready"))
+            .filter(statements::net_fen.lt(0))
+            .filter(statements::carried_into.is_null())
+            .filter(statements::month.lt(&label))
+            .select((statements::id, statements::net_fen))
+            .load(conn)?;
+        let carried_in_fen: i64 = deficits.iter().map(|(_, net_fen)| net_fen).sum();
+        let net_fen = payable(sums, carried_in_fen);
         let statement_id: i64 = diesel::insert_into(statements::table)
             .values((
                 statements::vendor_id.eq(vendor_id),
@@ -441,12 +495,26 @@ fn generate(
                 statements::fee_bps.eq(fee_bps),
                 statements::gross_fen.eq(sums.gross_fen),
                 statements::fee_fen.eq(sums.fee_fen),
-                statements::net_fen.eq(sums.net_fen),
+                statements::net_fen.eq(net_fen),
                 statements::state.eq("ready"),
                 statements::generated_at.eq(now),
+                statements::carried_in_fen.eq(carried_in_fen),
             ))
             .returning(statements::id)
             .get_result(conn)?;
+        let deficit_ids: Vec<i64> = deficits.iter().map(|(id, _)| *id).collect();
+        if !deficit_ids.is_empty() {
+            let taken = diesel::update(
+                statements::table
+                    .filter(statements::id.eq_any(&deficit_ids))
+                    .filter(statements::carried_into.is_null()),
+            )
+            .set(statements::carried_into.eq(statement_id))
+            .execute(conn)?;
+            if taken != deficit_ids.len() {
+                return Err(DieselError::RollbackTransaction);
+            }
+        }
         let rows: Vec<StatementLineRow> = lines
             .iter()
             .map(|line| StatementLineRow {
@@ -915,10 +983,14 @@ pub fn mark_paid(
 ) -> Result<Statement, SettleError> {
     write_transaction(conn, |conn| {
         let statement = find(conn, statement_id)?.ok_or(SettleError::NotFound)?;
+        if statement.is_carried() {
+            return Err(SettleError::NothingToPay);
+        }
         let changed = diesel::update(
             statements::table
                 .filter(statements::id.eq(statement_id))
-                .filter(statements::state.eq("ready")),
+                .filter(statements::state.eq("ready"))
+                .filter(statements::net_fen.ge(0)),
         )
         .set((
             statements::state.eq("paid"),

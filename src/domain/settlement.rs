@@ -512,6 +512,18 @@ pub fn totals(lines: &[Line], fee_bps: i32) -> Totals {
     }
 }
 
+/// What a statement pays: its own net plus the deficits carried in from
+/// earlier statements (zero or less).
+pub fn payable(totals: Totals, carried_in_fen: i64) -> i64 {
+    totals.net_fen + carried_in_fen
+}
+
+/// Whether a statement's payable amount is a deficit: nothing is paid, and
+/// it is carried into the vendor's next statement.
+pub fn is_deficit(net_fen: i64) -> bool {
+    net_fen < 0
+}
+
 /// Reads a fee rate typed as a percentage with up to two decimals (`2.5` →
 /// 250 basis points), between 0 and 100.
 pub fn parse_fee_percent(text: &str) -> Option<i32> {

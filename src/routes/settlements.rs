@@ -170,7 +170,8 @@ fn statement_page(
     )
 }
 
-/// The statement as CSV (UTF-8 with BOM): its lines, then gross, fee and net.
+/// The statement as CSV (UTF-8 with BOM): its lines, then gross, fee, what
+/// was carried in from earlier statements (if anything) and net.
 fn statement_csv(req: &HttpRequest, statement: &Statement, lines: &[ShownLine]) -> HttpResponse {
     let page = PageCtx::new(req, None, Section::None);
     let t = page.t;
@@ -206,11 +207,15 @@ fn statement_csv(req: &HttpRequest, statement: &Statement, lines: &[ShownLine]) 
         ]));
     }
     let fee = format!("{} ({})", t.col_fee, page.fee_percent(&statement.fee_bps));
-    for (label, fen) in [
-        (t.col_gross, statement.gross_fen),
-        (fee.as_str(), statement.fee_fen),
-        (t.col_net, statement.net_fen),
-    ] {
+    let carried_in = (statement.carried_in_fen != 0)
+        .then_some((t.statement_carried_in, statement.carried_in_fen));
+    let totals = [
+        Some((t.col_gross, statement.gross_fen)),
+        Some((fee.as_str(), statement.fee_fen)),
+        carried_in,
+        Some((t.col_net, statement.net_fen)),
+    ];
+    for (label, fen) in totals.into_iter().flatten() {
         text.push_str(&csv_line(&[
             label,
             "",
@@ -479,6 +484,9 @@ pub async fn pay(
                 }
                 Err(SettleError::StateChanged) => {
                     Said::refused(StatusCode::CONFLICT, t.statement_already_paid)
+                }
+                Err(SettleError::NothingToPay) => {
+                    Said::refused(StatusCode::CONFLICT, t.statement_nothing_to_pay)
                 }
                 Err(other) => return Err(settle_error(other)),
             }

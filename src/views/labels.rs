@@ -246,10 +246,10 @@ impl PageCtx {
     }
 
     pub fn statement_state(&self, state: &str) -> &'static str {
-        if state == "paid" {
-            self.t.statement_paid
-        } else {
-            self.t.statement_ready
+        match state {
+            "paid" => self.t.statement_paid,
+            "carried" => self.t.statement_carried,
+            _ => self.t.statement_ready,
         }
     }
 

@@ -260,6 +260,8 @@ mod tests {
             paid_by: None,
             paid_at: None,
             generated_at: chrono::NaiveDateTime::default(),
+            carried_in_fen: 0,
+            carried_into: None,
         };
         let points = net_by_month(&[statement("2026-09", 500)], month("2026-10"), 3);
         assert_eq!(

@@ -307,6 +307,26 @@ fn totals_take_the_fee_in_basis_points_rounded_to_the_fen() {
 }
 
 #[test]
+fn a_deficit_is_carried_until_sales_cover_it() {
+    let sums = |net_fen| Totals {
+        gross_fen: net_fen,
+        fee_fen: 0,
+        net_fen,
+    };
+    // A month of refunds only: nothing to pay, the deficit goes forward.
+    assert_eq!(payable(sums(-5000), 0), -5000);
+    assert!(is_deficit(-5000));
+    // The next month's sales cover part of it: still carried.
+    assert_eq!(payable(sums(3000), -5000), -2000);
+    // And then all of it.
+    assert_eq!(payable(sums(2500), -2000), 500);
+    assert!(!is_deficit(500));
+    // Exactly nothing left is a statement of ¥0, not a deficit.
+    assert_eq!(payable(sums(2000), -2000), 0);
+    assert!(!is_deficit(0));
+}
+
+#[test]
 fn fee_rates_read_as_percentages() {
     assert_eq!(parse_fee_percent("2.5"), Some(250));
     assert_eq!(parse_fee_percent("0"), Some(0));
