@@ -462,6 +462,23 @@ fn generate(
     }
 }
 
+/// Deficits of the vendor's statements for months before `month` that no
+/// statement has taken yet: (statement id, net, below zero).
+fn untaken_deficits(
+    conn: &mut DbConn,
+    vendor_id: i64,
+    month: Month,
+) -> QueryResult<Vec<(i64, i64)>> {
+    statements::table
+        .filter(statements::vendor_id.eq(vendor_id))
+        .filter(statements::state.eq("ready"))
+        .filter(statements::net_fen.lt(0))
+        .filter(statements::carried_into.is_null())
+        .filter(statements::month.lt(month.to_string()))
+        .select((statements::id, statements::net_fen))
+        .load(conn)
+}
+
 fn generate_once(
     conn: &mut DbConn,
     vendor_id: i64,
@@ -477,15 +494,7 @@ fn generate_once(
         let history = history(conn, vendor_id, month, month.end())?;
         let lines = month_lines(&history, month, month.end());
         let sums = totals(&lines, fee_bps);
-        // Deficits of earlier months not yet taken by another statement.
-        let deficits: Vec<(i64, i64)> = statements::table
-            .filter(statements::vendor_id.eq(vendor_id))
-            .filter(statements::state.eq("ready"))
-            .filter(statements::net_fen.lt(0))
-            .filter(statements::carried_into.is_null())
-            .filter(statements::month.lt(&label))
-            .select((statements::id, statements::net_fen))
-            .load(conn)?;
+        let deficits = untaken_deficits(conn, vendor_id, month)?;
         let carried_in_fen: i64 = deficits.iter().map(|(_, net_fen)| net_fen).sum();
         let net_fen = payable(sums, carried_in_fen);
         let statement_id: i64 = diesel::insert_into(statements::table)
@@ -888,6 +897,8 @@ pub struct Preview {
     pub fee_bps: i32,
     pub groups: Vec<ShownGroup>,
     pub totals: Totals,
+    /// Deficits of earlier statements this month's statement will take.
+    pub carried_in_fen: i64,
 }
 
 /// This month's lines up to `now`, and the vendor's fee rate.
@@ -965,11 +976,16 @@ pub fn preview(
         let mut named = with_refund_numbers(conn, with_orders)?.into_iter();
         shown_groups.push(group.map(|_| named.next().expect("one shown line per line")));
     }
+    let carried_in_fen = untaken_deficits(conn, vendor_id, Month::of(now))?
+        .iter()
+        .map(|(_, net_fen)| net_fen)
+        .sum();
     Ok(Preview {
         month: Month::of(now),
         fee_bps,
         groups: shown_groups,
         totals: sums,
+        carried_in_fen,
     })
 }
 

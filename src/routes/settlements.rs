@@ -63,6 +63,7 @@ pub async fn vendor_settlements(
             preview_month: preview.month.to_string(),
             groups: preview.groups,
             preview_totals: preview.totals,
+            preview_carried_in_fen: preview.carried_in_fen,
             fee_bps: preview.fee_bps,
         },
     )

@@ -123,6 +123,8 @@ pub struct VendorSettlementsPage {
     pub preview_month: String,
     pub groups: Vec<LineGroup>,
     pub preview_totals: Totals,
+    /// Deficits of earlier statements this month's will take (zero or less).
+    pub preview_carried_in_fen: i64,
     pub fee_bps: i32,
 }
 
@@ -190,6 +192,11 @@ impl AdminSettlementsPage {
 }
 
 impl VendorSettlementsPage {
+    /// What this month's statement would pay so far, deficits included.
+    pub fn preview_payable(&self) -> i64 {
+        crate::domain::settlement::payable(self.preview_totals, self.preview_carried_in_fen)
+    }
+
     pub fn preview_title(&self) -> String {
         crate::i18n::fill(
             self.page.t.settlement_preview_title,
