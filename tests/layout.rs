@@ -139,4 +139,26 @@ async fn notifications_page_lists_and_clears_unread() {
     // Someone else's session sees none of it.
     let other = app.signed_in("vendor2").await;
     other.get("/notifications").await.assert_lacks("hello");
+
+    // Past 99 unread, the badge says 99+ (and the count stops there).
+    let vendor2 = {
+        let mut conn = app.conn();
+        yunshi::db::accounts::find_by_login(&mut conn, "vendor2")
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    for _ in 0..120 {
+        yunshi::db::notify::notify(
+            &mut app.conn(),
+            vendor2,
+            "test",
+            "busy",
+            "/vendor",
+            chrono::Utc::now().naive_utc(),
+        )
+        .unwrap();
+    }
+    let crowded = app.signed_in("vendor2").await.get("/vendor").await;
+    crowded.assert_contains("<span class=\"badge\" title=\"99+ 条未读\">99+</span>");
 }

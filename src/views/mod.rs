@@ -181,8 +181,18 @@ impl PageCtx {
     pub fn unread_label(&self, count: &i64) -> String {
         crate::i18n::fill(
             self.t.unread_notifications,
-            &[("count", &count.to_string())],
+            &[("count", &self.unread_badge(count))],
         )
+    }
+
+    /// The unread count as the badge shows it: `99+` past 99 (the store
+    /// counts no further than `UNREAD_COUNTED_UP_TO`).
+    pub fn unread_badge(&self, count: &i64) -> String {
+        if *count > 99 {
+            "99+".to_string()
+        } else {
+            count.to_string()
+        }
     }
 }
 
