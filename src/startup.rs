@@ -119,11 +119,16 @@ async fn count_writes(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let changes_state = !req.method().is_safe();
-    let state = req.app_data::<web::Data<AppState>>().cloned();
+    // Only requests that may change state hold on to the state (most are GETs).
+    let counter = (!req.method().is_safe())
+        .then(|| {
+            req.app_data::<web::Data<AppState>>()
+                .map(|state| state.writes.clone())
+        })
+        .flatten();
     let response = next.call(req).await;
-    if changes_state && let Some(state) = state {
-        state.writes.finished_one();
+    if let Some(writes) = counter {
+        writes.finished_one();
     }
     response
 }

@@ -1008,6 +1008,13 @@ diesel::define_sql_function! {
     fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
+/// A revision's name matches a name search's pattern.
+fn name_matches(
+    pattern: String,
+) -> diesel::dsl::Escape<diesel::dsl::Like<lower<revisions::name>, String>> {
+    lower(revisions::name).like(pattern).escape('\\')
+}
+
 type Backend = <DbConn as diesel::Connection>::Backend;
 
 /// The products matching a filter (without the page cursor).
@@ -1026,7 +1033,7 @@ fn filtered(filter: &ProductFilter) -> products::BoxedQuery<'static, Backend> {
         query = query.filter(diesel::dsl::exists(
             revisions::table
                 .filter(revisions::product_id.eq(products::id))
-                .filter(lower(revisions::name).like(pattern.clone()).escape('\\')),
+                .filter(name_matches(pattern.clone())),
         ));
     }
     if let Some(state) = filter.review_state {
@@ -1204,11 +1211,7 @@ pub fn shop_entries(
         query = query.filter(revisions::category.eq(category.to_string()));
     }
     if let Some(pattern) = name_pattern {
-        query = query.filter(
-            lower(revisions::name)
-                .like(pattern.to_string())
-                .escape('\\'),
-        );
+        query = query.filter(name_matches(pattern.to_string()));
     }
     type Row = (
         i64,

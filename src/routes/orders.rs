@@ -190,22 +190,44 @@ fn parse_list(t: &Catalogue, query: OrderQuery, allow_vendor: bool) -> ListReque
 /// The list's address for a filter and page: the page links, and the key a
 /// rendered list is kept under.
 fn page_link(base: &str, typed: &TypedFilter, page: &Page) -> String {
-    let query = typed.query();
     let cursor = match page {
-        Page::First => String::new(),
-        Page::After(cursor) => {
-            serde_urlencoded::to_string([("after", encode_cursor(cursor))]).unwrap_or_default()
-        }
-        Page::Before(cursor) => {
-            serde_urlencoded::to_string([("before", encode_cursor(cursor))]).unwrap_or_default()
-        }
+        Page::First => None,
+        Page::After(cursor) => Some(("after", cursor)),
+        Page::Before(cursor) => Some(("before", cursor)),
     };
-    match (query.is_empty(), cursor.is_empty()) {
-        (true, true) => base.to_string(),
-        (false, true) => format!("{base}?{query}"),
-        (true, false) => format!("{base}?{cursor}"),
-        (false, false) => format!("{base}?{query}&{cursor}"),
+    let cursor = cursor
+        .and_then(|(key, cursor)| serde_urlencoded::to_string([(key, encode_cursor(cursor))]).ok())
+        .unwrap_or_default();
+    let parts: Vec<String> = [typed.query(), cursor]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect();
+    if parts.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", parts.join("&"))
     }
+}
+
+/// The links to the newer and the older page around a page of rows, where
+/// there are such pages.
+fn pager_links(
+    base: &str,
+    typed: &TypedFilter,
+    result: &orders::OrderPage,
+    by_number: bool,
+) -> (Option<String>, Option<String>) {
+    let newer = result
+        .rows
+        .first()
+        .filter(|_| result.has_newer)
+        .map(|row| page_link(base, typed, &Page::Before(row.cursor(by_number))));
+    let older = result
+        .rows
+        .last()
+        .filter(|_| result.has_older)
+        .map(|row| page_link(base, typed, &Page::After(row.cursor(by_number))));
+    (newer, older)
 }
 
 /// Whether a query string has a field with nothing in it (`type=&…`).
@@ -283,16 +305,7 @@ async fn order_list(
                     )?)
                 })
                 .await?;
-            let newer_link = result
-                .rows
-                .first()
-                .filter(|_| result.has_newer)
-                .map(|row| page_link(base, &typed, &Page::Before(row.cursor(by_number))));
-            let older_link = result
-                .rows
-                .last()
-                .filter(|_| result.has_older)
-                .map(|row| page_link(base, &typed, &Page::After(row.cursor(by_number))));
+            let (newer_link, older_link) = pager_links(base, &typed, &result, by_number);
             let fragment = OrderRowsFragment {
                 t,
                 base,
@@ -739,17 +752,8 @@ pub async fn my_orders(
             Ok((subscriptions, result, tickets))
         })
         .await?;
-    let empty = TypedFilter::default();
-    let newer_link = result
-        .rows
-        .first()
-        .filter(|_| result.has_newer)
-        .map(|r| page_link("/me/orders", &empty, &Page::Before(r.cursor(false))));
-    let older_link = result
-        .rows
-        .last()
-        .filter(|_| result.has_older)
-        .map(|r| page_link("/me/orders", &empty, &Page::After(r.cursor(false))));
+    let (newer_link, older_link) =
+        pager_links("/me/orders", &TypedFilter::default(), &result, false);
     views::ok(&MyOrdersPage {
         page: PageCtx::new(&req, Some(&user), Section::MyOrders),
         subscriptions,

@@ -185,11 +185,12 @@ impl PageCtx {
         )
     }
 
-    /// The unread count as the badge shows it: `99+` past 99 (the store
-    /// counts no further than `UNREAD_COUNTED_UP_TO`).
+    /// The unread count as the badge shows it: `99+` once the store's
+    /// count reaches its cap (`UNREAD_COUNTED_UP_TO`, 100).
     pub fn unread_badge(&self, count: &i64) -> String {
-        if *count > 99 {
-            "99+".to_string()
+        let cap = crate::db::notifications::UNREAD_COUNTED_UP_TO;
+        if *count >= cap {
+            format!("{}+", cap - 1)
         } else {
             count.to_string()
         }
