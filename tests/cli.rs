@@ -1,9 +1,13 @@
 //! The command line: refusing bad database URLs in one line, migrating both
 //! backends from empty, and adding accounts.
 
+mod common;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+
+use common::scratch_dir;
 
 fn yunshi(dir: &PathBuf, args: &[&str], envs: &[(&str, &str)], stdin: Option<&str>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_yunshi"));
@@ -29,19 +33,6 @@ fn yunshi(dir: &PathBuf, args: &[&str], envs: &[(&str, &str)], stdin: Option<&st
     child.wait_with_output().expect("wait for yunshi")
 }
 
-fn scratch() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "cli-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 fn files_in(dir: &PathBuf) -> Vec<String> {
     let mut names: Vec<String> = walk(dir).into_iter().collect();
     names.sort();
@@ -65,7 +56,7 @@ fn walk(dir: &PathBuf) -> Vec<String> {
 
 #[test]
 fn unknown_schemes_are_refused_in_one_line_without_creating_files() {
-    let dir = scratch();
+    let dir = scratch_dir("cli");
     for url in [
         "postgress://x/y",
         "mysql://root@localhost/db",
@@ -84,7 +75,7 @@ fn unknown_schemes_are_refused_in_one_line_without_creating_files() {
 
 #[test]
 fn an_unreachable_database_is_one_clear_line() {
-    let dir = scratch();
+    let dir = scratch_dir("cli");
     let out = yunshi(
         &dir,
         &["migrate"],
@@ -150,7 +141,7 @@ impl Drop for TestBackend {
 
 #[test]
 fn migrate_twice_from_empty_then_add_accounts() {
-    let dir = scratch();
+    let dir = scratch_dir("cli");
     let backend = TestBackend::fresh(&dir);
     let env = [("DATABASE_URL", backend.url.as_str())];
     for _ in 0..2 {
@@ -233,7 +224,7 @@ fn migrate_twice_from_empty_then_add_accounts() {
 #[test]
 fn settle_makes_a_month_once_and_refuses_one_not_over() {
     use yunshi::domain::settlement::Month;
-    let dir = scratch();
+    let dir = scratch_dir("cli");
     let backend = TestBackend::fresh(&dir);
     let env = [("DATABASE_URL", backend.url.as_str())];
     let seeded = yunshi(

@@ -2,6 +2,7 @@
 
 mod common;
 
+use common::shop::account_id;
 use common::spawn_app;
 use reqwest::StatusCode;
 
@@ -107,13 +108,7 @@ async fn notifications_page_lists_and_clears_unread() {
     use yunshi::db::schema::notifications;
     let app = spawn_app().await;
     let vendor = app.signed_in("vendor1").await;
-    let id = {
-        let mut conn = app.conn();
-        yunshi::db::accounts::find_by_login(&mut conn, "vendor1")
-            .unwrap()
-            .unwrap()
-            .id
-    };
+    let id = account_id(&app, "vendor1");
     {
         let mut conn = app.conn();
         diesel::insert_into(notifications::table)
@@ -141,13 +136,7 @@ async fn notifications_page_lists_and_clears_unread() {
     other.get("/notifications").await.assert_lacks("hello");
 
     // Past 99 unread, the badge says 99+ (and the count stops there).
-    let vendor2 = {
-        let mut conn = app.conn();
-        yunshi::db::accounts::find_by_login(&mut conn, "vendor2")
-            .unwrap()
-            .unwrap()
-            .id
-    };
+    let vendor2 = account_id(&app, "vendor2");
     for _ in 0..120 {
         yunshi::db::notify::notify(
             &mut app.conn(),

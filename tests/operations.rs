@@ -5,12 +5,11 @@
 mod common;
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use common::shop::{buy, listed_product, plan};
-use common::{METRICS_TOKEN, PASSWORD, spawn_app};
+use common::{METRICS_TOKEN, PASSWORD, scratch_dir, spawn_app};
 use reqwest::StatusCode;
 use yunshi::db::Backend;
 use yunshi::domain::product::{Billing, Kind};
@@ -176,12 +175,7 @@ fn yunshi_backup(database_url: &str, file: &std::path::Path) -> std::process::Ou
 #[actix_web::test]
 async fn a_backup_taken_while_orders_are_written_restores_consistently() {
     let app = spawn_app().await;
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "backup-{}-{}",
-        std::process::id(),
-        rand_suffix()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("backup");
     let file = dir.join("copy.db");
     let source = match &app.backend {
         Backend::Postgres(url) => {
@@ -276,11 +270,4 @@ fn order_count(pool: &yunshi::db::Pool) -> i64 {
         .count()
         .get_result(&mut pool.get().unwrap())
         .unwrap()
-}
-
-fn rand_suffix() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::shop::{account_id, buy, image_product, listed_product, now, plan};
+use common::shop::{account_id, account_uin, buy, image_product, listed_product, now, plan};
 use common::{TestApp, spawn_app, spawn_app_reading_every_time};
 use reqwest::StatusCode;
 use yunshi::db::{accounts, orders};
@@ -40,11 +40,7 @@ async fn a_buyer_buys_and_the_vendor_sees_the_order_as_the_seed_shows_it() {
     let yearly = buy(&buyer, product, prepaid, "y1").await;
     let hourly_no = buy(&buyer, product, hourly, "").await;
 
-    let uin = accounts::find_by_login(&mut app.conn(), "buyer1")
-        .unwrap()
-        .unwrap()
-        .uin
-        .to_string();
+    let uin = account_uin(&app, "buyer1").to_string();
     let vendor = app.signed_in("vendor1").await;
     let list = vendor.get("/vendor/orders").await;
     for cell in [
@@ -451,13 +447,7 @@ async fn search_and_filters_narrow_the_list_and_bad_values_get_a_message() {
     let b = buy(&second, product, hourly, "").await;
     let c = buy(&second, license, license_plans[0], "").await;
     let vendor = app.signed_in("vendor1").await;
-    let uin = |login: &str| {
-        accounts::find_by_login(&mut app.conn(), login)
-            .unwrap()
-            .unwrap()
-            .uin
-            .to_string()
-    };
+    let uin = |login: &str| account_uin(&app, login).to_string();
     let shows = |body: &str, expected: &[&String], hidden: &[&String]| {
         for number in expected {
             assert!(body.contains(number.as_str()), "{number} missing");

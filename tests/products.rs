@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::shop::account_uin;
 use common::{TestApp, Visitor, spawn_app};
 use reqwest::StatusCode;
 
@@ -793,13 +794,7 @@ async fn product_lists_and_the_shop_search_by_any_part_of_the_name() {
         &operator.get("/admin/products?q=CENTOS").await,
         &["CentOS 7.9 LAMP", "CentOS Stream 9"],
     );
-    let vendor2_uin = {
-        let mut conn = app.conn();
-        yunshi::db::accounts::find_by_login(&mut conn, "vendor2")
-            .unwrap()
-            .unwrap()
-            .uin
-    };
+    let vendor2_uin = account_uin(&app, "vendor2");
     finds(
         &operator
             .get(&format!("/admin/products?q=centos&vendor={vendor2_uin}"))

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::shop::{buy, listed_product_in, plan};
-use common::{TestDatabase, Visitor, fresh_database, spawn_app_on};
+use common::{TestDatabase, Visitor, fresh_database, scratch_dir, spawn_app_on};
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use yunshi::db::Backend;
@@ -88,19 +88,6 @@ impl Drop for Server {
     }
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "{name}-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 fn url_of(backend: &Backend) -> String {
     match backend {
         Backend::Postgres(url) => url.clone(),
@@ -112,7 +99,7 @@ fn url_of(backend: &Backend) -> String {
 async fn acknowledged_purchases_survive_a_sigkill_mid_load() {
     let (backend, _database) = fresh_database();
     let url = url_of(&backend);
-    let data_dir = scratch("crash");
+    let data_dir = scratch_dir("crash");
     let server = serve(&url, &data_dir);
     let pool = yunshi::db::open(&backend, 2).expect("open the server's database");
     let (product, plans) = listed_product_in(

@@ -54,6 +54,18 @@ impl Drop for TestDatabase {
     }
 }
 
+/// A new empty folder of the test's own under the target's scratch space,
+/// named `{name}-{process}-{unique}`.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "{name}-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&dir).expect("create a scratch folder");
+    dir
+}
+
 /// A fresh, empty database: SQLite by default, PostgreSQL when
 /// `TEST_DATABASE_URL` names a server (each test gets a database of its own).
 pub fn fresh_database() -> (Backend, TestDatabase) {

@@ -20,6 +20,14 @@ pub fn account_id_in(pool: &Pool, login: &str) -> i64 {
         .id
 }
 
+/// The 10-digit user ID (用户ID) of a login.
+pub fn account_uin(app: &TestApp, login: &str) -> i64 {
+    accounts::find_by_login(&mut app.conn(), login)
+        .unwrap()
+        .unwrap()
+        .uin
+}
+
 pub fn now() -> chrono::NaiveDateTime {
     yunshi::domain::time::to_stored(chrono::Utc::now())
 }
