@@ -218,9 +218,22 @@ pub const SETTLE_WORKERS: usize = 2;
 /// How often the server looks for an ended month to settle.
 const SETTLE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
-/// Runs `settle_due` now and every hour on a thread of its own. Another
-/// instance doing the same at once is harmless: statements are unique per
-/// vendor and month.
+/// Deletes the rows of sessions past their lifetime (a request meeting one
+/// deletes it too; this catches those nobody comes back with).
+fn forget_ended_sessions(pool: &Pool) {
+    let now = to_stored(chrono::Utc::now());
+    let forgotten = pool
+        .get()
+        .map_err(|e| e.to_string())
+        .and_then(|mut conn| db::sessions::forget_ended(&mut conn, now).map_err(|e| e.to_string()));
+    if let Err(error) = forgotten {
+        log::warn!("forgetting ended sessions failed, will retry: {error}");
+    }
+}
+
+/// Runs `settle_due` (and the sessions' housekeeping) now and every hour on
+/// a thread of its own. Another instance doing the same at once is
+/// harmless: statements are unique per vendor and month.
 pub fn spawn_settler(pool: Pool) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         loop {
@@ -236,6 +249,7 @@ pub fn spawn_settler(pool: Pool) -> std::thread::JoinHandle<()> {
                 }
                 Err(error) => log::warn!("settling failed, will retry: {error}"),
             }
+            forget_ended_sessions(&pool);
             std::thread::sleep(SETTLE_EVERY);
         }
     })

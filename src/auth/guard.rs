@@ -36,7 +36,7 @@ pub fn audience(path: &str) -> Audience {
             && (path.ends_with("/checkout") || path.ends_with("/orders")))
     {
         Audience::Only(Role::Buyer)
-    } else if under("/notifications") {
+    } else if under("/notifications") || under("/account") {
         Audience::SignedIn
     } else {
         Audience::Anyone

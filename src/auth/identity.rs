@@ -1,8 +1,9 @@
 //! Identity extractors: a handler that takes `Vendor` cannot run for anyone
-//! else. The account is re-read whenever a write has finished in this
-//! instance since it was last read, so disabling it here ends its sessions at
-//! their next request; disabling it through another instance, within the
-//! copies' time to live (a second by default).
+//! else. The cookie carries a session token; every request looks its
+//! session up in the database (`db::sessions`), so signing out, disabling
+//! the account or changing its password ends a session at its next request
+//! on every instance. The account itself (name, role, unread count) may come
+//! from a short copy (see `short_cache`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -11,12 +12,14 @@ use actix_session::{Session, SessionExt};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 
 use super::csrf;
-use crate::db::{accounts, notifications};
+use crate::db::{accounts, notifications, sessions};
 use crate::domain::account::Role;
+use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
-const ACCOUNT_KEY: &str = "account_id";
+/// The session cookie's field holding the token of a signed-in session.
+const TOKEN_KEY: &str = "session_token";
 
 /// The signed-in account as pages need it.
 #[derive(Debug, Clone)]
@@ -29,16 +32,21 @@ pub struct CurrentUser {
     pub unread_notifications: i64,
 }
 
-/// Starts a signed-in session: a new session id and a new CSRF token.
-pub fn start_session(session: &Session, account_id: i64) -> AppResult<()> {
+/// Puts a signed-in session's token (already recorded with
+/// `sessions::start`) in a renewed cookie, with a new CSRF token.
+pub fn start_session(session: &Session, token: &str) -> AppResult<()> {
     session.renew();
-    session
-        .insert(ACCOUNT_KEY, account_id)
-        .map_err(AppError::internal)?;
+    session.insert(TOKEN_KEY, token).map_err(AppError::internal)?;
     csrf::rotate(session);
     Ok(())
 }
 
+/// The token of the signed-in session the cookie names, if any.
+pub fn session_token(session: &Session) -> Option<String> {
+    session.get::<String>(TOKEN_KEY).ok().flatten()
+}
+
+/// Forgets the cookie's session (the database row is the caller's to end).
 pub fn end_session(session: &Session) {
     session.purge();
 }
@@ -50,12 +58,23 @@ pub async fn resolve(req: &HttpRequest) -> AppResult<Option<CurrentUser>> {
         return Ok(Some(known.clone()));
     }
     let session = req.get_session();
-    let Some(account_id) = session.get::<i64>(ACCOUNT_KEY).ok().flatten() else {
+    let Some(token) = session_token(&session) else {
         return Ok(None);
     };
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::internal("AppState missing"))?;
+    // The session itself is read on every request, never copied: an ended
+    // session must not outlive its row anywhere.
+    let now = to_stored(chrono::Utc::now());
+    let live = state
+        .db(move |conn| Ok(sessions::live(conn, &token, now)?))
+        .await?;
+    let Some(live) = live else {
+        end_session(&session);
+        return Ok(None);
+    };
+    let account_id = live.account_id;
     // Many pages a second per account read the same row and count; a short
     // copy serves them (see `short_cache`), retired by any write here.
     let found = state

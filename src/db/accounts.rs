@@ -162,3 +162,25 @@ pub fn find_by_uin(conn: &mut DbConn, uin: i64) -> QueryResult<Option<Account>> 
         .first(conn)
         .optional()
 }
+
+/// Replaces an account's password hash, if it is still `expected` (the hash
+/// the caller verified the current password against; `None` for an
+/// operator's reset, which needs no current password). Returns whether it
+/// changed: two changes at once cannot both start from the same password.
+pub fn set_password(
+    conn: &mut DbConn,
+    id: i64,
+    expected: Option<&str>,
+    new_hash: &str,
+) -> QueryResult<bool> {
+    let account = accounts::table.filter(accounts::id.eq(id));
+    let changed = match expected {
+        Some(hash) => diesel::update(account.filter(accounts::password_hash.eq(hash)))
+            .set(accounts::password_hash.eq(new_hash))
+            .execute(conn)?,
+        None => diesel::update(account)
+            .set(accounts::password_hash.eq(new_hash))
+            .execute(conn)?,
+    };
+    Ok(changed == 1)
+}

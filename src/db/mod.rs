@@ -11,6 +11,7 @@ pub mod orders;
 pub mod products;
 pub mod refunds;
 pub mod schema;
+pub mod sessions;
 pub mod settlements;
 pub mod sign_in;
 pub mod tickets;

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::products::{self as product_store, PlanRow};
-use super::schema::{orders, subscriptions};
+use super::schema::{checkouts, orders, subscriptions};
 use super::{DbConn, notify, write_transaction};
 use crate::domain::order::{
     OrderStatus, OrderType, PurchaseRefusal, Term, extend_expiry, order_number, total_fen,
@@ -100,6 +100,13 @@ pub enum OrderError {
     NotFound,
     #[error("refused: {0:?}")]
     Refused(PurchaseRefusal),
+    /// This checkout was paid already (a repeated or concurrent submission):
+    /// nothing was written; `order_of_checkout` finds the order it made.
+    #[error("this checkout was paid already")]
+    AlreadyPaid,
+    /// Another change to the same subscription committed first.
+    #[error("lost a race to another change")]
+    Conflict,
     #[error(transparent)]
     Db(#[from] DieselError),
 }
@@ -173,8 +180,76 @@ pub fn insert_order(conn: &mut DbConn, new: &NewOrder) -> Result<Order, DieselEr
     Err(DieselError::RollbackTransaction)
 }
 
+/// Whether a checkout key is one this server could have issued (see
+/// `new_checkout_key`): anything else never reaches the database.
+pub fn is_checkout_key(key: &str) -> bool {
+    key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A fresh one-time key for a checkout page.
+pub fn new_checkout_key() -> String {
+    use rand::RngExt;
+    let bytes: [u8; 16] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The order a buyer's checkout key paid for, if it was paid.
+pub fn order_of_checkout(
+    conn: &mut DbConn,
+    buyer_id: i64,
+    key: &str,
+) -> QueryResult<Option<Order>> {
+    checkouts::table
+        .inner_join(orders::table)
+        .filter(checkouts::checkout_key.eq(key))
+        .filter(checkouts::buyer_id.eq(buyer_id))
+        .select(Order::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Refuses a checkout key that already paid, before anything is written.
+fn unpaid_checkout(conn: &mut DbConn, key: &str) -> Result<(), OrderError> {
+    let paid: i64 = checkouts::table
+        .filter(checkouts::checkout_key.eq(key))
+        .count()
+        .get_result(conn)?;
+    if paid > 0 {
+        return Err(OrderError::AlreadyPaid);
+    }
+    Ok(())
+}
+
+/// Records that the checkout `key` made `order`, in the order's own
+/// transaction: of two submissions at once, the second waits on the key's
+/// uniqueness and then fails, taking its order with it.
+fn record_checkout(
+    conn: &mut DbConn,
+    key: &str,
+    order: &Order,
+    now: NaiveDateTime,
+) -> Result<(), OrderError> {
+    let inserted = diesel::insert_into(checkouts::table)
+        .values((
+            checkouts::checkout_key.eq(key),
+            checkouts::buyer_id.eq(order.buyer_id),
+            checkouts::order_id.eq(order.id),
+            checkouts::created_at.eq(now),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+            Err(OrderError::AlreadyPaid)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
 /// What a buyer asked to buy, and the total they saw.
 pub struct PurchaseRequest {
+    /// The checkout page's one-time key (see `is_checkout_key`).
+    pub checkout_key: String,
     pub buyer_id: i64,
     pub buyer_uin: i64,
     pub product_id: i64,
@@ -206,6 +281,7 @@ pub fn buyable_plan(
 /// Places a paid purchase and its subscription in one transaction, or writes nothing.
 pub fn purchase(conn: &mut DbConn, request: &PurchaseRequest) -> Result<Order, OrderError> {
     write_transaction(conn, |conn| {
+        unpaid_checkout(conn, &request.checkout_key)?;
         let (product, name, plan) = buyable_plan(conn, request.product_id, request.plan_id)?;
         let billing = plan.billing();
         let total = total_fen(billing, plan.price_fen, plan.year_price_fen, request.term)?;
@@ -262,6 +338,7 @@ pub fn purchase(conn: &mut DbConn, request: &PurchaseRequest) -> Result<Order, O
             now,
         )?;
         super::tickets::open_for(conn, &order, now)?;
+        record_checkout(conn, &request.checkout_key, &order, now)?;
         Ok(order)
     })
 }
@@ -326,6 +403,7 @@ pub fn subscription(conn: &mut DbConn, id: i64) -> QueryResult<Option<Subscripti
 /// delisted: a renew order, and the expiry moved on, in one transaction.
 pub fn renew(
     conn: &mut DbConn,
+    checkout_key: &str,
     buyer_id: i64,
     subscription_id: i64,
     term: Term,
@@ -333,6 +411,7 @@ pub fn renew(
     now: NaiveDateTime,
 ) -> Result<Order, OrderError> {
     write_transaction(conn, |conn| {
+        unpaid_checkout(conn, checkout_key)?;
         let subscription = subscription(conn, subscription_id)?
             .filter(|s| s.buyer_id == buyer_id)
             .ok_or(OrderError::NotFound)?;
@@ -367,7 +446,9 @@ pub fn renew(
         .set(subscriptions::expires_at.eq(Some(new_expiry)))
         .execute(conn)?;
         if changed != 1 {
-            return Err(PurchaseRefusal::NotRenewable.into());
+            // Read as renewable, changed before the update (PostgreSQL
+            // re-reads the row once the other transaction commits).
+            return Err(OrderError::Conflict);
         }
         let kind = Kind::parse(&purchase.product_kind).unwrap_or(Kind::Image);
         let order = insert_order(
@@ -401,6 +482,7 @@ pub fn renew(
             &format!("/vendor/orders/{}", order.order_no),
             now,
         )?;
+        record_checkout(conn, checkout_key, &order, now)?;
         Ok(order)
     })
 }

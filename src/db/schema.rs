@@ -294,3 +294,27 @@ diesel::allow_tables_to_appear_in_same_query!(
     statements,
     statement_lines,
 );
+
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        token_sha256 -> Text,
+        account_id -> BigInt,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    checkouts (checkout_key) {
+        checkout_key -> Text,
+        buyer_id -> BigInt,
+        order_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(sessions -> accounts (account_id));
+diesel::joinable!(checkouts -> orders (order_id));
+diesel::allow_tables_to_appear_in_same_query!(sessions, accounts);
+diesel::allow_tables_to_appear_in_same_query!(checkouts, orders);

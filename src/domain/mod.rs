@@ -25,6 +25,7 @@ pub mod money;
 pub mod order;
 pub mod product;
 pub mod refund;
+pub mod session;
 pub mod settlement;
 pub mod sign_in;
 pub mod ticket;

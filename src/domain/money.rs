@@ -17,12 +17,22 @@ pub enum PriceError {
 pub const MAX_PRICE_FEN: i64 = 1_000_000_000;
 
 /// Parses a price typed in yuan (`99`, `54.62`, `1.1`, `¥0.5`) into fen.
+/// Only digits and one decimal point are an amount: a comma is a thousands
+/// separator to some and a decimal point to others (`1,0`), so it is
+/// refused rather than guessed. Full-width digits and point (what a Chinese
+/// input method types) count as their ASCII forms.
 pub fn parse_yuan(typed: &str) -> Result<i64, PriceError> {
-    let text = typed
+    let text: String = typed
         .trim()
         .trim_start_matches(['¥', '￥'])
         .trim()
-        .replace(',', "");
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '．' => '.',
+            other => other,
+        })
+        .collect();
     if text.starts_with('-') {
         return Err(PriceError::NotPositive);
     }
@@ -85,7 +95,8 @@ mod tests {
         assert_eq!(parse_yuan(" ¥0.5 "), Ok(50));
         assert_eq!(parse_yuan("0.01"), Ok(1));
         assert_eq!(parse_yuan(".5"), Ok(50));
-        assert_eq!(parse_yuan("1,200"), Ok(120_000));
+        assert_eq!(parse_yuan("１２．５"), Ok(1250));
+        assert_eq!(parse_yuan("￥９９"), Ok(9900));
         assert_eq!(parse_yuan("10000000"), Ok(MAX_PRICE_FEN));
     }
 
@@ -100,6 +111,12 @@ mod tests {
         assert_eq!(parse_yuan("."), Err(PriceError::Malformed));
         assert_eq!(parse_yuan("1.2.3"), Err(PriceError::Malformed));
         assert_eq!(parse_yuan("1e3"), Err(PriceError::Malformed));
+        // A comma is a decimal point to some and a separator to others.
+        assert_eq!(parse_yuan("1,0"), Err(PriceError::Malformed));
+        assert_eq!(parse_yuan("0,99"), Err(PriceError::Malformed));
+        assert_eq!(parse_yuan("1,200"), Err(PriceError::Malformed));
+        assert_eq!(parse_yuan("1 200"), Err(PriceError::Malformed));
+        assert_eq!(parse_yuan("٣"), Err(PriceError::Malformed));
         assert_eq!(parse_yuan("10000000.01"), Err(PriceError::TooLarge));
         assert_eq!(
             parse_yuan("99999999999999999999"),

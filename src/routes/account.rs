@@ -5,16 +5,16 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use crate::auth::identity::{end_session, start_session};
-use crate::auth::{MaybeUser, password};
-use crate::db::{accounts, sign_in};
+use crate::auth::identity::{end_session, session_token, start_session};
+use crate::auth::{CurrentUser, MaybeUser, password};
+use crate::db::{accounts, sessions, sign_in};
 use crate::domain::account::{self, AccountRuleError, Role};
 use crate::domain::sign_in::{SIGN_IN_FAILURES, SIGN_UPS, client_address};
 use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Catalogue, fill};
 use crate::state::AppState;
-use crate::views::account::{LoginPage, SignupErrors, SignupPage};
+use crate::views::account::{LoginPage, PasswordPage, SignupErrors, SignupPage};
 use crate::views::{PageCtx, Section, ok, render, safe_next, see_other};
 
 #[derive(Deserialize)]
@@ -47,7 +47,7 @@ pub struct LoginForm {
 }
 
 enum SignInOutcome {
-    SignedIn { account_id: i64, role: Role },
+    SignedIn { token: String, role: Role },
     WrongCredentials,
     Disabled,
     Throttled { minutes: i64 },
@@ -81,25 +81,27 @@ pub async fn login(
     let address = client_address_of(&req, &state);
     let now = to_stored(chrono::Utc::now());
     let typed_login = login.clone();
-    let failure_address = address.clone();
-    // Three steps, so that no connection is held while Argon2 runs: the
-    // throttle and the account, then the password (its own turns), then the
-    // failure, if it was one.
+    // Three steps, so that no connection is held while Argon2 runs. First
+    // the attempt is reserved as a failure (refused when the address has
+    // had too many), so however many arrive at once, at most the limit are
+    // checked; then the password (its own turns); then, for the right one,
+    // the reservation is given back and the session recorded.
     let found = state
         .db(move |conn| {
-            let failures = sign_in::recent(conn, &SIGN_IN_FAILURES, &address, now)?;
-            if let Err(minutes) = SIGN_IN_FAILURES.check(&failures, now) {
-                return Ok(Err(minutes));
-            }
-            Ok(Ok(match account::normalize_login(&typed_login) {
+            let reservation = match sign_in::reserve(conn, &SIGN_IN_FAILURES, &address, now)? {
+                Ok(reservation) => reservation,
+                Err(minutes) => return Ok(Err(minutes)),
+            };
+            let account = match account::normalize_login(&typed_login) {
                 Ok(login) => accounts::find_by_login(conn, &login)?,
                 Err(_) => None,
-            }))
+            };
+            Ok(Ok((reservation, account)))
         })
         .await?;
     let outcome = match found {
         Err(minutes) => SignInOutcome::Throttled { minutes },
-        Ok(found) => {
+        Ok((reservation, found)) => {
             let stored = found.as_ref().map(|a| a.password_hash.clone());
             let verified = state
                 .hash_password(move || match stored {
@@ -112,31 +114,30 @@ pub async fn login(
                 .await?;
             match found {
                 Some(account) if verified && account.is_disabled() => SignInOutcome::Disabled,
-                Some(account) if verified => SignInOutcome::SignedIn {
-                    account_id: account.id,
-                    role: account.role(),
-                },
-                _ => {
+                Some(account) if verified => {
+                    let token = sessions::new_token();
+                    let recorded = token.clone();
                     state
                         .db(move |conn| {
-                            Ok(sign_in::record(
-                                conn,
-                                &SIGN_IN_FAILURES,
-                                &failure_address,
-                                now,
-                            )?)
+                            sign_in::release(conn, reservation)?;
+                            sessions::start(conn, account.id, &recorded, now)?;
+                            Ok(())
                         })
                         .await?;
-                    SignInOutcome::WrongCredentials
+                    SignInOutcome::SignedIn {
+                        token,
+                        role: account.role(),
+                    }
                 }
+                _ => SignInOutcome::WrongCredentials,
             }
         }
     };
     let page = PageCtx::new(&req, None, Section::None);
     let t = page.t;
     let (status, message) = match outcome {
-        SignInOutcome::SignedIn { account_id, role } => {
-            start_session(&session, account_id)?;
+        SignInOutcome::SignedIn { token, role } => {
+            start_session(&session, &token)?;
             let target = safe_next(next.as_deref()).unwrap_or_else(|| role.home().into());
             return Ok(see_other(&target));
         }
@@ -160,9 +161,16 @@ pub async fn login(
     )
 }
 
-pub async fn logout(session: Session) -> HttpResponse {
+/// Signs out: the session's row is deleted, so a copy of the cookie kept
+/// anywhere no longer signs anyone in.
+pub async fn logout(session: Session, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    if let Some(token) = session_token(&session) {
+        state
+            .db(move |conn| Ok(sessions::end(conn, &token)?))
+            .await?;
+    }
     end_session(&session);
-    see_other("/login")
+    Ok(see_other("/login"))
 }
 
 pub async fn signup_form(req: HttpRequest) -> AppResult<HttpResponse> {
@@ -225,27 +233,33 @@ pub async fn signup(
             (login.clone(), display_name.clone(), form.password.clone());
         let now = to_stored(chrono::Utc::now());
         let address = client_address_of(&req, &state);
-        let checked_address = address.clone();
-        let recent = state
-            .db(move |conn| Ok(sign_in::recent(conn, &SIGN_UPS, &checked_address, now)?))
+        // Reserved before hashing, like a sign-in attempt: at most the limit
+        // of simultaneous sign-ups from one address go on.
+        let reserved = state
+            .db(move |conn| Ok(sign_in::reserve(conn, &SIGN_UPS, &address, now)?))
             .await?;
-        if let Err(minutes) = SIGN_UPS.check(&recent, now) {
-            let message = fill(t.too_many_sign_ups, &[("minutes", &minutes.to_string())]);
-            return render(
-                StatusCode::TOO_MANY_REQUESTS,
-                &SignupPage {
-                    page,
-                    login: form.login,
-                    display_name: form.display_name,
-                    errors,
-                    refused: Some(message),
-                },
-            );
-        }
+        let reservation = match reserved {
+            Ok(reservation) => reservation,
+            Err(minutes) => {
+                let message = fill(t.too_many_sign_ups, &[("minutes", &minutes.to_string())]);
+                return render(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    &SignupPage {
+                        page,
+                        login: form.login,
+                        display_name: form.display_name,
+                        errors,
+                        refused: Some(message),
+                    },
+                );
+            }
+        };
         let hash = state
             .hash_password(move || password::hash(&typed_password))
             .await?
             .map_err(AppError::internal)?;
+        let token = sessions::new_token();
+        let recorded = token.clone();
         let created = state
             .db(move |conn| {
                 let new = accounts::NewAccount {
@@ -257,22 +271,24 @@ pub async fn signup(
                 };
                 match accounts::create(conn, &new) {
                     Ok(account) => {
-                        sign_in::record(conn, &SIGN_UPS, &address, now)?;
-                        Ok(Some(account.id))
+                        sessions::start(conn, account.id, &recorded, now)?;
+                        Ok(true)
                     }
-                    Err(accounts::CreateAccountError::LoginTaken) => Ok(None),
+                    Err(accounts::CreateAccountError::LoginTaken) => {
+                        // No account was made: the attempt does not count.
+                        sign_in::release(conn, reservation)?;
+                        Ok(false)
+                    }
                     Err(accounts::CreateAccountError::Db(error)) => Err(error.into()),
                 }
             })
             .await?;
-        match created {
-            Some(account_id) => {
-                start_session(&session, account_id)?;
-                // A new buyer has nothing waiting yet: start in the shop.
-                return Ok(see_other("/shop"));
-            }
-            None => errors.login = Some(t.err_login_taken),
+        if created {
+            start_session(&session, &token)?;
+            // A new buyer has nothing waiting yet: start in the shop.
+            return Ok(see_other("/shop"));
         }
+        errors.login = Some(t.err_login_taken);
     }
     render(
         StatusCode::BAD_REQUEST,
@@ -284,4 +300,123 @@ pub async fn signup(
             refused: None,
         },
     )
+}
+
+pub async fn password_form(
+    req: HttpRequest,
+    user: CurrentUser,
+    session: Session,
+) -> AppResult<HttpResponse> {
+    ok(&PasswordPage {
+        page: PageCtx::new(&req, Some(&user), Section::None),
+        notice: crate::views::take_flash(&session),
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+/// The new password and its confirmation, checked against the rule.
+pub fn new_password_check(typed: &str, confirm: &str) -> Result<(), AccountRuleError> {
+    account::check_password(typed)?;
+    if typed == confirm {
+        Ok(())
+    } else {
+        Err(AccountRuleError::PasswordsDiffer)
+    }
+}
+
+/// 修改密码: the current password is required (checked under the sign-in
+/// throttle, so a borrowed session cannot guess it); the change ends every
+/// other session of the account and keeps this one.
+pub async fn change_password(
+    req: HttpRequest,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    form: web::Form<PasswordForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let page = PageCtx::new(&req, Some(&user), Section::None);
+    let t = page.t;
+    let refuse = |page: PageCtx, status: StatusCode, message: String| {
+        render(
+            status,
+            &PasswordPage {
+                page,
+                notice: None,
+                error: Some(message),
+            },
+        )
+    };
+    if let Err(rule) = new_password_check(&form.new_password, &form.password_confirm) {
+        return refuse(page, StatusCode::BAD_REQUEST, rule_message(t, rule).into());
+    }
+    let Some(token) = session_token(&session) else {
+        return Err(AppError::SignInRequired {
+            next: "/account/password".into(),
+        });
+    };
+    let address = client_address_of(&req, &state);
+    let now = to_stored(chrono::Utc::now());
+    let account_id = user.id;
+    let reserved = state
+        .db(move |conn| {
+            let reservation = match sign_in::reserve(conn, &SIGN_IN_FAILURES, &address, now)? {
+                Ok(reservation) => reservation,
+                Err(minutes) => return Ok(Err(minutes)),
+            };
+            let account = accounts::find_by_id(conn, account_id)?.ok_or(AppError::NotFound)?;
+            Ok(Ok((reservation, account.password_hash)))
+        })
+        .await?;
+    let (reservation, stored) = match reserved {
+        Ok(found) => found,
+        Err(minutes) => {
+            let message = fill(t.too_many_attempts, &[("minutes", &minutes.to_string())]);
+            return refuse(page, StatusCode::TOO_MANY_REQUESTS, message);
+        }
+    };
+    let (current, new_password) = (form.current_password, form.new_password);
+    let checked_against = stored.clone();
+    let new_hash = state
+        .hash_password(move || {
+            password::verify(&current, &checked_against)
+                .then(|| password::hash(&new_password))
+                .transpose()
+        })
+        .await?
+        .map_err(AppError::internal)?;
+    let Some(new_hash) = new_hash else {
+        return refuse(
+            page,
+            StatusCode::UNAUTHORIZED,
+            t.err_current_password_wrong.into(),
+        );
+    };
+    let changed = state
+        .db(move |conn| {
+            crate::db::write_transaction(conn, |conn| {
+                sign_in::release(conn, reservation)?;
+                if !accounts::set_password(conn, account_id, Some(&stored), &new_hash)? {
+                    return Ok(false);
+                }
+                sessions::end_all_of(conn, account_id, Some(&token))?;
+                Ok::<_, AppError>(true)
+            })
+        })
+        .await?;
+    if !changed {
+        return Err(AppError::Conflict(t.state_changed.into()));
+    }
+    crate::views::set_flash(&session, t.password_changed);
+    Ok(see_other("/account/password"))
 }

@@ -5,14 +5,15 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::account::rule_message;
+use super::account::{new_password_check, rule_message};
 use crate::auth::{Operator, password};
-use crate::db::{self, accounts, audit};
+use crate::db::{self, accounts, audit, sessions};
 use crate::domain::account::{self, AccountRuleError, Role};
 use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
 use crate::i18n::fill;
 use crate::state::AppState;
+use crate::views::account::ResetPasswordPage;
 use crate::views::admin::{AccountsPage, AuditPage, NewAccountForm};
 use crate::views::{self, PageCtx, Section, render, see_other};
 
@@ -189,7 +190,11 @@ async fn switch_account(
                     return Ok(Err(SwitchRefusal::OwnAccount));
                 }
                 let changed = if disable {
-                    accounts::disable(conn, id, now)?
+                    // Its sessions end with it, so enabling it again later
+                    // brings none of them back.
+                    let changed = accounts::disable(conn, id, now)?;
+                    sessions::end_all_of(conn, id, None)?;
+                    changed
                 } else {
                     accounts::enable(conn, id)?
                 };
@@ -272,4 +277,97 @@ pub async fn audit_log(
         entries,
         older,
     })
+}
+
+/// The account whose password an operator may reset: any but their own
+/// (they change theirs on 修改密码, with the current password).
+async fn reset_target(
+    operator: &Operator,
+    state: &AppState,
+    id: i64,
+) -> AppResult<accounts::Account> {
+    if id == operator.0.id {
+        return Err(AppError::NotFound);
+    }
+    state
+        .db(move |conn| accounts::find_by_id(conn, id)?.ok_or(AppError::NotFound))
+        .await
+}
+
+fn reset_page(
+    req: &HttpRequest,
+    operator: &Operator,
+    target: &accounts::Account,
+    error: Option<String>,
+) -> ResetPasswordPage {
+    let page = PageCtx::new(req, Some(&operator.0), Section::AdminAccounts);
+    let title = fill(page.t.reset_password_title, &[("login", &target.login)]);
+    ResetPasswordPage {
+        page,
+        account_id: target.id,
+        login: target.login.clone(),
+        title,
+        error,
+    }
+}
+
+pub async fn reset_password_form(
+    req: HttpRequest,
+    operator: Operator,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let target = reset_target(&operator, &state, id.into_inner()).await?;
+    views::ok(&reset_page(&req, &operator, &target, None))
+}
+
+#[derive(Deserialize)]
+pub struct ResetPasswordForm {
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+/// Sets a new password for a locked-out account and ends all its sessions,
+/// in one transaction with its audit entry.
+pub async fn reset_password(
+    req: HttpRequest,
+    operator: Operator,
+    session: Session,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    form: web::Form<ResetPasswordForm>,
+) -> AppResult<HttpResponse> {
+    let target = reset_target(&operator, &state, id.into_inner()).await?;
+    let t = crate::i18n::Lang::of_request(&req).catalogue();
+    if let Err(rule) = new_password_check(&form.new_password, &form.password_confirm) {
+        let view = reset_page(&req, &operator, &target, Some(rule_message(t, rule).into()));
+        return render(StatusCode::BAD_REQUEST, &view);
+    }
+    let typed_password = form.into_inner().new_password;
+    let hash = state
+        .hash_password(move || password::hash(&typed_password))
+        .await?
+        .map_err(AppError::internal)?;
+    let (actor, account_id) = (operator.0.id, target.id);
+    let described = format!("{} {} ({})", target.role, target.login, target.uin);
+    let now = to_stored(chrono::Utc::now());
+    state
+        .db(move |conn| {
+            db::write_transaction(conn, |conn| {
+                if !accounts::set_password(conn, account_id, None, &hash)? {
+                    return Err(AppError::NotFound);
+                }
+                sessions::end_all_of(conn, account_id, None)?;
+                audit::record(conn, actor, "account.password_reset", &described, "", now)?;
+                Ok(())
+            })
+        })
+        .await?;
+    views::set_flash(
+        &session,
+        &fill(t.password_reset_done, &[("login", &target.login)]),
+    );
+    Ok(see_other("/admin/accounts"))
 }

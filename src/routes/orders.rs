@@ -872,8 +872,8 @@ pub async fn checkout(
             move |conn| match orders::buyable_plan(conn, product_id, plan_id) {
                 Ok(found) => Ok(Ok(found)),
                 Err(OrderError::Refused(refusal)) => Ok(Err(refusal)),
-                Err(OrderError::NotFound) => Err(AppError::NotFound),
                 Err(OrderError::Db(error)) => Err(error.into()),
+                Err(_) => Err(AppError::NotFound),
             },
         )
         .await?;
@@ -891,6 +891,7 @@ pub async fn checkout(
             term,
             total: format_yuan(total),
             total_fen: total,
+            checkout_key: orders::new_checkout_key(),
             error: None,
             action: format!("/shop/products/{product_id}/orders"),
             title: t.checkout_title,
@@ -918,6 +919,46 @@ pub struct PayForm {
     term: String,
     #[serde(default)]
     total_fen: String,
+    #[serde(default)]
+    checkout_key: String,
+}
+
+/// What paying a checkout came to: its order, and whether an earlier
+/// submission of the same checkout had made it; or why it was refused.
+async fn paid_checkout(
+    state: &AppState,
+    t: &'static Catalogue,
+    buyer_id: i64,
+    checkout_key: String,
+    outcome: Result<orders::Order, OrderError>,
+) -> AppResult<Result<(orders::Order, bool), PurchaseRefusal>> {
+    match outcome {
+        Ok(order) => Ok(Ok((order, false))),
+        Err(OrderError::AlreadyPaid) => {
+            let first = state
+                .db(move |conn| Ok(orders::order_of_checkout(conn, buyer_id, &checkout_key)?))
+                .await?;
+            match first {
+                Some(order) => Ok(Ok((order, true))),
+                // Someone else's key: nothing of theirs is shown.
+                None => Err(AppError::Conflict(t.err_checkout_expired.into())),
+            }
+        }
+        Err(OrderError::Refused(refusal)) => Ok(Err(refusal)),
+        Err(OrderError::Conflict) => Err(AppError::Conflict(t.state_changed.into())),
+        Err(OrderError::NotFound) => Err(AppError::NotFound),
+        Err(OrderError::Db(error)) => Err(error.into()),
+    }
+}
+
+/// The checkout key of a submitted form, or the message to reopen the page.
+fn checkout_key_of(form: &PayForm, t: &'static Catalogue) -> AppResult<String> {
+    let key = form.checkout_key.trim();
+    if orders::is_checkout_key(key) {
+        Ok(key.to_ascii_lowercase())
+    } else {
+        Err(AppError::BadRequest(t.err_checkout_expired.into()))
+    }
 }
 
 /// Pays: the order and subscription are written in one transaction, or nothing is.
@@ -931,10 +972,12 @@ pub async fn place_order(
 ) -> AppResult<HttpResponse> {
     let product_id = id.into_inner();
     let t = Lang::of_request(&req).catalogue();
+    let checkout_key = checkout_key_of(&form, t)?;
     let plan_id = form.plan.trim().parse::<i64>().unwrap_or(0);
     let seen_total = form.total_fen.trim().parse::<i64>().unwrap_or(-1);
     let typed_term = form.term.clone();
     let (buyer_id, buyer_uin) = (user.id, user.uin);
+    let key = checkout_key.clone();
     let placed = state
         .db(move |conn| {
             let billing = match orders::buyable_plan(conn, product_id, plan_id) {
@@ -946,6 +989,7 @@ pub async fn place_order(
                 Err(refusal) => return Ok(Err(refusal.into())),
             };
             let request = orders::PurchaseRequest {
+                checkout_key: key,
                 buyer_id,
                 buyer_uin,
                 product_id,
@@ -957,15 +1001,17 @@ pub async fn place_order(
             Ok(orders::purchase(conn, &request))
         })
         .await?;
-    match placed {
-        Ok(order) => {
-            set_flash(
-                &session,
-                &fill(t.order_placed, &[("order_no", &order.order_no)]),
-            );
+    match paid_checkout(&state, t, buyer_id, checkout_key, placed).await? {
+        Ok((order, repeated)) => {
+            let done = if repeated {
+                t.order_already_placed.to_string()
+            } else {
+                fill(t.order_placed, &[("order_no", &order.order_no)])
+            };
+            set_flash(&session, &done);
             Ok(see_other(&format!("/me/orders/{}", order.order_no)))
         }
-        Err(OrderError::Refused(refusal)) => {
+        Err(refusal) => {
             let message = refusal_message(t, refusal).to_string();
             let status = refusal_status(refusal);
             match refusal {
@@ -976,8 +1022,6 @@ pub async fn place_order(
                 }
             }
         }
-        Err(OrderError::NotFound) => Err(AppError::NotFound),
-        Err(OrderError::Db(error)) => Err(error.into()),
     }
 }
 
@@ -1041,6 +1085,7 @@ pub async fn renew_checkout(
             term,
             total: format_yuan(total),
             total_fen: total,
+            checkout_key: orders::new_checkout_key(),
             error: None,
             action: format!("/me/orders/{order_no}/renew"),
             title: t.renew_title,
@@ -1069,9 +1114,11 @@ pub async fn renew(
     form: web::Form<PayForm>,
 ) -> AppResult<HttpResponse> {
     let t = Lang::of_request(&req).catalogue();
+    let checkout_key = checkout_key_of(&form, t)?;
     let order_no = order_no.into_inner();
     let buyer_id = user.id;
     let seen_total = form.total_fen.trim().parse::<i64>().unwrap_or(-1);
+    let key = checkout_key.clone();
     let term = Term::parse(&form.term);
     let number = order_no.clone();
     let renewed = state
@@ -1084,6 +1131,7 @@ pub async fn renew(
             };
             Ok(orders::renew(
                 conn,
+                &key,
                 buyer_id,
                 subscription_id,
                 term,
@@ -1092,15 +1140,17 @@ pub async fn renew(
             ))
         })
         .await?;
-    match renewed {
-        Ok(order) => {
-            set_flash(
-                &session,
-                &fill(t.renewed_done, &[("order_no", &order.order_no)]),
-            );
+    match paid_checkout(&state, t, buyer_id, checkout_key, renewed).await? {
+        Ok((order, repeated)) => {
+            let done = if repeated {
+                t.order_already_placed.to_string()
+            } else {
+                fill(t.renewed_done, &[("order_no", &order.order_no)])
+            };
+            set_flash(&session, &done);
             Ok(see_other(&format!("/me/orders/{}", order.order_no)))
         }
-        Err(OrderError::Refused(refusal)) => {
+        Err(refusal) => {
             let message = refusal_message(t, refusal).to_string();
             let status = refusal_status(refusal);
             order_page(
@@ -1113,8 +1163,6 @@ pub async fn renew(
             )
             .await
         }
-        Err(OrderError::NotFound) => Err(AppError::NotFound),
-        Err(OrderError::Db(error)) => Err(error.into()),
     }
 }
 

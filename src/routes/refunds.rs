@@ -15,7 +15,7 @@ use crate::domain::product::check_reason;
 use crate::domain::refund::RefundReason;
 use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
-use crate::i18n::{Catalogue, Lang};
+use crate::i18n::{Catalogue, Lang, fill};
 use crate::state::AppState;
 use crate::views::labels::{reason_problem, refund_refusal};
 use crate::views::orders::RefundQueuePage;
@@ -284,10 +284,11 @@ pub async fn grant_refund(
     let decision = parse_yuan(&form.amount)
         .map(|amount_fen| Decision::Refund { amount_fen })
         .map_err(|problem| {
-            crate::views::labels::field_problem(
+            let problem = crate::views::labels::field_problem(
                 t,
                 crate::domain::product::FieldProblem::Price(problem),
-            )
+            );
+            fill(t.refund_amount_problem, &[("problem", &problem)])
         });
     decide(req, user, session, state, id.into_inner(), decision).await
 }

@@ -38,3 +38,23 @@ pub struct SignupPage {
     /// Why the sign-up was refused as a whole (the throttle).
     pub refused: Option<String>,
 }
+
+/// 修改密码: the signed-in account changes its own password.
+#[derive(Template)]
+#[template(path = "account/password.html")]
+pub struct PasswordPage {
+    pub page: PageCtx,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+}
+
+/// An operator sets a new password for an account that cannot sign in.
+#[derive(Template)]
+#[template(path = "admin/reset_password.html")]
+pub struct ResetPasswordPage {
+    pub page: PageCtx,
+    pub account_id: i64,
+    pub login: String,
+    pub title: String,
+    pub error: Option<String>,
+}

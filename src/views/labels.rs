@@ -138,6 +138,7 @@ impl PageCtx {
             "account.create" => t.action_account_create,
             "account.disable" => t.action_account_disable,
             "account.enable" => t.action_account_enable,
+            "account.password_reset" => t.action_account_password_reset,
             "revision.approve" => t.action_revision_approve,
             "revision.reject" => t.action_revision_reject,
             "product.list" => t.action_product_list,

@@ -403,6 +403,9 @@ pub struct CheckoutPage {
     pub term: Option<Term>,
     pub total: String,
     pub total_fen: i64,
+    /// The one-time key that makes a repeated submission of this page show
+    /// the order it made instead of paying again.
+    pub checkout_key: String,
     pub error: Option<String>,
     /// Where the form posts: a purchase or a renewal.
     pub action: String,

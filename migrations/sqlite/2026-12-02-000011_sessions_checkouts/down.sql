@@ -1,0 +1,2 @@
+DROP TABLE checkouts;
+DROP TABLE sessions;

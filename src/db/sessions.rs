@@ -1,0 +1,135 @@
+//! Signed-in sessions (`sessions`): the cookie holds a random token, this
+//! table its SHA-256, so a stolen database gives no usable cookie and
+//! deleting a row ends that session on every instance.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use rand::RngExt;
+use sha2::{Digest, Sha256};
+
+use super::DbConn;
+use super::schema::sessions;
+use crate::domain::session::{ABSOLUTE_LIFETIME, IDLE_LIFETIME, SessionAge, session_age};
+
+/// A session as a request finds it.
+#[derive(Debug, Clone, Queryable)]
+pub struct SessionRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+}
+
+/// A new random session token, as the cookie carries it.
+pub fn new_token() -> String {
+    let bytes: [u8; 32] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn digest(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Records a signed-in session for `account_id` under `token`, and forgets
+/// that account's sessions that have ended.
+pub fn start(
+    conn: &mut DbConn,
+    account_id: i64,
+    token: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::delete(
+        sessions::table
+            .filter(sessions::account_id.eq(account_id))
+            .filter(
+                sessions::last_seen_at
+                    .le(now - IDLE_LIFETIME)
+                    .or(sessions::created_at.le(now - ABSOLUTE_LIFETIME)),
+            ),
+    )
+    .execute(conn)?;
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::token_sha256.eq(digest(token)),
+            sessions::account_id.eq(account_id),
+            sessions::created_at.eq(now),
+            sessions::last_seen_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The live session of `token` at `now`, recording its use every few
+/// minutes; an ended one is deleted and `None`.
+pub fn live(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> QueryResult<Option<SessionRow>> {
+    let found: Option<SessionRow> = sessions::table
+        .filter(sessions::token_sha256.eq(digest(token)))
+        .select((
+            sessions::id,
+            sessions::account_id,
+            sessions::created_at,
+            sessions::last_seen_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some(row) = found else {
+        return Ok(None);
+    };
+    match session_age(row.created_at, row.last_seen_at, now) {
+        SessionAge::Ended => {
+            diesel::delete(sessions::table.filter(sessions::id.eq(row.id))).execute(conn)?;
+            Ok(None)
+        }
+        SessionAge::Alive { touch } => {
+            if touch {
+                diesel::update(sessions::table.filter(sessions::id.eq(row.id)))
+                    .set(sessions::last_seen_at.eq(now))
+                    .execute(conn)?;
+            }
+            Ok(Some(row))
+        }
+    }
+}
+
+/// Ends the session of `token` (sign-out).
+pub fn end(conn: &mut DbConn, token: &str) -> QueryResult<()> {
+    diesel::delete(sessions::table.filter(sessions::token_sha256.eq(digest(token))))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Ends every session of an account but the one of `keep` (a password
+/// change keeps the session that made it); `None` ends them all (disable,
+/// an operator's reset). Returns how many ended.
+pub fn end_all_of(conn: &mut DbConn, account_id: i64, keep: Option<&str>) -> QueryResult<usize> {
+    let of_account = sessions::table.filter(sessions::account_id.eq(account_id));
+    match keep {
+        Some(token) => diesel::delete(of_account.filter(sessions::token_sha256.ne(digest(token))))
+            .execute(conn),
+        None => diesel::delete(of_account).execute(conn),
+    }
+}
+
+/// How many live-or-not session rows an account has (tests and the
+/// operator's view).
+pub fn count_of(conn: &mut DbConn, account_id: i64) -> QueryResult<i64> {
+    sessions::table
+        .filter(sessions::account_id.eq(account_id))
+        .count()
+        .get_result(conn)
+}
+
+/// Forgets every ended session (the hourly housekeeping).
+pub fn forget_ended(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(
+        sessions::table.filter(
+            sessions::last_seen_at
+                .le(now - IDLE_LIFETIME)
+                .or(sessions::created_at.le(now - ABSOLUTE_LIFETIME)),
+        ),
+    )
+    .execute(conn)
+}
