@@ -19,14 +19,34 @@ pub struct Settings {
     /// Mark the session cookie Secure (when served over https).
     pub cookie_secure: bool,
     pub pool_size: u32,
+    /// Whether `database_url` was given rather than defaulted: a SQLite file
+    /// it names must be in a folder that exists (or in the data folder),
+    /// so a typo is an error, not a new empty database.
+    pub database_url_given: bool,
 }
 
 impl Settings {
     pub fn backend(&self) -> Result<Backend, DbSetupError> {
-        match &self.database_url {
-            Some(url) => Backend::from_url(url),
-            None => Ok(Backend::Sqlite(self.data_dir.join("yunshi.db"))),
+        let backend = match &self.database_url {
+            Some(url) => Backend::from_url(url)?,
+            None => Backend::Sqlite(self.data_dir.join("yunshi.db")),
+        };
+        if let Backend::Sqlite(path) = &backend
+            && self.database_url_given
+        {
+            let folder = path
+                .parent()
+                .filter(|dir| !dir.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let is_data_folder = same_folder(folder, &self.data_dir);
+            if !is_data_folder && !folder.is_dir() {
+                return Err(DbSetupError::NoFolder(folder.display().to_string()));
+            }
         }
+        if self.pool_size == 0 {
+            return Err(DbSetupError::PoolSize);
+        }
+        Ok(backend)
     }
 
     /// The key that encrypts and signs session cookies.
@@ -37,6 +57,16 @@ impl Settings {
             None => key_from_file(&self.data_dir.join("secret.key")),
         }
     }
+}
+
+/// Whether two folder paths name the same folder, as written or once both
+/// exist.
+fn same_folder(a: &Path, b: &Path) -> bool {
+    a == b
+        || matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(a), Ok(b)) if a == b
+        )
 }
 
 /// Reads the key kept in the data folder, creating it on first start so that

@@ -24,6 +24,10 @@ pub enum AppError {
     Conflict(String),
     #[error("payload too large")]
     PayloadTooLarge,
+    /// The request body did not arrive in time; the message is in the
+    /// visitor's language.
+    #[error("request body too slow: {0}")]
+    TooSlow(String),
     /// An anonymous visitor asked for a private page; they go to sign in and come back.
     #[error("sign-in required")]
     SignInRequired { next: String },
@@ -43,7 +47,9 @@ impl AppError {
     /// The message to show beside the status's generic text, if any.
     pub fn user_message(&self) -> Option<&str> {
         match self {
-            AppError::BadRequest(message) | AppError::Conflict(message) => Some(message),
+            AppError::BadRequest(message)
+            | AppError::Conflict(message)
+            | AppError::TooSlow(message) => Some(message),
             _ => None,
         }
     }
@@ -57,6 +63,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooSlow(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod connections;
 pub mod db;
 pub mod domain;
 pub mod error;

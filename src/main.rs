@@ -41,7 +41,8 @@ struct GlobalArgs {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Migrate, seed demo accounts into an empty database, and serve (the default).
+    /// Migrate and serve (the default); `--demo` fills an empty database
+    /// with the demo accounts.
     Serve(ServeArgs),
     /// Apply pending migrations and exit.
     Migrate,
@@ -74,6 +75,10 @@ enum Command {
 
 #[derive(Args, Default)]
 struct ServeArgs {
+    /// For trying yunshi, never in production: an empty database gets the
+    /// demo accounts, whose password is published in the README.
+    #[arg(long, env = "DEMO", value_parser = BoolishValueParser::new())]
+    demo: bool,
     /// Address to listen on.
     #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
     bind: String,
@@ -107,6 +112,11 @@ struct ServeArgs {
     /// throttles (without it, every client behind a proxy shares its address).
     #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxies: Vec<std::net::IpAddr>,
+    /// Open connections one client address may hold (trusted proxies are
+    /// exempt); one more is answered 429 and closed.
+    #[arg(long, env = "CONNECTIONS_PER_ADDRESS", default_value_t = yunshi::connections::PER_ADDRESS as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    connections_per_address: u64,
 }
 
 #[derive(Subcommand)]
@@ -172,6 +182,7 @@ fn settings(global: &GlobalArgs, serve: &ServeArgs) -> Settings {
         secret_key: serve.secret_key.clone(),
         cookie_secure: serve.cookie_secure,
         pool_size: serve.pool_size,
+        database_url_given: global.database_url.is_some(),
     }
 }
 
@@ -202,6 +213,8 @@ fn migrate(global: &GlobalArgs) -> Result<(), String> {
 fn seed_bulk(global: &GlobalArgs, orders: usize, seed: u64) -> Result<(), String> {
     let settings = command_settings(global);
     let (pool, backend_name) = open_pool(&settings)?;
+    // Bulk data is for benchmarks and trying yunshi: it brings the demo
+    // accounts along (its own accounts share their published password).
     startup::seed_demo_accounts(&pool)?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let started = std::time::Instant::now();
@@ -273,20 +286,31 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), String> {
         yunshi::telemetry::LogFormat::Text
     });
     let settings = settings(global, &args);
-    let session_key = settings.session_key()?;
+    // The database first: a server that cannot start leaves no secret behind.
     let (pool, backend_name) = open_pool(&settings)?;
-    let seeded = startup::seed_demo_accounts(&pool)?;
+    let session_key = settings.session_key()?;
+    let seeded = if args.demo {
+        startup::seed_demo_accounts(&pool)?
+    } else {
+        false
+    };
+    let has_accounts = startup::has_accounts(&pool)?;
     let listener = TcpListener::bind(&settings.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     println!("yunshi is serving http://{address}/ ({backend_name})");
     if seeded {
-        println!("Demo accounts created (password `{DEMO_PASSWORD}`):");
-    } else {
-        println!("Demo accounts (created on first start, password `{DEMO_PASSWORD}`):");
-    }
-    for (role, login, display_name) in DEMO_ACCOUNTS {
-        println!("  {:<9} {login:<9} {display_name}", role.as_str());
+        println!("Demo accounts created (password `{DEMO_PASSWORD}`; for trying yunshi only):");
+        for (role, login, display_name) in DEMO_ACCOUNTS {
+            println!("  {:<9} {login:<9} {display_name}", role.as_str());
+        }
+    } else if !has_accounts {
+        println!(
+            "The database has no account yet. Create the first operator with\n  \
+             yunshi account add --role operator --login NAME\n\
+             (the password is read from stdin), or start with --demo to try yunshi \
+             with demo accounts."
+        );
     }
     if !args.no_auto_settle {
         startup::spawn_settler(pool.clone());
@@ -303,6 +327,10 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), String> {
                     metrics_token: args.metrics_token,
                     page_copies_live: std::time::Duration::from_millis(args.page_copies_ms),
                     trusted_proxies: args.trusted_proxies,
+                    limits: yunshi::connections::ConnectionLimits {
+                        per_address: args.connections_per_address as usize,
+                        ..yunshi::connections::ConnectionLimits::for_this_process()
+                    },
                 },
             )?
             .await

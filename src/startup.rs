@@ -12,6 +12,7 @@ use actix_web::middleware::{DefaultHeaders, Next, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 
 use crate::auth::{csrf, password};
+use crate::connections::{self, ConnectionLimits, OpenConnections};
 use crate::db::settlements::{self, SettleReport};
 use crate::db::{self, Pool, accounts};
 use crate::domain::account::Role;
@@ -41,7 +42,13 @@ pub struct ServeOptions {
     /// Proxies whose `X-Forwarded-For` names the client for the sign-in and
     /// sign-up throttles; anyone else's header is ignored.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Connections per client address and in all, and how long a body may
+    /// take (see `connections`).
+    pub limits: ConnectionLimits,
 }
+
+/// How long a request's head (its line and headers) may take to arrive.
+const REQUEST_HEAD_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The default of `ServeOptions::page_copies_live`, in milliseconds.
 pub const PAGE_COPIES_MS: u64 = 1000;
@@ -57,14 +64,25 @@ pub fn run(
     let ServeOptions {
         session_key,
         cookie_secure,
+        limits,
+        trusted_proxies,
         ..
     } = options;
     let fixed_page = benchmark_fixed_page();
+    let open = std::sync::Arc::new(OpenConnections::default());
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let server = HttpServer::new(move || {
         let fixed_page = fixed_page.clone();
         App::new()
             .app_data(state.clone())
             .app_data(web::FormConfig::default().limit(csrf::FORM_LIMIT))
+            // The CSRF middleware has bounded the body already; the form's
+            // own limits only need to let that whole body through.
+            .app_data(
+                actix_multipart::form::MultipartFormConfig::default()
+                    .total_limit(csrf::MULTIPART_LIMIT)
+                    .memory_limit(csrf::MULTIPART_LIMIT),
+            )
             .configure(routes::configure)
             .configure(move |cfg| {
                 if let Some(bytes) = fixed_page {
@@ -106,6 +124,19 @@ pub fn run(
                     .add(("Cache-Control", "no-store")),
             )
             .wrap(from_fn(crate::telemetry::request_log))
+    })
+    .workers(workers)
+    // actix counts per worker.
+    .max_connections((limits.total / workers).max(1))
+    .client_request_timeout(REQUEST_HEAD_DEADLINE)
+    .on_connect(move |connection, extensions| {
+        connections::on_connect(
+            &open,
+            limits.per_address,
+            &trusted_proxies,
+            connection,
+            extensions,
+        )
     })
     .listen(listener)?
     .run();
@@ -157,8 +188,18 @@ pub const DEMO_ACCOUNTS: [(Role, &str, &str); 5] = [
 ];
 pub const DEMO_PASSWORD: &str = "yunshi-demo";
 
+/// Whether the database has any account (without one, nobody can sign in:
+/// the start-up message says how to create the first operator).
+pub fn has_accounts(pool: &Pool) -> Result<bool, String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    accounts::count(&mut conn)
+        .map(|count| count > 0)
+        .map_err(|e| e.to_string())
+}
+
 /// Creates the demo accounts if the database has no account at all; returns
-/// whether it did.
+/// whether it did. Only `serve --demo` and `seed` call it: a production
+/// database never gets an account with a published password.
 pub fn seed_demo_accounts(pool: &Pool) -> Result<bool, String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let now = to_stored(chrono::Utc::now());

@@ -28,10 +28,16 @@ pub struct AppState {
     pub heavy: Arc<Turns>,
     /// Turns for password hashing (see `hash_password`).
     pub hashing: Arc<Turns>,
+    /// Turns for decoding uploaded logos (`LOGO_DECODES_AT_ONCE`).
+    pub decoding: Arc<Turns>,
     /// Set when a request could not get a connection, cleared by the next
     /// that does: while set, requests wait `WAIT_WHILE_DOWN` for one instead
     /// of the pool's full timeout, so an outage answers 503 quickly.
     pub database_down: Arc<AtomicBool>,
+    /// How long a request body may take to arrive (see `connections`).
+    pub body_deadline: std::time::Duration,
+    /// Mark every cookie `Secure` (served over https).
+    pub cookie_secure: bool,
     /// Proxies whose `X-Forwarded-For` names the client for the throttles.
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// A scraper presenting this bearer token may read `/metrics` without
@@ -70,7 +76,10 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             heavy: Arc::new(Turns::new(HEAVY_AT_ONCE)),
             hashing: Arc::new(Turns::new(HASHING_AT_ONCE)),
+            decoding: Arc::new(Turns::new(LOGO_DECODES_AT_ONCE)),
             database_down: Arc::new(AtomicBool::new(false)),
+            cookie_secure: options.cookie_secure,
+            body_deadline: options.limits.body_deadline,
             trusted_proxies: Arc::from(options.trusted_proxies.as_slice()),
             metrics_token: options
                 .metrics_token
@@ -191,6 +200,11 @@ pub const WAIT_WHILE_DOWN: std::time::Duration = std::time::Duration::from_secs(
 /// 19 MiB and tens of milliseconds of a core, and the blocking pool would
 /// otherwise let hundreds of sign-in attempts run side by side.
 pub const HASHING_AT_ONCE: usize = 2;
+
+/// How many logo checks and auto-fits one instance runs at once: each may
+/// hold a few images of up to 16 MiB (auto-fit's 2048 px bound), and the
+/// blocking pool would otherwise run hundreds side by side.
+pub const LOGO_DECODES_AT_ONCE: usize = 2;
 
 /// How many whole-month computations one instance runs at once.
 pub const HEAVY_AT_ONCE: usize = 2;

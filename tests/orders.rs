@@ -115,7 +115,12 @@ async fn refused_purchases_write_nothing() {
             buyer
                 .post(
                     &format!("/shop/products/{product}/orders"),
-                    &[("plan", &plan), ("term", term), ("total_fen", total)],
+                    &[
+                        ("plan", &plan),
+                        ("term", term),
+                        ("total_fen", total),
+                        ("checkout_key", &orders::new_checkout_key()),
+                    ],
                 )
                 .await
         }
@@ -149,6 +154,7 @@ async fn refused_purchases_write_nothing() {
             &[
                 ("plan", &other_plans[0].to_string()),
                 ("total_fen", "50000"),
+                ("checkout_key", &orders::new_checkout_key()),
             ],
         )
         .await;
@@ -221,14 +227,14 @@ async fn prepaid_subscriptions_renew_also_after_delisting() {
     let tampered = buyer
         .post(
             &format!("/me/orders/{number}/renew"),
-            &[("term", "m2"), ("total_fen", "100")],
+            &[("term", "m2"), ("total_fen", "100"), ("checkout_key", &orders::new_checkout_key())],
         )
         .await;
     assert_eq!(tampered.status, StatusCode::CONFLICT);
     let renewed = buyer
         .post(
             &format!("/me/orders/{number}/renew"),
-            &[("term", "m2"), ("total_fen", "19800")],
+            &[("term", "m2"), ("total_fen", "19800"), ("checkout_key", &orders::new_checkout_key())],
         )
         .await;
     assert_eq!(renewed.status, StatusCode::SEE_OTHER, "{}", renewed.body);
@@ -266,7 +272,7 @@ async fn prepaid_subscriptions_renew_also_after_delisting() {
     let foreign = stranger
         .post(
             &format!("/me/orders/{number}/renew"),
-            &[("term", "m1"), ("total_fen", "9900")],
+            &[("term", "m1"), ("total_fen", "9900"), ("checkout_key", &orders::new_checkout_key())],
         )
         .await;
     assert_eq!(foreign.status, StatusCode::NOT_FOUND);
@@ -720,7 +726,7 @@ async fn hourly_subscriptions_are_not_renewed() {
     let posted = buyer
         .post(
             &format!("/me/orders/{number}/renew"),
-            &[("term", "m1"), ("total_fen", "110")],
+            &[("term", "m1"), ("total_fen", "110"), ("checkout_key", &orders::new_checkout_key())],
         )
         .await;
     assert_eq!(posted.status, StatusCode::BAD_REQUEST);

@@ -122,7 +122,11 @@ async fn renewals_hourly_and_other_kinds_are_told_why_not() {
     let renewed = buyer
         .post(
             &format!("/me/orders/{purchase}/renew"),
-            &[("term", "m1"), ("total_fen", "9900")],
+            &[
+                ("term", "m1"),
+                ("total_fen", "9900"),
+                ("checkout_key", &yunshi::db::orders::new_checkout_key()),
+            ],
         )
         .await;
     let renewal = renewed

@@ -31,7 +31,7 @@ const SECRET_KEY: &str = "resilience-test-secret-key-0123456789abcdef";
 
 fn serve(database_url: &str, data_dir: &PathBuf) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_yunshi"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--no-auto-settle"])
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0", "--no-auto-settle"])
         .env("DATABASE_URL", database_url)
         .env("DATA_DIR", data_dir)
         .env("SECRET_KEY", SECRET_KEY)
@@ -129,7 +129,8 @@ async fn acknowledged_purchases_survive_a_sigkill_mid_load() {
                     .post(format!("{}/shop/products/{product}/orders", visitor.base))
                     .header("content-type", "application/x-www-form-urlencoded")
                     .body(format!(
-                        "csrf_token={token}&plan={plan}&term=m1&total_fen=9900"
+                        "csrf_token={token}&plan={plan}&term=m1&total_fen=9900&checkout_key={}",
+                        yunshi::db::orders::new_checkout_key()
                     ))
                     .send()
                     .await;
@@ -355,6 +356,7 @@ async fn a_postgres_outage_gives_503_and_the_app_recovers_by_itself() {
                 ("plan", &plans[0].to_string()),
                 ("term", "m1"),
                 ("total_fen", "9900"),
+                ("checkout_key", &yunshi::db::orders::new_checkout_key()),
             ],
         )
         .await;

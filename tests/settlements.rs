@@ -94,6 +94,7 @@ fn buy_at(
     orders::purchase(
         &mut conn,
         &PurchaseRequest {
+            checkout_key: orders::new_checkout_key(),
             buyer_id: account.id,
             buyer_uin: account.uin,
             product_id: product,
@@ -166,6 +167,7 @@ fn month_of_history(app: &TestApp) -> History {
         let mut conn = app.conn();
         orders::renew(
             &mut conn,
+            &orders::new_checkout_key(),
             account_id(app, "buyer1"),
             image.subscription_id.unwrap(),
             Term::Months(3),

@@ -94,7 +94,18 @@ async fn read_token(req: &mut ServiceRequest) -> Result<String, AppError> {
         return Err(AppError::CsrfRejected);
     }
     let limit = if is_form { FORM_LIMIT } else { MULTIPART_LIMIT };
-    let body = read_body(req.take_payload(), limit).await?;
+    let deadline = req
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+        .map_or(crate::connections::BODY_DEADLINE, |state| state.body_deadline);
+    let body = read_body(req.take_payload(), limit, deadline)
+        .await
+        .map_err(|error| match error {
+            BodyError::TooSlow => {
+                let t = crate::i18n::Lang::of_request(req.request()).catalogue();
+                AppError::TooSlow(t.err_body_too_slow.into())
+            }
+            BodyError::App(error) => error,
+        })?;
     let token = if is_form {
         if holds_nul(&body) {
             return Err(nul_refused(req.request()));
@@ -107,12 +118,31 @@ async fn read_token(req: &mut ServiceRequest) -> Result<String, AppError> {
     Ok(token.unwrap_or_default())
 }
 
-async fn read_body(mut payload: Payload, limit: usize) -> Result<Bytes, AppError> {
+enum BodyError {
+    /// The body did not arrive within the deadline.
+    TooSlow,
+    App(AppError),
+}
+
+/// Reads a whole body of at most `limit` bytes that must have arrived
+/// within `deadline` of starting: a body trickling in a byte at a time
+/// would otherwise hold its connection for as long as the client likes.
+async fn read_body(
+    mut payload: Payload,
+    limit: usize,
+    deadline: std::time::Duration,
+) -> Result<Bytes, BodyError> {
+    let until = actix_web::rt::time::Instant::now() + deadline;
     let mut body = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| AppError::BadRequest(String::new()))?;
+    loop {
+        let left = until.saturating_duration_since(actix_web::rt::time::Instant::now());
+        let next = actix_web::rt::time::timeout(left, payload.next())
+            .await
+            .map_err(|_| BodyError::TooSlow)?;
+        let Some(chunk) = next else { break };
+        let chunk = chunk.map_err(|_| BodyError::App(AppError::BadRequest(String::new())))?;
         if body.len() + chunk.len() > limit {
-            return Err(AppError::PayloadTooLarge);
+            return Err(BodyError::App(AppError::PayloadTooLarge));
         }
         body.extend_from_slice(&chunk);
     }

@@ -58,6 +58,12 @@ pub enum DbSetupError {
         path: String,
         source: std::io::Error,
     },
+    #[error(
+        "the folder {0} of the SQLite database does not exist: create it, or correct DATABASE_URL"
+    )]
+    NoFolder(String),
+    #[error("POOL_SIZE must be at least 1")]
+    PoolSize,
     #[error("cannot connect to the database: {0}")]
     Connect(String),
     #[error("cannot migrate the database: {0}")]
@@ -147,6 +153,9 @@ impl ManageConnection for Manager {
 /// Opens the pool: creates the SQLite folder if needed, checks that one
 /// connection works (failing fast with the driver's message), and migrates.
 pub fn open(backend: &Backend, max_size: u32) -> Result<Pool, DbSetupError> {
+    if max_size == 0 {
+        return Err(DbSetupError::PoolSize);
+    }
     if let Backend::Sqlite(path) = backend {
         create_parent_folder(path)?;
     }

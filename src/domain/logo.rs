@@ -17,9 +17,11 @@
 //!   background (#F0F0F0, deviation 15 everywhere) is far above that and fails.
 //! - A logo is **much smaller** than the box when its longer side is under
 //!   [`SMALL_LOGO_SIDE`] (half the box): accepted, with a warning.
-//! - Decoding is **bounded**: the header's dimensions are read first and
-//!   anything over [`MAX_DECODE_SIDE`] on a side is refused before a pixel is
-//!   allocated; the decoder itself also runs under [`image::Limits`].
+//! - Decoding is **bounded**: the header's dimensions are read first. The
+//!   check decodes nothing but a 240×240 image (any other size is refused
+//!   from the header); auto-fit decodes at most [`MAX_AUTOFIT_SIDE`] on a
+//!   side. The decoder itself also runs under [`image::Limits`]
+//!   ([`MAX_DECODE_BYTES`]), and the web layer runs a few decodes at once.
 
 use std::io::Cursor;
 
@@ -33,10 +35,11 @@ pub const BOX: u32 = 168;
 pub const FRAME: u32 = (SIZE - BOX) / 2;
 /// Largest upload accepted.
 pub const MAX_BYTES: usize = 2 * 1024 * 1024;
-/// Largest side decoded at all (auto-fit accepts big images, within reason).
-pub const MAX_DECODE_SIDE: u32 = 4096;
-/// Most memory the decoder may allocate: one 4096×4096 RGBA image and change.
-pub const MAX_DECODE_BYTES: u64 = 80 * 1024 * 1024;
+/// Largest side auto-fit decodes: a logo drawn at 2048 px still fits, and
+/// one such image is 16 MiB as RGBA.
+pub const MAX_AUTOFIT_SIDE: u32 = 2048;
+/// Most memory the decoder may allocate: one 2048×2048 RGBA image and change.
+pub const MAX_DECODE_BYTES: u64 = 20 * 1024 * 1024;
 /// How far below 255 a channel must be for the pixel to count as logo.
 pub const INK_DEVIATION: u8 = 48;
 /// Mean deviation from white a JPEG frame may have (compression noise).
@@ -128,17 +131,25 @@ pub struct AcceptedLogo {
     pub warnings: Vec<LogoWarning>,
 }
 
-fn limits() -> Limits {
+fn limits(max_side: u32) -> Limits {
     let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_DECODE_SIDE);
-    limits.max_image_height = Some(MAX_DECODE_SIDE);
+    limits.max_image_width = Some(max_side);
+    limits.max_image_height = Some(max_side);
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     limits
 }
 
-/// Decodes a PNG or JPEG within bounds, refusing before allocating when the
-/// header's dimensions are too large.
-fn decode(bytes: &[u8]) -> Result<(LogoFormat, DynamicImage), LogoProblem> {
+/// What a decode may take on: exactly the rule's size, or anything up to a
+/// side for auto-fit.
+#[derive(Debug, Clone, Copy)]
+enum Accept {
+    ExactSize,
+    UpTo(u32),
+}
+
+/// Decodes a PNG or JPEG within bounds, refusing from the header, before a
+/// pixel is allocated, an image whose declared size it may not take on.
+fn decode(bytes: &[u8], accept: Accept) -> Result<(LogoFormat, DynamicImage), LogoProblem> {
     if bytes.len() > MAX_BYTES {
         return Err(LogoProblem::FileTooLarge { bytes: bytes.len() });
     }
@@ -159,11 +170,19 @@ fn decode(bytes: &[u8]) -> Result<(LogoFormat, DynamicImage), LogoProblem> {
     let (width, height) = ImageReader::with_format(Cursor::new(bytes), image_format)
         .into_dimensions()
         .map_err(|_| LogoProblem::Unreadable)?;
-    if width > MAX_DECODE_SIDE || height > MAX_DECODE_SIDE {
-        return Err(LogoProblem::DimensionsTooLarge { width, height });
-    }
+    let max_side = match accept {
+        // The frame and box are defined on the 240×240 canvas only.
+        Accept::ExactSize if (width, height) != (SIZE, SIZE) => {
+            return Err(LogoProblem::WrongSize { width, height });
+        }
+        Accept::ExactSize => SIZE,
+        Accept::UpTo(side) if width > side || height > side => {
+            return Err(LogoProblem::DimensionsTooLarge { width, height });
+        }
+        Accept::UpTo(side) => side,
+    };
     let mut reader = ImageReader::with_format(Cursor::new(bytes), image_format);
-    reader.limits(limits());
+    reader.limits(limits(max_side));
     let image = reader.decode().map_err(|_| LogoProblem::Unreadable)?;
     Ok((format, image))
 }
@@ -217,12 +236,7 @@ fn extent(image: &RgbaImage, keep: impl Fn(&Rgba<u8>) -> bool) -> Option<Rect> {
 
 /// Checks an uploaded logo against the rule. Every broken rule is listed.
 pub fn check_logo(bytes: &[u8]) -> Result<AcceptedLogo, Vec<LogoProblem>> {
-    let (format, image) = decode(bytes).map_err(|problem| vec![problem])?;
-    let (width, height) = (image.width(), image.height());
-    if (width, height) != (SIZE, SIZE) {
-        // The frame and box are defined on the 240×240 canvas only.
-        return Err(vec![LogoProblem::WrongSize { width, height }]);
-    }
+    let (format, image) = decode(bytes, Accept::ExactSize).map_err(|problem| vec![problem])?;
     let rgba = image.to_rgba8();
     let mut problems = Vec::new();
 
@@ -330,8 +344,9 @@ fn encode_png(image: &DynamicImage) -> Result<Vec<u8>, Vec<LogoProblem>> {
 /// colour of the corners, or transparency), scales the rest into the 168×168
 /// box keeping its aspect ratio, and centres it on a white 240×240 canvas.
 pub fn autofit(bytes: &[u8]) -> Result<Vec<u8>, LogoProblem> {
-    let (_, image) = decode(bytes)?;
-    let rgba = image.to_rgba8();
+    let (_, image) = decode(bytes, Accept::UpTo(MAX_AUTOFIT_SIDE))?;
+    // No copy when it decoded as RGBA already.
+    let rgba = image.into_rgba8();
     let background = background_colour(&rgba);
     let is_content = |pixel: &Rgba<u8>| {
         if pixel.0[3] < 16 {

@@ -434,7 +434,49 @@ async fn order_csv(
             t.col_created
         ])
     );
-    let start = (Some(Page::First), Some(header_line));
+    // Rows of a chunk as CSV lines, and where the next chunk starts.
+    let lines_of = move |chunk: orders::OrderPage| {
+        let mut text = String::with_capacity(chunk.rows.len() * 160);
+        for order in &chunk.rows {
+            let c = order_cells(t, order);
+            text.push_str(&csv_line(&[
+                &c.order_no,
+                &c.product_name,
+                &c.buyer_uin,
+                &c.type_billing,
+                &c.term,
+                &c.amount,
+                &c.status,
+                &c.created,
+            ]));
+        }
+        let next = chunk
+            .has_older
+            .then(|| {
+                chunk
+                    .rows
+                    .last()
+                    .map(|row| Page::After(row.cursor(by_number)))
+            })
+            .flatten();
+        (text, next)
+    };
+    // The first chunk is read before anything is sent, so a database that
+    // fails at once gets the error page, not a download of the header alone.
+    let first_filter = filter.clone();
+    let first = state
+        .db(move |conn| {
+            Ok(orders::list(
+                conn,
+                scope,
+                &first_filter,
+                &Page::First,
+                CSV_CHUNK,
+            )?)
+        })
+        .await?;
+    let (rows, next) = lines_of(first);
+    let start = (next, Some(header_line + &rows));
     let body = futures_util::stream::unfold(start, move |(position, pending)| {
         let state = state.clone();
         let filter = filter.clone();
@@ -449,40 +491,25 @@ async fn order_csv(
             let chunk = state
                 .db(move |conn| Ok(orders::list(conn, scope, &filter, &position, CSV_CHUNK)?))
                 .await;
-            let chunk = match chunk {
-                Ok(chunk) => chunk,
+            match chunk {
+                Ok(chunk) if chunk.rows.is_empty() => None,
+                Ok(chunk) => {
+                    let (text, next) = lines_of(chunk);
+                    Some((Ok(web::Bytes::from(text)), (next, None)))
+                }
+                // An error ends the stream without its last chunk: the
+                // connection is cut, and the browser shows the download
+                // as failed instead of saving a file that looks complete.
                 Err(error) => {
                     log::error!("CSV export stopped: {error}");
-                    return None;
+                    Some((
+                        Err(actix_web::error::ErrorServiceUnavailable(
+                            "the export stopped",
+                        )),
+                        (None, None),
+                    ))
                 }
-            };
-            if chunk.rows.is_empty() {
-                return None;
             }
-            let mut text = String::with_capacity(chunk.rows.len() * 160);
-            for order in &chunk.rows {
-                let c = order_cells(t, order);
-                text.push_str(&csv_line(&[
-                    &c.order_no,
-                    &c.product_name,
-                    &c.buyer_uin,
-                    &c.type_billing,
-                    &c.term,
-                    &c.amount,
-                    &c.status,
-                    &c.created,
-                ]));
-            }
-            let next = chunk
-                .has_older
-                .then(|| {
-                    chunk
-                        .rows
-                        .last()
-                        .map(|row| Page::After(row.cursor(by_number)))
-                })
-                .flatten();
-            Some((Ok(web::Bytes::from(text)), (next, None)))
         }
     });
     Ok(HttpResponse::Ok()

@@ -436,7 +436,9 @@ pub async fn save_product(
 pub struct LogoForm {
     #[allow(dead_code)]
     csrf_token: Option<Text<String>>,
-    #[multipart(limit = "2MiB")]
+    /// As large as the whole body may be (`csrf::MULTIPART_LIMIT`), so that
+    /// a file over the rule's 2 MiB reaches the check and gets its message.
+    #[multipart(limit = "2112KiB")]
     logo: Option<UploadedBytes>,
     /// `autofit` asks for a fitted preview instead of checking the upload as is.
     action: Option<Text<String>>,
@@ -525,7 +527,9 @@ pub async fn upload_logo(
         view.logo_errors.push(t.err_logo_missing.into());
         return render(StatusCode::BAD_REQUEST, &view);
     }
+    let decoding = state.decoding.clone();
     let (checked, fitted) = web::block(move || {
+        let _turn = decoding.take();
         let checked = if wants_autofit {
             None
         } else {
@@ -580,7 +584,12 @@ pub async fn confirm_autofit(
     let product_id = id.into_inner();
     let (product, source) = edit_source(&state, user.id, product_id).await?;
     let bytes = BASE64.decode(form.png.trim()).unwrap_or_default();
-    let checked = web::block(move || logo::check_logo(&bytes)).await?;
+    let decoding = state.decoding.clone();
+    let checked = web::block(move || {
+        let _turn = decoding.take();
+        logo::check_logo(&bytes)
+    })
+    .await?;
     match checked {
         Ok(accepted) => store_logo(&req, &user, &session, &state, product_id, accepted).await,
         Err(problems) => {

@@ -50,7 +50,10 @@ pub struct LanguageForm {
 }
 
 /// Remembers the chosen language in a cookie and returns to the page.
-pub async fn switch_language(form: web::Form<LanguageForm>) -> HttpResponse {
+pub async fn switch_language(
+    state: web::Data<crate::state::AppState>,
+    form: web::Form<LanguageForm>,
+) -> HttpResponse {
     let back = safe_next(form.next.as_deref()).unwrap_or_else(|| "/".into());
     let Some(lang) = Lang::from_code(&form.lang) else {
         return crate::views::see_other(&back);
@@ -60,6 +63,8 @@ pub async fn switch_language(form: web::Form<LanguageForm>) -> HttpResponse {
         .max_age(Duration::days(365))
         .same_site(SameSite::Lax)
         .http_only(true)
+        // Over https, every cookie of the console is Secure, not only the session.
+        .secure(state.cookie_secure)
         .finish();
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, back))

@@ -153,6 +153,18 @@ pub async fn spawn_app_behind_proxy() -> TestApp {
     .await
 }
 
+/// Starts the app as served over https (`COOKIE_SECURE`).
+pub async fn spawn_app_over_https() -> TestApp {
+    let (backend, database) = fresh_database();
+    start(backend, database, |options| options.cookie_secure = true).await
+}
+
+/// Starts the app with connection limits of the test's choosing.
+pub async fn spawn_app_with_limits(limits: yunshi::connections::ConnectionLimits) -> TestApp {
+    let (backend, database) = fresh_database();
+    start(backend, database, |options| options.limits = limits).await
+}
+
 /// Starts the app on a database of the test's choosing, as served.
 pub async fn spawn_app_on(backend: Backend, database: TestDatabase) -> TestApp {
     start(backend, database, |_| {}).await
@@ -173,6 +185,7 @@ async fn start(
         metrics_token: Some(METRICS_TOKEN.into()),
         page_copies_live: std::time::Duration::from_millis(startup::PAGE_COPIES_MS),
         trusted_proxies: Vec::new(),
+        limits: yunshi::connections::ConnectionLimits::default(),
     };
     adjust(&mut options);
     let server =

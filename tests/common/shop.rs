@@ -138,6 +138,7 @@ pub async fn buy(buyer: &Visitor, product: i64, plan: i64, term: &str) -> String
                 ("plan", &plan.to_string()),
                 ("term", term),
                 ("total_fen", &total),
+                ("checkout_key", &checkout_key(&checkout)),
             ],
         )
         .await;
@@ -146,6 +147,16 @@ pub async fn buy(buyer: &Visitor, product: i64, plan: i64, term: &str) -> String
         .unwrap()
         .trim_start_matches("/me/orders/")
         .to_string()
+}
+
+/// The one-time key of a checkout page's form.
+pub fn checkout_key(checkout: &super::Page) -> String {
+    let marker = "name=\"checkout_key\" value=\"";
+    let start = checkout.body.find(marker).expect("a checkout key") + marker.len();
+    checkout.body[start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect()
 }
 
 /// The service ticket of a buyer's order, from the link on the order page.

@@ -113,12 +113,21 @@ fn each_refusal_names_what_was_measured() {
     assert_eq!(problems("blank_white.png"), vec![LogoProblem::Empty]);
     assert_eq!(problems("not_an_image.png"), vec![LogoProblem::NotAnImage]);
     assert_eq!(problems("truncated.png"), vec![LogoProblem::Unreadable]);
+    // The check takes on 240×240 only: any other declared size is refused
+    // from the header, bombs included.
     assert_eq!(
         problems("bomb_50000x50000.png"),
-        vec![LogoProblem::DimensionsTooLarge {
+        vec![LogoProblem::WrongSize {
             width: 50000,
             height: 50000
         }]
+    );
+    assert_eq!(
+        autofit(&fixture("bomb_50000x50000.png")).err(),
+        Some(LogoProblem::DimensionsTooLarge {
+            width: 50000,
+            height: 50000
+        })
     );
     assert!(matches!(
         problems("oversized_file.png")[..],
@@ -288,7 +297,7 @@ fn random_and_mutated_bytes_get_an_answer_never_a_panic() {
 /// mean threshold and the ink threshold.
 #[test]
 fn jpeg_noise_stays_well_inside_the_thresholds() {
-    let (_, image) = decode(&fixture("valid_logo.jpg")).unwrap();
+    let (_, image) = decode(&fixture("valid_logo.jpg"), Accept::ExactSize).unwrap();
     let rgba = image.to_rgba8();
     let (mut sum, mut count, mut worst) = (0u64, 0u64, 0u8);
     for (x, y, pixel) in rgba.enumerate_pixels() {
@@ -303,4 +312,46 @@ fn jpeg_noise_stays_well_inside_the_thresholds() {
     println!("valid_logo.jpg frame: mean deviation {mean:.3}, worst {worst}");
     assert!(mean <= JPEG_FRAME_MEAN_DEVIATION / 3.0, "mean {mean}");
     assert!(worst <= 30, "worst {worst}");
+}
+
+/// A PNG of `side`×`side` in one colour: tiny to send, big to decode.
+fn flat_png(side: u32) -> Vec<u8> {
+    let image = RgbaImage::from_pixel(side, side, Rgba([255, 255, 255, 255]));
+    let mut out = Cursor::new(Vec::new());
+    image.write_to(&mut out, ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn only_what_the_rule_needs_is_decoded() {
+    // 4096×4096 RGBA would be 64 MiB decoded; sent, it is a few KiB.
+    let big = flat_png(4096);
+    assert!(big.len() < 200 * 1024, "{}", big.len());
+    let started = std::time::Instant::now();
+    assert_eq!(
+        problems_of(&big),
+        vec![LogoProblem::WrongSize {
+            width: 4096,
+            height: 4096
+        }]
+    );
+    assert_eq!(
+        autofit(&big).err(),
+        Some(LogoProblem::DimensionsTooLarge {
+            width: 4096,
+            height: 4096
+        })
+    );
+    // Both from the header alone: far quicker than decoding 16 M pixels.
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(50),
+        "{:?}",
+        started.elapsed()
+    );
+    // Auto-fit still takes a big source up to its bound.
+    assert_eq!(autofit(&flat_png(MAX_AUTOFIT_SIDE)), Err(LogoProblem::Empty));
+}
+
+fn problems_of(bytes: &[u8]) -> Vec<LogoProblem> {
+    check_logo(bytes).err().expect("refused")
 }
