@@ -264,3 +264,111 @@ fn settle_makes_a_month_once_and_refuses_one_not_over() {
     drop(backend);
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// Starts `yunshi serve` on a random port and returns what it printed up
+/// to the first line containing `until` (or its end), then stops it.
+fn serve_until(dir: &PathBuf, extra: &[&str], envs: &[(&str, &str)], until: &str) -> String {
+    use std::io::{BufRead, BufReader};
+    let mut args = vec!["serve", "--bind", "127.0.0.1:0", "--no-auto-settle"];
+    args.extend_from_slice(extra);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yunshi"))
+        .args(&args)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env("DATA_DIR", dir.join("data"))
+        .env("RUST_LOG", "warn")
+        .envs(envs.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start yunshi serve");
+    let mut printed = String::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.contains(until) {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    printed
+}
+
+fn account_count(url: &str) -> i64 {
+    let backend = yunshi::db::Backend::from_url(url).unwrap();
+    let pool = yunshi::db::open(&backend, 1).unwrap();
+    yunshi::db::accounts::count(&mut pool.get().unwrap()).unwrap()
+}
+
+#[test]
+fn an_empty_database_gets_demo_accounts_only_with_demo() {
+    let dir = scratch_dir("cli");
+    let backend = TestBackend::fresh(&dir);
+    let env = [("DATABASE_URL", backend.url.as_str())];
+    let plain = serve_until(&dir, &[], &env, "account add");
+    assert!(plain.contains("has no account yet"), "{plain}");
+    assert!(
+        plain.contains("yunshi account add --role operator"),
+        "{plain}"
+    );
+    assert!(!plain.contains("yunshi-demo"), "{plain}");
+    assert_eq!(account_count(&backend.url), 0);
+    let demo = serve_until(&dir, &["--demo"], &env, "buyer2");
+    assert!(demo.contains("Demo accounts created"), "{demo}");
+    assert!(demo.contains("yunshi-demo"), "{demo}");
+    assert_eq!(account_count(&backend.url), 5);
+    // Started again without --demo: nothing new, nothing printed about them.
+    let again = serve_until(&dir, &[], &env, "serving");
+    assert!(!again.contains("yunshi-demo"), "{again}");
+    assert_eq!(account_count(&backend.url), 5);
+    drop(backend);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn a_sqlite_path_in_a_missing_folder_is_refused_unless_it_is_the_data_folder() {
+    let dir = scratch_dir("cli");
+    let typo = format!("sqlite://{}", dir.join("dtaa/yunshi.db").display());
+    let out = yunshi(&dir, &["migrate"], &[("DATABASE_URL", &typo)], None);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert_eq!(files_in(&dir), Vec::<String>::new(), "no stray file");
+    // The data folder is made when missing, named or by default.
+    let in_data = format!("sqlite://{}", dir.join("data/yunshi.db").display());
+    let out = yunshi(&dir, &["migrate"], &[("DATABASE_URL", &in_data)], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn a_pool_of_nothing_and_a_failed_start_are_one_line_and_leave_nothing() {
+    let dir = scratch_dir("cli");
+    let zero = yunshi(
+        &dir,
+        &["serve", "--bind", "127.0.0.1:0"],
+        &[("POOL_SIZE", "0")],
+        None,
+    );
+    assert!(!zero.status.success());
+    let stderr = String::from_utf8_lossy(&zero.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("POOL_SIZE must be at least 1"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let unreachable = yunshi(
+        &dir,
+        &["serve", "--bind", "127.0.0.1:0"],
+        &[("DATABASE_URL", "postgres://postgres@127.0.0.1:1/nothing")],
+        None,
+    );
+    assert!(!unreachable.status.success());
+    assert_eq!(
+        files_in(&dir),
+        Vec::<String>::new(),
+        "no secret.key left behind"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -670,3 +670,55 @@ fn session_cookie_is_secure(page: &Page) {
         .expect("a session cookie");
     assert!(cookie.contains("Secure"), "{cookie}");
 }
+
+/// Copies order `template` `count` times in one statement, all at its time.
+fn copy_order(app: &TestApp, template: &str, count: usize) {
+    let columns = "order_type, status, product_id, product_kind, product_name, vendor_id, \
+                   buyer_id, buyer_uin, subscription_id, related_order_id, plan_name, billing, \
+                   months, unit_price_fen, amount_fen, refunded_fen, created_at, refund_kind, \
+                   reorder_of";
+    let sql = match app.backend {
+        yunshi::db::Backend::Sqlite(_) => format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
+             INSERT INTO orders (order_no, {columns}) \
+             SELECT 'MARKET_COPY' || i, {columns} FROM n, orders WHERE order_no = '{template}'"
+        ),
+        yunshi::db::Backend::Postgres(_) => format!(
+            "INSERT INTO orders (order_no, {columns}) \
+             SELECT 'MARKET_COPY' || i, {columns} \
+             FROM generate_series(1, {count}) AS i, orders WHERE order_no = '{template}'"
+        ),
+    };
+    diesel::sql_query(sql).execute(&mut app.conn()).unwrap();
+}
+
+#[actix_web::test]
+async fn a_csv_export_whose_database_fails_midway_fails_visibly() {
+    let app = spawn_app().await;
+    let (product, prepaid, _) = image_product(&app);
+    let buyer = app.signed_in("buyer1").await;
+    let number = buy(&buyer, product, prepaid, "m1").await;
+    // Far more than the sockets between server and test can hold, so the
+    // export is still being written when its database goes away.
+    copy_order(&app, &number, 150_000);
+    let operator = app.signed_in("operator").await;
+    let response = operator
+        .http
+        .get(format!("{}/admin/orders.csv", operator.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    diesel::sql_query("ALTER TABLE orders RENAME TO orders_gone")
+        .execute(&mut app.conn())
+        .unwrap();
+    let body = response.bytes().await;
+    diesel::sql_query("ALTER TABLE orders_gone RENAME TO orders")
+        .execute(&mut app.conn())
+        .unwrap();
+    assert!(
+        body.is_err(),
+        "a download cut short must not look complete ({} bytes arrived whole)",
+        body.map(|b| b.len()).unwrap_or(0)
+    );
+}

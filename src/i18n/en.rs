@@ -78,7 +78,7 @@ pub const EN: Catalogue = Catalogue {
     new_account_intro: "Open an account for a vendor or an operator. Buyers sign up by themselves.",
     create: "Create",
     account_created: "Account {login} created with user ID {uin}.",
-    account_disabled_done: "Account {login} disabled; its sessions end at their next request.",
+    account_disabled_done: "Account {login} disabled; all its sessions have ended.",
     account_enabled_done: "Account {login} enabled.",
     cannot_disable_self: "You cannot disable your own account.",
     state_changed: "Someone else changed this meanwhile. Reload to see its current state.",

@@ -78,7 +78,7 @@ pub const ZH: Catalogue = Catalogue {
     new_account_intro: "为服务商或运营人员开通账号。用户可在注册页自行注册。",
     create: "创建",
     account_created: "已创建账号 {login}，用户ID {uin}。",
-    account_disabled_done: "已停用账号 {login}，其会话将在下次请求时失效。",
+    account_disabled_done: "已停用账号 {login}，其所有登录已立即退出。",
     account_enabled_done: "已启用账号 {login}。",
     cannot_disable_self: "不能停用自己的账号。",
     state_changed: "该记录的状态已被他人改变，请刷新后查看。",
