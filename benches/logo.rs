@@ -9,20 +9,9 @@ use std::time::{Duration, Instant};
 
 use yunshi::domain::logo::{autofit, check_logo};
 
+/// The logo fixtures in the repository (made by `tests/common/logo_cases.rs`).
 fn fixtures() -> PathBuf {
-    [
-        std::env::var("YUNSHI_FIXTURES").ok().map(PathBuf::from),
-        Some(PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/fixtures"
-        ))),
-        Some(PathBuf::from("/work/shared/fixtures")),
-    ]
-    .into_iter()
-    .flatten()
-    .map(|dir| dir.join("logos"))
-    .find(|dir| dir.join("expected.tsv").exists())
-    .expect("the logo fixtures are missing; set YUNSHI_FIXTURES")
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/logos"))
 }
 
 /// Peak resident memory of this process in KiB (Linux), if known.

@@ -60,7 +60,9 @@ impl ConnectionLimits {
     /// the hard one, and the total kept `RESERVED_DESCRIPTORS` below it.
     pub fn for_this_process() -> ConnectionLimits {
         let files = raise_open_files_limit();
-        let total = files.saturating_sub(RESERVED_DESCRIPTORS).clamp(64, 100_000) as usize;
+        let total = files
+            .saturating_sub(RESERVED_DESCRIPTORS)
+            .clamp(64, 100_000) as usize;
         ConnectionLimits {
             total,
             ..ConnectionLimits::default()
@@ -231,7 +233,10 @@ mod tests {
         assert_eq!(open.open_from(address), 1);
         drop(second);
         assert_eq!(open.open_from(address), 0);
-        assert!(!open.lock().contains_key(&address), "nothing kept for a gone address");
+        assert!(
+            !open.lock().contains_key(&address),
+            "nothing kept for a gone address"
+        );
     }
 
     #[test]

@@ -340,7 +340,11 @@ fn a_sqlite_path_in_a_missing_folder_is_refused_unless_it_is_the_data_folder() {
     // The data folder is made when missing, named or by default.
     let in_data = format!("sqlite://{}", dir.join("data/yunshi.db").display());
     let out = yunshi(&dir, &["migrate"], &[("DATABASE_URL", &in_data)], None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::fs::remove_dir_all(dir).ok();
 }
 

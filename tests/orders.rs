@@ -227,14 +227,22 @@ async fn prepaid_subscriptions_renew_also_after_delisting() {
     let tampered = buyer
         .post(
             &format!("/me/orders/{number}/renew"),
-            &[("term", "m2"), ("total_fen", "100"), ("checkout_key", &orders::new_checkout_key())],
+            &[
+                ("term", "m2"),
+                ("total_fen", "100"),
+                ("checkout_key", &orders::new_checkout_key()),
+            ],
         )
         .await;
     assert_eq!(tampered.status, StatusCode::CONFLICT);
     let renewed = buyer
         .post(
             &format!("/me/orders/{number}/renew"),
-            &[("term", "m2"), ("total_fen", "19800"), ("checkout_key", &orders::new_checkout_key())],
+            &[
+                ("term", "m2"),
+                ("total_fen", "19800"),
+                ("checkout_key", &orders::new_checkout_key()),
+            ],
         )
         .await;
     assert_eq!(renewed.status, StatusCode::SEE_OTHER, "{}", renewed.body);
@@ -272,7 +280,11 @@ async fn prepaid_subscriptions_renew_also_after_delisting() {
     let foreign = stranger
         .post(
             &format!("/me/orders/{number}/renew"),
-            &[("term", "m1"), ("total_fen", "9900"), ("checkout_key", &orders::new_checkout_key())],
+            &[
+                ("term", "m1"),
+                ("total_fen", "9900"),
+                ("checkout_key", &orders::new_checkout_key()),
+            ],
         )
         .await;
     assert_eq!(foreign.status, StatusCode::NOT_FOUND);
@@ -726,7 +738,11 @@ async fn hourly_subscriptions_are_not_renewed() {
     let posted = buyer
         .post(
             &format!("/me/orders/{number}/renew"),
-            &[("term", "m1"), ("total_fen", "110"), ("checkout_key", &orders::new_checkout_key())],
+            &[
+                ("term", "m1"),
+                ("total_fen", "110"),
+                ("checkout_key", &orders::new_checkout_key()),
+            ],
         )
         .await;
     assert_eq!(posted.status, StatusCode::BAD_REQUEST);

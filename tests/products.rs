@@ -845,7 +845,8 @@ async fn product_pages_speak_english_too() {
         )
         .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
-    refused.assert_contains("An amount may hold only digits and one decimal point, e.g. 99 or 54.62.");
+    refused
+        .assert_contains("An amount may hold only digits and one decimal point, e.g. 99 or 54.62.");
 }
 
 #[actix_web::test]

@@ -31,7 +31,13 @@ const SECRET_KEY: &str = "resilience-test-secret-key-0123456789abcdef";
 
 fn serve(database_url: &str, data_dir: &PathBuf) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_yunshi"))
-        .args(["serve", "--demo", "--bind", "127.0.0.1:0", "--no-auto-settle"])
+        .args([
+            "serve",
+            "--demo",
+            "--bind",
+            "127.0.0.1:0",
+            "--no-auto-settle",
+        ])
         .env("DATABASE_URL", database_url)
         .env("DATA_DIR", data_dir)
         .env("SECRET_KEY", SECRET_KEY)

@@ -50,10 +50,7 @@ async fn signed_in_with_copy(app: &TestApp, login: &str, password: &str) -> (Vis
 
 fn product_count(app: &TestApp) -> i64 {
     use yunshi::db::schema::products;
-    products::table
-        .count()
-        .get_result(&mut app.conn())
-        .unwrap()
+    products::table.count().get_result(&mut app.conn()).unwrap()
 }
 
 /// A saved cookie can neither read nor write once its session ended.
@@ -324,7 +321,9 @@ async fn an_operator_resets_a_locked_out_password_and_ends_its_sessions() {
         .get("/admin/accounts")
         .await
         .assert_contains(&format!("href=\"/admin/accounts/{id}/password\""));
-    let form = operator.get(&format!("/admin/accounts/{id}/password")).await;
+    let form = operator
+        .get(&format!("/admin/accounts/{id}/password"))
+        .await;
     assert_eq!(form.status, StatusCode::OK);
     form.assert_contains("重设 vendor2 的密码");
     let short = operator
@@ -349,7 +348,10 @@ async fn an_operator_resets_a_locked_out_password_and_ends_its_sessions() {
         .sign_in("vendor2", "given by phone")
         .await
         .assert_redirect_to("/vendor");
-    operator.get("/admin/audit").await.assert_contains("重设密码");
+    operator
+        .get("/admin/audit")
+        .await
+        .assert_contains("重设密码");
     // Not their own (that is 修改密码, with the current password), and not
     // for anyone but operators.
     assert_eq!(
@@ -370,10 +372,7 @@ async fn an_operator_resets_a_locked_out_password_and_ends_its_sessions() {
 }
 
 fn order_count(app: &TestApp) -> i64 {
-    orders::table
-        .count()
-        .get_result(&mut app.conn())
-        .unwrap()
+    orders::table.count().get_result(&mut app.conn()).unwrap()
 }
 
 #[actix_web::test]
@@ -463,7 +462,11 @@ async fn a_renewal_submitted_twice_renews_once_and_racing_renewals_lose_with_409
         .await;
     let key = checkout_key(&checkout);
     let path = format!("/me/orders/{number}/renew");
-    let same = [("term", "m1"), ("total_fen", "9900"), ("checkout_key", &key)];
+    let same = [
+        ("term", "m1"),
+        ("total_fen", "9900"),
+        ("checkout_key", &key),
+    ];
     let token = buyer.csrf_token().await;
     let mut with_token = vec![("csrf_token", token.as_str())];
     with_token.extend_from_slice(&same);
@@ -546,7 +549,10 @@ async fn amounts_with_commas_are_refused_naming_the_field() {
     assert_eq!(refunded, 0, "nothing was refunded");
     // Full-width digits are digits.
     operator
-        .post(&format!("/admin/refunds/{id}/refund"), &[("amount", "１０")])
+        .post(
+            &format!("/admin/refunds/{id}/refund"),
+            &[("amount", "１０")],
+        )
         .await
         .assert_redirect_to("/admin/refunds");
     let refunded: i64 = orders::table

@@ -83,7 +83,11 @@ async fn a_slow_body_flood_from_one_address_leaves_others_served() {
         let started = Instant::now();
         let page = other.get("/login").await;
         assert_eq!(page.status, StatusCode::OK);
-        assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     // Beyond its share, the flood was refused (429, or the connection
@@ -107,7 +111,9 @@ async fn a_slow_body_flood_from_one_address_leaves_others_served() {
     assert_eq!(
         answers
             .iter()
-            .filter(|a| !a.is_empty() && !a.starts_with("HTTP/1.1 429") && !a.starts_with("HTTP/1.1 408"))
+            .filter(|a| !a.is_empty()
+                && !a.starts_with("HTTP/1.1 429")
+                && !a.starts_with("HTTP/1.1 408"))
             .count(),
         0,
         "{answers:?}"

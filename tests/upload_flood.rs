@@ -15,38 +15,19 @@ use yunshi::connections::ConnectionLimits;
 
 const UPLOADS: usize = 128;
 
-/// A 4096×4096 RGBA PNG with a dot in the middle: tens of KiB to send,
-/// 64 MiB decoded. Written a row at a time, so that making it does not
-/// raise this process's own peak memory.
-fn decompression_bomb() -> Vec<u8> {
-    const SIDE: u32 = 4096;
-    let mut out = Vec::new();
-    let mut encoder = png::Encoder::new(&mut out, SIDE, SIDE);
-    encoder.set_color(png::ColorType::Rgba);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(png::Compression::High);
-    let mut writer = encoder.write_header().unwrap();
-    let mut stream = writer.stream_writer().unwrap();
-    let white = vec![255u8; SIDE as usize * 4];
-    for y in 0..SIDE {
-        let mut row = white.clone();
-        if y == SIDE / 2 {
-            row[(SIDE as usize / 2) * 4 + 1] = 0;
-        }
-        std::io::Write::write_all(&mut stream, &row).unwrap();
-    }
-    stream.finish().unwrap();
-    writer.finish().unwrap();
-    out
-}
-
 /// The process's peak resident memory so far, in MiB (Linux).
 fn peak_resident_mib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
         .map_or(0, |kib| kib / 1024)
 }
 
@@ -58,7 +39,7 @@ async fn a_flood_of_decompression_bombs_keeps_memory_and_other_pages() {
         ..ConnectionLimits::default()
     })
     .await;
-    let bomb = decompression_bomb();
+    let bomb = common::logo_cases::real_size_bomb();
     assert!(bomb.len() < 256 * 1024, "{} bytes", bomb.len());
     let vendor = app.signed_in("vendor1").await;
     let created = vendor

@@ -96,7 +96,9 @@ async fn read_token(req: &mut ServiceRequest) -> Result<String, AppError> {
     let limit = if is_form { FORM_LIMIT } else { MULTIPART_LIMIT };
     let deadline = req
         .app_data::<actix_web::web::Data<crate::state::AppState>>()
-        .map_or(crate::connections::BODY_DEADLINE, |state| state.body_deadline);
+        .map_or(crate::connections::BODY_DEADLINE, |state| {
+            state.body_deadline
+        });
     let body = read_body(req.take_payload(), limit, deadline)
         .await
         .map_err(|error| match error {

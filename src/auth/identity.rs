@@ -36,7 +36,9 @@ pub struct CurrentUser {
 /// `sessions::start`) in a renewed cookie, with a new CSRF token.
 pub fn start_session(session: &Session, token: &str) -> AppResult<()> {
     session.renew();
-    session.insert(TOKEN_KEY, token).map_err(AppError::internal)?;
+    session
+        .insert(TOKEN_KEY, token)
+        .map_err(AppError::internal)?;
     csrf::rotate(session);
     Ok(())
 }

@@ -7,12 +7,12 @@
 //! Thresholds, and why:
 //! - A pixel is **ink** (part of the logo) when some channel is more than
 //!   [`INK_DEVIATION`] below 255. 48 is far above JPEG ringing beside a sharp
-//!   edge (24 at most on valid_logo.jpg, quality 90) yet catches any real
-//!   colour, including light grey logos down to #CFCFCF.
+//!   edge (23 at most on valid_logo.jpg, quality 90) yet catches any real
+//!   colour, including light grey logos down to #CECECE.
 //! - A **PNG** frame must be exactly white and opaque: lossless files have no
 //!   excuse for anything else.
 //! - A **JPEG** frame may carry compression noise: it passes when its mean
-//!   deviation from white is at most [`JPEG_FRAME_MEAN_DEVIATION`] (0.55 on
+//!   deviation from white is at most [`JPEG_FRAME_MEAN_DEVIATION`] (0.34 on
 //!   valid_logo.jpg) and no frame pixel is ink. A light grey
 //!   background (#F0F0F0, deviation 15 everywhere) is far above that and fails.
 //! - A logo is **much smaller** than the box when its longer side is under

@@ -90,7 +90,7 @@ str_enum!(
 );
 
 impl Kind {
-    /// The billing modes a kind may be sold in (DESIGN.md, Products).
+    /// The billing modes a kind may be sold in (docs/states.md, orders).
     pub fn allows(self, billing: Billing) -> bool {
         matches!(
             (self, billing),

@@ -2,7 +2,7 @@
 //! statement's lines are, and its totals. Pure functions over an order's
 //! history; the month and the horizon (`until`) are parameters.
 //!
-//! The rules (DESIGN.md, Settlement, and the seed's 注意事项 and 五天无理由):
+//! The rules (docs/settlement.md, and the seed's 注意事项 and 五天无理由):
 //! - a prepaid image purchase is billed when its five-day window closes;
 //! - a renewal is billed when paid;
 //! - an hourly subscription bills each started hour in the month it starts;

@@ -961,18 +961,23 @@ async fn paid_checkout(
 ) -> AppResult<Result<(orders::Order, bool), PurchaseRefusal>> {
     match outcome {
         Ok(order) => Ok(Ok((order, false))),
-        Err(OrderError::AlreadyPaid) => {
+        // A twin submission of this checkout may have won the race (on
+        // PostgreSQL the loser of a renewal race sees the changed row
+        // before it reaches the key): if the key paid, show that order.
+        Err(lost @ (OrderError::AlreadyPaid | OrderError::Conflict)) => {
             let first = state
                 .db(move |conn| Ok(orders::order_of_checkout(conn, buyer_id, &checkout_key)?))
                 .await?;
-            match first {
-                Some(order) => Ok(Ok((order, true))),
+            match (first, lost) {
+                (Some(order), _) => Ok(Ok((order, true))),
                 // Someone else's key: nothing of theirs is shown.
-                None => Err(AppError::Conflict(t.err_checkout_expired.into())),
+                (None, OrderError::AlreadyPaid) => {
+                    Err(AppError::Conflict(t.err_checkout_expired.into()))
+                }
+                (None, _) => Err(AppError::Conflict(t.state_changed.into())),
             }
         }
         Err(OrderError::Refused(refusal)) => Ok(Err(refusal)),
-        Err(OrderError::Conflict) => Err(AppError::Conflict(t.state_changed.into())),
         Err(OrderError::NotFound) => Err(AppError::NotFound),
         Err(OrderError::Db(error)) => Err(error.into()),
     }

@@ -3,6 +3,7 @@
 //! their CSRF tokens.
 #![allow(dead_code)]
 
+pub mod logo_cases;
 pub mod shop;
 
 use std::net::TcpListener;
@@ -284,22 +285,9 @@ impl Page {
     }
 }
 
-/// The shared logo fixtures: $YUNSHI_FIXTURES, else ../shared/fixtures beside the repository.
+/// The logo fixtures, in the repository (`common::logo_cases` makes them).
 pub fn logo_fixtures() -> PathBuf {
-    let candidates = [
-        std::env::var("YUNSHI_FIXTURES").ok().map(PathBuf::from),
-        Some(PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/fixtures"
-        ))),
-        Some(PathBuf::from("/work/shared/fixtures")),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .map(|dir| dir.join("logos"))
-        .find(|dir| dir.join("expected.tsv").exists())
-        .expect("the logo fixtures (../shared/fixtures/logos) are missing; set YUNSHI_FIXTURES")
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/logos"))
 }
 
 pub fn extract_csrf(html: &str) -> Option<String> {

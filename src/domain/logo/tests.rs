@@ -1,25 +1,12 @@
-//! The validator against every fixture in ../shared/fixtures/logos/expected.tsv,
+//! The validator against every fixture in tests/fixtures/logos/expected.tsv,
 //! auto-fit, and hostile bytes.
 
 use super::*;
 use std::path::PathBuf;
 
-/// The shared fixtures: $YUNSHI_FIXTURES, else ../shared/fixtures beside the repository.
+/// The logo fixtures in the repository (made by `tests/common/logo_cases.rs`).
 fn fixtures() -> PathBuf {
-    let candidates = [
-        std::env::var("YUNSHI_FIXTURES").ok().map(PathBuf::from),
-        Some(PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/fixtures"
-        ))),
-        Some(PathBuf::from("/work/shared/fixtures")),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .map(|dir| dir.join("logos"))
-        .find(|dir| dir.join("expected.tsv").exists())
-        .expect("the logo fixtures (../shared/fixtures/logos) are missing; set YUNSHI_FIXTURES")
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/logos"))
 }
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -52,7 +39,7 @@ fn every_fixture_gets_its_expected_verdict() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 17);
+    assert_eq!(checked, 26);
 }
 
 fn problems(name: &str) -> Vec<LogoProblem> {
@@ -349,9 +336,12 @@ fn only_what_the_rule_needs_is_decoded() {
         started.elapsed()
     );
     // Auto-fit still takes a big source up to its bound.
-    assert_eq!(autofit(&flat_png(MAX_AUTOFIT_SIDE)), Err(LogoProblem::Empty));
+    assert_eq!(
+        autofit(&flat_png(MAX_AUTOFIT_SIDE)),
+        Err(LogoProblem::Empty)
+    );
 }
 
 fn problems_of(bytes: &[u8]) -> Vec<LogoProblem> {
-    check_logo(bytes).err().expect("refused")
+    check_logo(bytes).expect_err("refused")
 }
