@@ -43,9 +43,6 @@ impl Settings {
                 return Err(DbSetupError::NoFolder(folder.display().to_string()));
             }
         }
-        if self.pool_size == 0 {
-            return Err(DbSetupError::PoolSize);
-        }
         Ok(backend)
     }
 
@@ -59,10 +56,15 @@ impl Settings {
     }
 }
 
-/// Whether two folder paths name the same folder, as written or once both
-/// exist.
+/// Whether two folder paths name the same folder: as written (`./data` and
+/// `data` alike), or once both exist.
 fn same_folder(a: &Path, b: &Path) -> bool {
-    a == b
+    fn written(path: &Path) -> Vec<std::path::Component<'_>> {
+        path.components()
+            .filter(|part| *part != std::path::Component::CurDir)
+            .collect()
+    }
+    written(a) == written(b)
         || matches!(
             (std::fs::canonicalize(a), std::fs::canonicalize(b)),
             (Ok(a), Ok(b)) if a == b
@@ -129,6 +131,13 @@ mod tests {
         assert_eq!(decode_hex("00ff10"), Some(vec![0, 255, 16]));
         assert_eq!(decode_hex("0"), None);
         assert_eq!(decode_hex("zz"), None);
+    }
+
+    #[test]
+    fn folders_are_compared_as_written_or_as_found() {
+        assert!(same_folder(Path::new("./data"), Path::new("data")));
+        assert!(same_folder(Path::new("data/"), Path::new("./data")));
+        assert!(!same_folder(Path::new("dtaa"), Path::new("data")));
     }
 
     #[test]

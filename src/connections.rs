@@ -9,8 +9,9 @@
 //!   listener always find a descriptor (the soft limit is raised to the
 //!   hard one at start-up where allowed);
 //! - **per request body**: it must arrive within `body_deadline` (the CSRF
-//!   middleware reads every POST body; see `csrf::read_body`), else 408 and
-//!   the connection is closed. A request's head has actix's own 5 s.
+//!   middleware reads every POST body, whatever carries its token; see
+//!   `csrf::read_body`), else 408, nothing more is read, and the connection
+//!   closes. A request's head has actix's own 5 s.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -20,6 +21,7 @@ use std::time::Duration;
 
 use actix_web::dev::Extensions;
 
+use crate::domain::sign_in::client_key;
 use crate::i18n::Lang;
 
 /// The bounds one server applies.
@@ -114,6 +116,15 @@ struct Counted {
     open: Arc<OpenConnections>,
 }
 
+/// What a request knows of its connection (kept in the connection's
+/// extensions for as long as the connection lives).
+struct Connection {
+    /// `None` for a trusted proxy, which is not counted.
+    _counted: Option<Counted>,
+    #[cfg(unix)]
+    fd: std::os::fd::RawFd,
+}
+
 impl Drop for Counted {
     fn drop(&mut self) {
         let mut by_address = self.open.lock();
@@ -185,16 +196,38 @@ pub fn on_connect(
     let Ok(peer) = stream.peer_addr() else {
         return;
     };
-    if trusted_proxies.contains(&peer.ip()) {
-        return;
-    }
-    let (counted, within) = open.admit(peer.ip(), limit);
-    extensions.insert(Arc::new(counted));
+    let peer = peer.ip().to_canonical();
+    let (counted, within) = if trusted_proxies.contains(&peer) {
+        (None, true)
+    } else {
+        let (counted, within) = open.admit(client_key(peer), limit);
+        (Some(counted), within)
+    };
+    extensions.insert(Arc::new(Connection {
+        _counted: counted,
+        #[cfg(unix)]
+        fd: std::os::fd::AsRawFd::as_raw_fd(stream),
+    }));
     if !within {
         // Best effort: a fresh socket's send buffer takes these few bytes.
         let _ = stream.try_write(over_limit_response().as_bytes());
         shut_down(stream);
     }
+}
+
+/// Stops reading the request's connection: what the client still sends is
+/// not waited for, and the connection closes once the answer is written.
+pub fn stop_reading(req: &actix_web::HttpRequest) {
+    #[cfg(unix)]
+    if let Some(connection) = req.conn_data::<Arc<Connection>>() {
+        // SAFETY: the descriptor belongs to this request's connection, which
+        // lives (and keeps it open) at least as long as the request.
+        unsafe {
+            libc::shutdown(connection.fd, libc::SHUT_RD);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = req;
 }
 
 /// Shuts both directions of the socket: actix then reads the end of the

@@ -315,6 +315,7 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), String> {
     if !args.no_auto_settle {
         startup::spawn_settler(pool.clone());
     }
+    startup::spawn_session_sweeper(pool.clone());
     actix_web::rt::System::new()
         .block_on(async move {
             startup::run(

@@ -70,6 +70,10 @@ pub fn run(
     } = options;
     let fixed_page = benchmark_fixed_page();
     let open = std::sync::Arc::new(OpenConnections::default());
+    let trusted_proxies: Vec<std::net::IpAddr> = trusted_proxies
+        .iter()
+        .map(|proxy| proxy.to_canonical())
+        .collect();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let server = HttpServer::new(move || {
         let fixed_page = fixed_page.clone();
@@ -259,8 +263,18 @@ pub const SETTLE_WORKERS: usize = 2;
 /// How often the server looks for an ended month to settle.
 const SETTLE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
-/// Deletes the rows of sessions past their lifetime (a request meeting one
-/// deletes it too; this catches those nobody comes back with).
+/// Deletes the rows of sessions past their lifetime now and every hour, on
+/// a thread of its own (a request meeting an ended session deletes it too;
+/// this catches those nobody comes back with). Every instance may run it.
+pub fn spawn_session_sweeper(pool: Pool) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        loop {
+            forget_ended_sessions(&pool);
+            std::thread::sleep(SETTLE_EVERY);
+        }
+    })
+}
+
 fn forget_ended_sessions(pool: &Pool) {
     let now = to_stored(chrono::Utc::now());
     let forgotten = pool
@@ -272,8 +286,7 @@ fn forget_ended_sessions(pool: &Pool) {
     }
 }
 
-/// Runs `settle_due` (and the sessions' housekeeping) now and every hour on
-/// a thread of its own. Another instance doing the same at once is
+/// Runs `settle_due` now and every hour on a thread of its own. Another instance doing the same at once is
 /// harmless: statements are unique per vendor and month.
 pub fn spawn_settler(pool: Pool) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
@@ -290,7 +303,6 @@ pub fn spawn_settler(pool: Pool) -> std::thread::JoinHandle<()> {
                 }
                 Err(error) => log::warn!("settling failed, will retry: {error}"),
             }
-            forget_ended_sessions(&pool);
             std::thread::sleep(SETTLE_EVERY);
         }
     })

@@ -80,7 +80,11 @@ impl AppState {
             database_down: Arc::new(AtomicBool::new(false)),
             cookie_secure: options.cookie_secure,
             body_deadline: options.limits.body_deadline,
-            trusted_proxies: Arc::from(options.trusted_proxies.as_slice()),
+            trusted_proxies: options
+                .trusted_proxies
+                .iter()
+                .map(|proxy| proxy.to_canonical())
+                .collect(),
             metrics_token: options
                 .metrics_token
                 .clone()

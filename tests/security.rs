@@ -180,6 +180,63 @@ async fn simultaneous_sign_ups_from_one_address_make_at_most_five_accounts() {
 }
 
 #[actix_web::test]
+async fn signing_in_again_in_the_same_browser_ends_the_session_it_held() {
+    let app = spawn_app().await;
+    let id = account_id(&app, "buyer1");
+    let (visitor, first) = signed_in_with_copy(&app, "buyer1", PASSWORD).await;
+    // Signed in, /login sends the visitor home; the form is posted anyway
+    // (a second tab, a bookmark of the form's target).
+    visitor
+        .post("/login", &[("login", "buyer1"), ("password", PASSWORD)])
+        .await
+        .assert_redirect_to("/me");
+    let rows: i64 = sessions::table
+        .filter(sessions::account_id.eq(id))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(rows, 1);
+    let replay = replaying(&app, &first);
+    replay
+        .get("/me")
+        .await
+        .assert_redirect_to("/login?next=/me");
+}
+
+#[actix_web::test]
+async fn sign_ups_of_a_taken_login_count_and_hash_nothing() {
+    let app = spawn_app().await;
+    let visitor = app.visitor();
+    let token = visitor.get("/signup").await.csrf_token();
+    let sign_up = |login: &'static str| {
+        let (visitor, token) = (visitor.clone(), token.clone());
+        async move {
+            visitor
+                .post_raw(
+                    "/signup",
+                    &[
+                        ("csrf_token", &token),
+                        ("login", login),
+                        ("display_name", ""),
+                        ("password", "long enough"),
+                        ("password_confirm", "long enough"),
+                    ],
+                )
+                .await
+        }
+    };
+    for _ in 0..5 {
+        let taken = sign_up("buyer1").await;
+        assert_eq!(taken.status, StatusCode::BAD_REQUEST);
+        taken.assert_contains("该登录名已被使用");
+    }
+    assert_eq!(
+        sign_up("fresh_login").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[actix_web::test]
 async fn a_saved_cookie_is_dead_after_sign_out() {
     let app = spawn_app().await;
     let (visitor, cookie) = signed_in_with_copy(&app, "vendor1", PASSWORD).await;
@@ -251,9 +308,10 @@ async fn idle_and_old_sessions_end() {
 }
 
 #[actix_web::test]
-async fn changing_the_password_ends_the_other_sessions_and_keeps_this_one() {
+async fn changing_the_password_ends_every_session_and_signs_this_one_in_anew() {
     let app = spawn_app().await;
-    let (laptop, _) = signed_in_with_copy(&app, "vendor1", PASSWORD).await;
+    let (laptop, laptop_cookie) = signed_in_with_copy(&app, "vendor1", PASSWORD).await;
+    let laptop_token = laptop.get("/vendor").await.csrf_token();
     let (phone, phone_cookie) = signed_in_with_copy(&app, "vendor1", PASSWORD).await;
     let phone_token = phone.get("/vendor").await.csrf_token();
     let form = laptop.get("/account/password").await;
@@ -297,8 +355,11 @@ async fn changing_the_password_ends_the_other_sessions_and_keeps_this_one() {
         .get("/account/password")
         .await
         .assert_contains("密码已修改");
+    // This browser goes on, in a new session; a copy of its old cookie
+    // (the usual reason to change a password) is dead like the others.
     assert_eq!(laptop.get("/vendor").await.status, StatusCode::OK);
     assert_cookie_is_dead(&app, &phone_cookie, &phone_token).await;
+    assert_cookie_is_dead(&app, &laptop_cookie, &laptop_token).await;
     assert_eq!(
         app.visitor().sign_in("vendor1", PASSWORD).await.status,
         StatusCode::UNAUTHORIZED

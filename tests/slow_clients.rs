@@ -129,3 +129,53 @@ async fn a_slow_body_flood_from_one_address_leaves_others_served() {
     };
     assert_eq!(again.get("/login").await.status, StatusCode::OK);
 }
+
+/// A connection that sent a head of `headers` and then `first` of its body.
+fn trickling_with(address: &str, headers: &str, first: &[u8]) -> TcpStream {
+    let mut stream = TcpStream::connect(address).expect("connect");
+    stream
+        .write_all(format!("POST /login HTTP/1.1\r\nhost: test\r\n{headers}\r\n").as_bytes())
+        .expect("send the head");
+    stream.write_all(first).expect("send the first bytes");
+    stream
+}
+
+#[actix_web::test]
+async fn chunked_and_header_token_bodies_are_cut_off_and_their_connections_closed() {
+    let limits = ConnectionLimits {
+        body_deadline: Duration::from_secs(1),
+        ..ConnectionLimits::default()
+    };
+    let app = common::spawn_app_with_limits(limits).await;
+    let address = app.address.trim_start_matches("http://").to_string();
+    let answers = actix_web::rt::task::spawn_blocking(move || {
+        let mut chunked = trickling_with(
+            &address,
+            "content-type: application/x-www-form-urlencoded\r\ntransfer-encoding: chunked\r\n",
+            b"1\r\nl\r\n",
+        );
+        // The token in a header, the body in no form content type at all.
+        let mut header_token = trickling_with(
+            &address,
+            "x-csrf-token: anything\r\ncontent-type: text/plain\r\ncontent-length: 1000\r\n",
+            b"l",
+        );
+        let started = Instant::now();
+        // Keep trickling after the deadline: the server must not wait for it.
+        let mut answers = Vec::new();
+        for stream in [&mut chunked, &mut header_token] {
+            answers.push(status_line(stream, Duration::from_secs(4)));
+        }
+        let _ = chunked.write_all(b"1\r\nx\r\n");
+        (answers, started.elapsed())
+    })
+    .await
+    .unwrap();
+    let (answers, waited) = answers;
+    for answer in &answers {
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answers:?}");
+    }
+    // status_line reads to the end: both connections were closed by the
+    // server soon after the deadline, not held while the client trickles.
+    assert!(waited < Duration::from_secs(4), "{waited:?}");
+}

@@ -77,11 +77,14 @@ pub async fn guard(
     }
 }
 
-/// Finds the submitted token and puts the body back for the handler.
+/// Finds the submitted token and puts the body back for the handler. Every
+/// POST body is read here, within the body deadline, whichever way its
+/// token comes: a handler never waits on a body of its own.
 async fn read_token(req: &mut ServiceRequest) -> Result<String, AppError> {
-    if let Some(value) = req.headers().get("x-csrf-token") {
-        return Ok(value.to_str().unwrap_or_default().to_string());
-    }
+    let header_token = req
+        .headers()
+        .get("x-csrf-token")
+        .map(|value| value.to_str().unwrap_or_default().to_string());
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -90,10 +93,14 @@ async fn read_token(req: &mut ServiceRequest) -> Result<String, AppError> {
         .to_ascii_lowercase();
     let is_form = content_type.starts_with("application/x-www-form-urlencoded");
     let is_multipart = content_type.starts_with("multipart/form-data");
-    if !is_form && !is_multipart {
+    if header_token.is_none() && !is_form && !is_multipart {
         return Err(AppError::CsrfRejected);
     }
-    let limit = if is_form { FORM_LIMIT } else { MULTIPART_LIMIT };
+    let limit = if is_multipart {
+        MULTIPART_LIMIT
+    } else {
+        FORM_LIMIT
+    };
     let deadline = req
         .app_data::<actix_web::web::Data<crate::state::AppState>>()
         .map_or(crate::connections::BODY_DEADLINE, |state| {
@@ -103,18 +110,22 @@ async fn read_token(req: &mut ServiceRequest) -> Result<String, AppError> {
         .await
         .map_err(|error| match error {
             BodyError::TooSlow => {
+                // Whatever is still coming is not read: the connection
+                // closes after the answer, chunked bodies included (actix
+                // would otherwise read them to their end, however slow).
+                crate::connections::stop_reading(req.request());
                 let t = crate::i18n::Lang::of_request(req.request()).catalogue();
                 AppError::TooSlow(t.err_body_too_slow.into())
             }
             BodyError::App(error) => error,
         })?;
-    let token = if is_form {
-        if holds_nul(&body) {
-            return Err(nul_refused(req.request()));
-        }
-        token_in_form(&body)
-    } else {
-        token_in_multipart(req.headers(), body.clone()).await
+    if is_form && holds_nul(&body) {
+        return Err(nul_refused(req.request()));
+    }
+    let token = match header_token {
+        Some(token) => Some(token),
+        None if is_form => token_in_form(&body),
+        None => token_in_multipart(req.headers(), body.clone()).await,
     };
     req.set_payload(Payload::from(body));
     Ok(token.unwrap_or_default())

@@ -69,8 +69,9 @@ pub async fn resolve(req: &HttpRequest) -> AppResult<Option<CurrentUser>> {
     // The session itself is read on every request, never copied: an ended
     // session must not outlive its row anywhere.
     let now = to_stored(chrono::Utc::now());
+    let looked_up = token.clone();
     let live = state
-        .db(move |conn| Ok(sessions::live(conn, &token, now)?))
+        .db(move |conn| Ok(sessions::live(conn, &looked_up, now)?))
         .await?;
     let Some(live) = live else {
         end_session(&session);
@@ -108,7 +109,12 @@ pub async fn resolve(req: &HttpRequest) -> AppResult<Option<CurrentUser>> {
             Ok(Some(user))
         }
         None => {
+            // Gone or disabled: its session ends here too, so a kept copy
+            // of the cookie is no key once the account is enabled again.
             end_session(&session);
+            state
+                .db(move |conn| Ok(sessions::end(conn, &token)?))
+                .await?;
             Ok(None)
         }
     }

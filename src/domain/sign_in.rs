@@ -51,6 +51,20 @@ impl Throttle {
     }
 }
 
+/// The address a client is counted under, by the throttles and the
+/// connection limit: IPv4 (also when written as an IPv6-mapped address) as
+/// it is; IPv6 by its /64, the least one host is given, so a host cannot
+/// take a fresh address for each attempt.
+pub fn client_key(address: IpAddr) -> IpAddr {
+    match address.to_canonical() {
+        IpAddr::V6(v6) => {
+            let network = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(std::net::Ipv6Addr::from(network))
+        }
+        v4 => v4,
+    }
+}
+
 /// The address a throttle counts a request under: the connection's peer,
 /// or, when the peer is one of the `trusted` proxies, the nearest address in
 /// its `X-Forwarded-For` that is not one (entries further left were written
@@ -60,22 +74,22 @@ pub fn client_address(
     forwarded_for: Option<&str>,
     trusted: &[IpAddr],
 ) -> String {
-    let Some(peer) = peer else {
+    let Some(peer) = peer.map(|peer| peer.to_canonical()) else {
         return "unknown".into();
     };
     if !trusted.contains(&peer) {
-        return peer.to_string();
+        return client_key(peer).to_string();
     }
     let mut nearest = peer;
     for hop in forwarded_for.unwrap_or("").rsplit(',') {
-        match hop.trim().parse::<IpAddr>() {
+        match hop.trim().parse::<IpAddr>().map(|a| a.to_canonical()) {
             Ok(address) if trusted.contains(&address) => nearest = address,
-            Ok(address) => return address.to_string(),
+            Ok(address) => return client_key(address).to_string(),
             // Garbage from further left: the proxy's own peer is the last we know.
             Err(_) => break,
         }
     }
-    nearest.to_string()
+    client_key(nearest).to_string()
 }
 
 #[cfg(test)]
@@ -120,6 +134,31 @@ mod tests {
             SIGN_UPS.check(&sign_ups, at(0, 0) + Duration::hours(1)),
             Ok(())
         );
+    }
+
+    #[test]
+    fn clients_are_counted_by_ipv4_address_or_ipv6_network() {
+        let mapped: IpAddr = "::ffff:10.0.0.5".parse().unwrap();
+        assert_eq!(client_key(mapped), "10.0.0.5".parse::<IpAddr>().unwrap());
+        let one: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let same_host: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(client_key(one), client_key(same_host));
+        assert_ne!(client_key(one), client_key(other));
+        // A proxy seen as an IPv6-mapped address is still the trusted one.
+        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        assert_eq!(
+            client_address(Some(mapped_of(proxy)), Some("203.0.113.7"), &[proxy]),
+            "203.0.113.7"
+        );
+        assert_eq!(client_address(Some(one), None, &[]), "2001:db8:1:2::");
+    }
+
+    fn mapped_of(address: IpAddr) -> IpAddr {
+        match address {
+            IpAddr::V4(v4) => IpAddr::V6(v4.to_ipv6_mapped()),
+            v6 => v6,
+        }
     }
 
     #[test]

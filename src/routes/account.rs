@@ -117,16 +117,39 @@ pub async fn login(
                 Some(account) if verified => {
                     let token = sessions::new_token();
                     let recorded = token.clone();
-                    state
+                    let previous = session_token(&session);
+                    let role = account.role();
+                    // The password was verified against the hash read
+                    // before hashing; the session starts only if that hash
+                    // is still the account's and it is still enabled, in
+                    // one transaction, so a sign-in in flight cannot
+                    // outlive a password change, a reset or a disable.
+                    let started = state
                         .db(move |conn| {
-                            sign_in::release(conn, reservation)?;
-                            sessions::start(conn, account.id, &recorded, now)?;
-                            Ok(())
+                            crate::db::write_transaction(conn, |conn| {
+                                let current = accounts::find_by_id(conn, account.id)?;
+                                let unchanged = current.as_ref().is_some_and(|now_stored| {
+                                    now_stored.password_hash == account.password_hash
+                                        && !now_stored.is_disabled()
+                                });
+                                if !unchanged {
+                                    return Ok(false);
+                                }
+                                sign_in::release(conn, reservation)?;
+                                // Signing in again in the same browser ends
+                                // the session its cookie held.
+                                if let Some(previous) = &previous {
+                                    sessions::end(conn, previous)?;
+                                }
+                                sessions::start(conn, account.id, &recorded, now)?;
+                                Ok::<_, AppError>(true)
+                            })
                         })
                         .await?;
-                    SignInOutcome::SignedIn {
-                        token,
-                        role: account.role(),
+                    if started {
+                        SignInOutcome::SignedIn { token, role }
+                    } else {
+                        SignInOutcome::WrongCredentials
                     }
                 }
                 _ => SignInOutcome::WrongCredentials,
@@ -164,12 +187,15 @@ pub async fn login(
 /// Signs out: the session's row is deleted, so a copy of the cookie kept
 /// anywhere no longer signs anyone in.
 pub async fn logout(session: Session, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    if let Some(token) = session_token(&session) {
+    // The cookie is forgotten whatever happens next, so even during a
+    // database outage this browser is signed out.
+    let token = session_token(&session);
+    end_session(&session);
+    if let Some(token) = token {
         state
             .db(move |conn| Ok(sessions::end(conn, &token)?))
             .await?;
     }
-    end_session(&session);
     Ok(see_other("/login"))
 }
 
@@ -234,13 +260,33 @@ pub async fn signup(
         let now = to_stored(chrono::Utc::now());
         let address = client_address_of(&req, &state);
         // Reserved before hashing, like a sign-in attempt: at most the limit
-        // of simultaneous sign-ups from one address go on.
+        // of simultaneous sign-ups from one address go on, and every attempt
+        // counts, a taken login too (else taken logins would buy password
+        // hashes without limit). A taken login is told before any hashing.
+        let wanted = login.clone();
         let reserved = state
-            .db(move |conn| Ok(sign_in::reserve(conn, &SIGN_UPS, &address, now)?))
+            .db(move |conn| {
+                let reserved = sign_in::reserve(conn, &SIGN_UPS, &address, now)?;
+                let taken = accounts::find_by_login(conn, &wanted)?.is_some();
+                Ok((reserved, taken))
+            })
             .await?;
-        let reservation = match reserved {
-            Ok(reservation) => reservation,
-            Err(minutes) => {
+        match reserved {
+            (Ok(_), false) => {}
+            (Ok(_), true) => {
+                errors.login = Some(t.err_login_taken);
+                return render(
+                    StatusCode::BAD_REQUEST,
+                    &SignupPage {
+                        page,
+                        login: form.login,
+                        display_name: form.display_name,
+                        errors,
+                        refused: None,
+                    },
+                );
+            }
+            (Err(minutes), _) => {
                 let message = fill(t.too_many_sign_ups, &[("minutes", &minutes.to_string())]);
                 return render(
                     StatusCode::TOO_MANY_REQUESTS,
@@ -253,7 +299,7 @@ pub async fn signup(
                     },
                 );
             }
-        };
+        }
         let hash = state
             .hash_password(move || password::hash(&typed_password))
             .await?
@@ -274,11 +320,8 @@ pub async fn signup(
                         sessions::start(conn, account.id, &recorded, now)?;
                         Ok(true)
                     }
-                    Err(accounts::CreateAccountError::LoginTaken) => {
-                        // No account was made: the attempt does not count.
-                        sign_in::release(conn, reservation)?;
-                        Ok(false)
-                    }
+                    // Taken since the check above, by a sign-up at the same time.
+                    Err(accounts::CreateAccountError::LoginTaken) => Ok(false),
                     Err(accounts::CreateAccountError::Db(error)) => Err(error.into()),
                 }
             })
@@ -336,7 +379,7 @@ pub fn new_password_check(typed: &str, confirm: &str) -> Result<(), AccountRuleE
 
 /// 修改密码: the current password is required (checked under the sign-in
 /// throttle, so a borrowed session cannot guess it); the change ends every
-/// other session of the account and keeps this one.
+/// session of the account and signs this visitor in again with a new one.
 pub async fn change_password(
     req: HttpRequest,
     user: CurrentUser,
@@ -360,11 +403,6 @@ pub async fn change_password(
     if let Err(rule) = new_password_check(&form.new_password, &form.password_confirm) {
         return refuse(page, StatusCode::BAD_REQUEST, rule_message(t, rule).into());
     }
-    let Some(token) = session_token(&session) else {
-        return Err(AppError::SignInRequired {
-            next: "/account/password".into(),
-        });
-    };
     let address = client_address_of(&req, &state);
     let now = to_stored(chrono::Utc::now());
     let account_id = user.id;
@@ -402,6 +440,11 @@ pub async fn change_password(
             t.err_current_password_wrong.into(),
         );
     };
+    // Whoever else holds a session, this one's cookie included (a stolen
+    // cookie is the usual reason to change a password), is signed out; the
+    // visitor goes on in a new session with a new token.
+    let fresh = sessions::new_token();
+    let recorded = fresh.clone();
     let changed = state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {
@@ -409,7 +452,8 @@ pub async fn change_password(
                 if !accounts::set_password(conn, account_id, Some(&stored), &new_hash)? {
                     return Ok(false);
                 }
-                sessions::end_all_of(conn, account_id, Some(&token))?;
+                sessions::end_all_of(conn, account_id)?;
+                sessions::start(conn, account_id, &recorded, now)?;
                 Ok::<_, AppError>(true)
             })
         })
@@ -417,6 +461,7 @@ pub async fn change_password(
     if !changed {
         return Err(AppError::Conflict(t.state_changed.into()));
     }
+    start_session(&session, &fresh)?;
     crate::views::set_flash(&session, t.password_changed);
     Ok(see_other("/account/password"))
 }

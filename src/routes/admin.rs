@@ -193,7 +193,7 @@ async fn switch_account(
                     // Its sessions end with it, so enabling it again later
                     // brings none of them back.
                     let changed = accounts::disable(conn, id, now)?;
-                    sessions::end_all_of(conn, id, None)?;
+                    sessions::end_all_of(conn, id)?;
                     changed
                 } else {
                     accounts::enable(conn, id)?
@@ -359,7 +359,7 @@ pub async fn reset_password(
                 if !accounts::set_password(conn, account_id, None, &hash)? {
                     return Err(AppError::NotFound);
                 }
-                sessions::end_all_of(conn, account_id, None)?;
+                sessions::end_all_of(conn, account_id)?;
                 audit::record(conn, actor, "account.password_reset", &described, "", now)?;
                 Ok(())
             })

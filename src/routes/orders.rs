@@ -900,7 +900,10 @@ pub async fn checkout(
                 Ok(found) => Ok(Ok(found)),
                 Err(OrderError::Refused(refusal)) => Ok(Err(refusal)),
                 Err(OrderError::Db(error)) => Err(error.into()),
-                Err(_) => Err(AppError::NotFound),
+                // Reading a plan neither pays nor races.
+                Err(OrderError::NotFound | OrderError::AlreadyPaid | OrderError::Conflict) => {
+                    Err(AppError::NotFound)
+                }
             },
         )
         .await?;

@@ -94,7 +94,7 @@ pub fn fresh_postgres_database(admin_url: &str) -> Result<(String, TestDatabase)
     diesel::sql_query(format!("CREATE DATABASE {name}"))
         .execute(&mut admin)
         .map_err(|e| e.to_string())?;
-    let url = with_database_name(admin_url, &name);
+    let url = without_tls(&with_database_name(admin_url, &name));
     Ok((
         url,
         TestDatabase::Postgres {
@@ -112,6 +112,21 @@ fn rand_suffix() -> String {
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
     format!("{nanos}_{}", COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The URL with `sslmode=disable` unless it names a mode: the tests talk to
+/// a local server, and a test process that exits while pooled TLS
+/// connections are still being opened or closed on other threads can crash
+/// in OpenSSL's exit-time cleanup (seen once: "double free or corruption"
+/// after every test of a binary had passed).
+fn without_tls(url: &str) -> String {
+    if url.contains("sslmode=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&sslmode=disable")
+    } else {
+        format!("{url}?sslmode=disable")
+    }
 }
 
 /// `postgres://u@h:5432/test?x=y` with the database name replaced.
@@ -473,6 +488,18 @@ fn database_name_is_replaced() {
         "postgres://h/x?sslmode=disable"
     );
     assert_eq!(with_database_name("postgres://h", "x"), "postgres://h/x");
+    assert_eq!(
+        without_tls("postgres://h/x"),
+        "postgres://h/x?sslmode=disable"
+    );
+    assert_eq!(
+        without_tls("postgres://h/x?a=b"),
+        "postgres://h/x?a=b&sslmode=disable"
+    );
+    assert_eq!(
+        without_tls("postgres://h/x?sslmode=require"),
+        "postgres://h/x?sslmode=require"
+    );
 }
 
 /// SQLite's own consistency check ("ok" when sound); `None` on PostgreSQL.
