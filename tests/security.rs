@@ -510,6 +510,16 @@ async fn a_checkout_submitted_many_times_at_once_pays_once() {
         .await;
     assert_eq!(replayed.status, StatusCode::CONFLICT);
     assert_eq!(order_count(&app), 1);
+    // Reopened (the back button fetches the page anew, with a new key), the
+    // checkout says the same order was just paid, and links to it.
+    let reopened = buyer
+        .get(&format!(
+            "/shop/products/{product}/checkout?plan={prepaid}&term=m1"
+        ))
+        .await;
+    reopened.assert_contains("已为同一商品和规格付过款");
+    reopened.assert_contains(&format!("href=\"{first}\""));
+    assert_ne!(checkout_key(&reopened), key);
 }
 
 #[actix_web::test]
@@ -566,6 +576,11 @@ async fn a_renewal_submitted_twice_renews_once_and_racing_renewals_lose_with_409
     }
     assert!(renewed >= 1);
     assert_eq!(order_count(&app), 2 + renewed as i64);
+    // The renewal checkout, reopened, says a renewal was just paid.
+    buyer
+        .get(&format!("/me/orders/{number}/renew?term=m1"))
+        .await
+        .assert_contains("已为同一商品和规格付过款");
 }
 
 #[actix_web::test]
@@ -697,7 +712,7 @@ async fn a_logo_of_exactly_2_mib_is_checked_and_a_bigger_one_is_told_its_size() 
             .post_file(&path, "logo", "logo.png", &logo_of_size(size))
             .await;
         assert_eq!(over.status, StatusCode::BAD_REQUEST, "{size}");
-        over.assert_contains("超过 2 MiB 上限");
+        over.assert_contains("超过 2 MiB（2097152 字节）上限");
         over.assert_lacks("请选择要上传的图片文件");
     }
 }

@@ -495,6 +495,50 @@ pub enum Scope {
     All,
 }
 
+/// How far back a checkout page looks for the same order already paid.
+pub const RECENT_REPEAT: chrono::Duration = chrono::Duration::minutes(30);
+
+/// What a checkout would pay for, as far as repeating it goes.
+#[derive(Debug, Clone)]
+pub enum Repeat {
+    /// A purchase of a product's plan.
+    Purchase { product_id: i64, plan_name: String },
+    /// A renewal of a subscription.
+    Renewal { subscription_id: i64 },
+}
+
+/// The buyer's latest paid order since `since` that a new checkout would
+/// repeat. A checkout page reopened with the back button gets a new
+/// one-time key, so it says so instead.
+pub fn recent_repeat(
+    conn: &mut DbConn,
+    buyer_id: i64,
+    repeat: &Repeat,
+    since: NaiveDateTime,
+) -> QueryResult<Option<Order>> {
+    let query = orders::table
+        .filter(orders::buyer_id.eq(buyer_id))
+        .filter(orders::created_at.ge(since))
+        .into_boxed();
+    let query = match repeat {
+        Repeat::Renewal { subscription_id } => query
+            .filter(orders::subscription_id.eq(*subscription_id))
+            .filter(orders::order_type.eq(OrderType::Renew.as_str())),
+        Repeat::Purchase {
+            product_id,
+            plan_name,
+        } => query
+            .filter(orders::product_id.eq(*product_id))
+            .filter(orders::plan_name.eq(plan_name.clone()))
+            .filter(orders::order_type.eq(OrderType::Purchase.as_str())),
+    };
+    query
+        .order((orders::created_at.desc(), orders::id.desc()))
+        .select(Order::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// An order by number, if the scope may see it (another's is "not found").
 pub fn find_by_number(
     conn: &mut DbConn,

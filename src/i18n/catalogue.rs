@@ -633,4 +633,6 @@ catalogue! {
     err_body_too_slow,
     err_too_many_connections,
     action_account_password_reset,
+    checkout_paid_recently,
+    checkout_see_that_order,
 }

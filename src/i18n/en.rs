@@ -307,9 +307,9 @@ pub const EN: Catalogue = Catalogue {
     err_bad_uin: "A user ID is 10 digits.",
     err_search_too_long: "Search for at most {max} characters.",
     search_name_hint: "any part of the name",
-    logo_file_too_large: "The file is {size}, over the 2 MiB limit.",
+    logo_file_too_large: "The file is {size} ({bytes} bytes), over the 2 MiB (2097152 bytes) limit.",
     logo_unsupported_format: "Only PNG or JPEG are accepted; this file is {format}.",
-    logo_dimensions_too_large: "The image claims to be {width}×{height}: too large, not decoded.",
+    logo_dimensions_too_large: "the image is {width}×{height}; auto-fit takes images up to {max}×{max}.",
     logo_wrong_size: "The image is {width}×{height}; it must be 240×240.",
     logo_frame_transparent: "The 36 px frame has transparent pixels ({sides}, e.g. at ({x}, {y})); the background must be opaque white.",
     logo_frame_not_white: "The 36 px frame is not pure white ({sides}, e.g. {colour} at ({x}, {y})).",
@@ -618,4 +618,6 @@ pub const EN: Catalogue = Catalogue {
     err_body_too_slow: "The request arrived too slowly and was cut off; please try again.",
     err_too_many_connections: "Too many connections from your address; please try again shortly.",
     action_account_password_reset: "Reset password",
+    checkout_paid_recently: "You paid for the same product and plan at {time} (order {order_no}). Paying again makes a new order.",
+    checkout_see_that_order: "See that order",
 };

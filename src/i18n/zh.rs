@@ -307,9 +307,9 @@ pub const ZH: Catalogue = Catalogue {
     err_bad_uin: "用户ID须为 10 位数字。",
     err_search_too_long: "搜索词最多 {max} 个字。",
     search_name_hint: "名称中的任意部分",
-    logo_file_too_large: "文件大小为 {size}，超过 2 MiB 上限。",
+    logo_file_too_large: "文件大小为 {size}（{bytes} 字节），超过 2 MiB（2097152 字节）上限。",
     logo_unsupported_format: "仅支持 PNG 或 JPEG，此文件是 {format}。",
-    logo_dimensions_too_large: "图片声明的尺寸为 {width}×{height}，过大，未解码。",
+    logo_dimensions_too_large: "图片为 {width}×{height}，自动调整最多处理 {max}×{max} 的图片。",
     logo_wrong_size: "图片尺寸为 {width}×{height}，须为 240×240。",
     logo_frame_transparent: "四周 36 px 边框含透明像素（{sides}，例如 ({x}, {y})），背景须为不透明的纯白。",
     logo_frame_not_white: "四周 36 px 边框不是纯白（{sides}，例如 ({x}, {y}) 处为 {colour}）。",
@@ -618,4 +618,6 @@ pub const ZH: Catalogue = Catalogue {
     err_body_too_slow: "请求内容上传太慢，已中断，请重试。",
     err_too_many_connections: "来自您的地址的连接过多，请稍后再试。",
     action_account_password_reset: "重设密码",
+    checkout_paid_recently: "你在 {time} 已为同一商品和规格付过款（订单 {order_no}）。再次付款会生成一个新订单。",
+    checkout_see_that_order: "查看该订单",
 };

@@ -27,7 +27,7 @@ use crate::i18n::{Catalogue, Lang, fill};
 use crate::state::{AppState, OrderListKey};
 use crate::views::orders::{
     BuyerRefunds, CheckoutPage, MyOrdersPage, OrderDetailPage, OrderListPage, OrderRowsFragment,
-    ShopProductPage, TypedFilter, order_cells,
+    RepeatNotice, ShopProductPage, TypedFilter, order_cells,
 };
 use crate::views::{self, PageCtx, Section, render, see_other, set_flash, take_flash};
 
@@ -912,8 +912,19 @@ pub async fn checkout(
         let total = total_fen(plan.billing(), plan.price_fen, plan.year_price_fen, term)?;
         Ok((name, plan, term, total))
     });
+    let repeat = match &checked {
+        Ok((_, plan, _, _)) => {
+            let repeat = orders::Repeat::Purchase {
+                product_id,
+                plan_name: plan.name.clone(),
+            };
+            repeat_notice(&state, t, user.id, repeat).await?
+        }
+        Err(_) => None,
+    };
     match checked {
         Ok((product_name, plan, term, total)) => views::ok(&CheckoutPage {
+            repeat,
             page: PageCtx::new(&req, Some(&user), Section::Shop),
             product_id,
             product_name,
@@ -983,6 +994,37 @@ async fn paid_checkout(
         Err(OrderError::Refused(refusal)) => Ok(Err(refusal)),
         Err(OrderError::NotFound) => Err(AppError::NotFound),
         Err(OrderError::Db(error)) => Err(error.into()),
+    }
+}
+
+/// What a checkout page says when the same order was paid a moment ago
+/// (its page reopened with the back button has a new one-time key, so
+/// paying again would be a second order), if it was.
+async fn repeat_notice(
+    state: &AppState,
+    t: &'static Catalogue,
+    buyer_id: i64,
+    repeat: orders::Repeat,
+) -> AppResult<Option<RepeatNotice>> {
+    let since = now() - orders::RECENT_REPEAT;
+    let order = state
+        .db(move |conn| Ok(orders::recent_repeat(conn, buyer_id, &repeat, since)?))
+        .await?;
+    Ok(order.map(|order| RepeatNotice::of(t, &order)))
+}
+
+impl RepeatNotice {
+    fn of(t: &'static Catalogue, order: &orders::Order) -> RepeatNotice {
+        RepeatNotice {
+            message: fill(
+                t.checkout_paid_recently,
+                &[
+                    ("time", &crate::domain::time::format_china(order.created_at)),
+                    ("order_no", &order.order_no),
+                ],
+            ),
+            order_no: order.order_no.clone(),
+        }
     }
 }
 
@@ -1103,8 +1145,17 @@ pub async fn renew_checkout(
             Some(term),
         )
     });
+    let repeat = if total.is_ok() {
+        let repeat = orders::Repeat::Renewal {
+            subscription_id: subscription.id,
+        };
+        repeat_notice(&state, t, buyer_id, repeat).await?
+    } else {
+        None
+    };
     match total {
         Ok(total) => views::ok(&CheckoutPage {
+            repeat,
             page: PageCtx::new(&req, Some(&user), Section::MyOrders),
             product_id: order.product_id,
             product_name: order.product_name.clone(),

@@ -345,7 +345,10 @@ pub fn logo_problem(t: &Catalogue, problem: &LogoProblem) -> String {
     match problem {
         LogoProblem::FileTooLarge { bytes } => fill(
             t.logo_file_too_large,
-            &[("size", &format!("{:.1} MiB", *bytes as f64 / 1_048_576.0))],
+            &[
+                ("size", &format!("{:.2} MiB", *bytes as f64 / 1_048_576.0)),
+                ("bytes", &bytes.to_string()),
+            ],
         ),
         LogoProblem::NotAnImage => t.err_logo_not_image.into(),
         LogoProblem::UnsupportedFormat { format } => {
@@ -354,7 +357,11 @@ pub fn logo_problem(t: &Catalogue, problem: &LogoProblem) -> String {
         LogoProblem::Unreadable => t.err_logo_unreadable.into(),
         LogoProblem::DimensionsTooLarge { width, height } => fill(
             t.logo_dimensions_too_large,
-            &[("width", &n(*width)), ("height", &n(*height))],
+            &[
+                ("width", &n(*width)),
+                ("height", &n(*height)),
+                ("max", &n(crate::domain::logo::MAX_AUTOFIT_SIDE)),
+            ],
         ),
         LogoProblem::WrongSize { width, height } => fill(
             t.logo_wrong_size,

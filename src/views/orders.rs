@@ -392,6 +392,12 @@ impl MyOrdersPage {
     }
 }
 
+/// A checkout's warning that the same order was just paid, and its link.
+pub struct RepeatNotice {
+    pub message: String,
+    pub order_no: String,
+}
+
 /// The order summary before paying: plan, term and total.
 #[derive(Template)]
 #[template(path = "orders/checkout.html")]
@@ -406,6 +412,8 @@ pub struct CheckoutPage {
     /// The one-time key that makes a repeated submission of this page show
     /// the order it made instead of paying again.
     pub checkout_key: String,
+    /// The same order, paid a moment ago, if it was.
+    pub repeat: Option<RepeatNotice>,
     pub error: Option<String>,
     /// Where the form posts: a purchase or a renewal.
     pub action: String,
