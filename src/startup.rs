@@ -65,15 +65,12 @@ pub fn run(
         session_key,
         cookie_secure,
         limits,
-        trusted_proxies,
         ..
     } = options;
     let fixed_page = benchmark_fixed_page();
     let open = std::sync::Arc::new(OpenConnections::default());
-    let trusted_proxies: Vec<std::net::IpAddr> = trusted_proxies
-        .iter()
-        .map(|proxy| proxy.to_canonical())
-        .collect();
+    // As the state holds them: canonical, so an IPv4-mapped peer matches.
+    let trusted_proxies = state.trusted_proxies.clone();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let server = HttpServer::new(move || {
         let fixed_page = fixed_page.clone();
@@ -270,10 +267,13 @@ pub fn spawn_session_sweeper(pool: Pool) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         loop {
             forget_ended_sessions(&pool);
-            std::thread::sleep(SETTLE_EVERY);
+            std::thread::sleep(SWEEP_SESSIONS_EVERY);
         }
     })
 }
+
+/// How often ended sessions are swept.
+const SWEEP_SESSIONS_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 fn forget_ended_sessions(pool: &Pool) {
     let now = to_stored(chrono::Utc::now());
@@ -286,8 +286,9 @@ fn forget_ended_sessions(pool: &Pool) {
     }
 }
 
-/// Runs `settle_due` now and every hour on a thread of its own. Another instance doing the same at once is
-/// harmless: statements are unique per vendor and month.
+/// Runs `settle_due` now and every hour on a thread of its own. Another
+/// instance doing the same at once is harmless: statements are unique per
+/// vendor and month.
 pub fn spawn_settler(pool: Pool) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         loop {

@@ -138,31 +138,38 @@ async fn a_right_password_in_a_burst_signs_in_and_does_not_count() {
     );
 }
 
+/// Posts the sign-up form for `login` with a good password and the given
+/// CSRF token (so that many can be sent at once).
+async fn sign_up_with(visitor: &Visitor, token: &str, login: &str) -> Page {
+    visitor
+        .post_raw(
+            "/signup",
+            &[
+                ("csrf_token", token),
+                ("login", login),
+                ("display_name", ""),
+                ("password", "long enough"),
+                ("password_confirm", "long enough"),
+            ],
+        )
+        .await
+}
+
 #[actix_web::test]
 async fn simultaneous_sign_ups_from_one_address_make_at_most_five_accounts() {
     let app = spawn_app().await;
     let visitor = app.visitor();
     let token = visitor.get("/signup").await.csrf_token();
-    let answers = join_all((0..20).map(|n| {
-        let (visitor, token) = (visitor.clone(), token.clone());
-        async move {
-            let login = format!("rush_{n}");
-            visitor
-                .post_raw(
-                    "/signup",
-                    &[
-                        ("csrf_token", &token),
-                        ("login", &login),
-                        ("display_name", ""),
-                        ("password", "long enough"),
-                        ("password_confirm", "long enough"),
-                    ],
-                )
-                .await
-                .status
-        }
-    }))
-    .await;
+    let logins: Vec<String> = (0..20).map(|n| format!("rush_{n}")).collect();
+    let answers: Vec<StatusCode> = join_all(
+        logins
+            .iter()
+            .map(|login| sign_up_with(&visitor, &token, login)),
+    )
+    .await
+    .into_iter()
+    .map(|page| page.status)
+    .collect();
     let created: i64 = accounts::table
         .filter(accounts::login.like("rush_%"))
         .count()
@@ -208,30 +215,13 @@ async fn sign_ups_of_a_taken_login_count_and_hash_nothing() {
     let app = spawn_app().await;
     let visitor = app.visitor();
     let token = visitor.get("/signup").await.csrf_token();
-    let sign_up = |login: &'static str| {
-        let (visitor, token) = (visitor.clone(), token.clone());
-        async move {
-            visitor
-                .post_raw(
-                    "/signup",
-                    &[
-                        ("csrf_token", &token),
-                        ("login", login),
-                        ("display_name", ""),
-                        ("password", "long enough"),
-                        ("password_confirm", "long enough"),
-                    ],
-                )
-                .await
-        }
-    };
     for _ in 0..5 {
-        let taken = sign_up("buyer1").await;
+        let taken = sign_up_with(&visitor, &token, "buyer1").await;
         assert_eq!(taken.status, StatusCode::BAD_REQUEST);
         taken.assert_contains("该登录名已被使用");
     }
     assert_eq!(
-        sign_up("fresh_login").await.status,
+        sign_up_with(&visitor, &token, "fresh_login").await.status,
         StatusCode::TOO_MANY_REQUESTS
     );
 }
@@ -644,19 +634,7 @@ async fn amounts_with_commas_are_refused_naming_the_field() {
     let refused = vendor
         .post(
             &format!("/vendor/products/{image}/edit"),
-            &[
-                ("kind", "image"),
-                ("name", "CentOS 7.9"),
-                ("summary", "s"),
-                ("description", "d"),
-                ("category", "other"),
-                ("image_id", "img-ab12cd34"),
-                ("os", "Linux"),
-                ("arch", "x86_64"),
-                ("plan_billing_0", "prepaid"),
-                ("plan_name_0", "标准版"),
-                ("plan_price_0", "0,99"),
-            ],
+            &common::shop::image_form("CentOS 7.9", "0,99"),
         )
         .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
@@ -676,32 +654,7 @@ fn logo_of_size(size: usize) -> Vec<u8> {
 async fn a_logo_of_exactly_2_mib_is_checked_and_a_bigger_one_is_told_its_size() {
     let app = spawn_app().await;
     let vendor = app.signed_in("vendor1").await;
-    let created = vendor
-        .post(
-            "/vendor/products",
-            &[
-                ("kind", "image"),
-                ("name", "Logo test"),
-                ("summary", "s"),
-                ("description", "d"),
-                ("category", "other"),
-                ("image_id", "img-ab12cd34"),
-                ("os", "Linux"),
-                ("arch", "x86_64"),
-                ("plan_billing_0", "prepaid"),
-                ("plan_name_0", "标准版"),
-                ("plan_price_0", "99"),
-            ],
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
-    let id: i64 = created
-        .location()
-        .unwrap()
-        .trim_start_matches("/vendor/products/")
-        .trim_end_matches("/edit")
-        .parse()
-        .unwrap();
+    let id = common::shop::new_image_product(&vendor, "Logo test").await;
     let path = format!("/vendor/products/{id}/logo");
     let exact = vendor
         .post_file(&path, "logo", "logo.png", &logo_of_size(2 * 1024 * 1024))

@@ -42,30 +42,7 @@ async fn a_flood_of_decompression_bombs_keeps_memory_and_other_pages() {
     let bomb = common::logo_cases::real_size_bomb();
     assert!(bomb.len() < 256 * 1024, "{} bytes", bomb.len());
     let vendor = app.signed_in("vendor1").await;
-    let created = vendor
-        .post(
-            "/vendor/products",
-            &[
-                ("kind", "image"),
-                ("name", "Flood"),
-                ("summary", "s"),
-                ("description", "d"),
-                ("category", "other"),
-                ("image_id", "img-ab12cd34"),
-                ("os", "Linux"),
-                ("arch", "x86_64"),
-                ("plan_billing_0", "prepaid"),
-                ("plan_name_0", "标准版"),
-                ("plan_price_0", "99"),
-            ],
-        )
-        .await;
-    let id = created
-        .location()
-        .unwrap()
-        .trim_start_matches("/vendor/products/")
-        .trim_end_matches("/edit")
-        .to_string();
+    let id = common::shop::new_image_product(&vendor, "Flood").await;
     let path = format!("/vendor/products/{id}/logo");
     let before = peak_resident_mib();
 

@@ -180,8 +180,9 @@ pub fn insert_order(conn: &mut DbConn, new: &NewOrder) -> Result<Order, DieselEr
     Err(DieselError::RollbackTransaction)
 }
 
-/// Whether a checkout key is one this server could have issued (see
-/// `new_checkout_key`): anything else never reaches the database.
+/// Whether a checkout key has the form `new_checkout_key` gives (32 hex
+/// digits): anything else never reaches the database. The key is not
+/// signed; it only tells one submission of a checkout from another.
 pub fn is_checkout_key(key: &str) -> bool {
     key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit())
 }

@@ -603,7 +603,7 @@ pub const EN: Catalogue = Catalogue {
     err_nul_character: "Text cannot contain NUL characters; remove them and try again.",
     dash_computing: "This month's running total is being computed; refresh in a moment.",
     change_password: "Change password",
-    change_password_intro: "Changing it signs this account out on every other device and browser; this session stays signed in.",
+    change_password_intro: "Changing it signs this account out on every other device and browser; you stay signed in here.",
     current_password_label: "Current password",
     new_password_label: "New password",
     err_current_password_wrong: "The current password is wrong.",

@@ -603,7 +603,7 @@ pub const ZH: Catalogue = Catalogue {
     err_nul_character: "输入内容不能包含空字符（NUL），请删除后重试。",
     dash_computing: "正在计算本月至今的金额，请稍后刷新。",
     change_password: "修改密码",
-    change_password_intro: "修改后，此账号在其他设备和浏览器上的登录会全部退出，当前这次登录保留。",
+    change_password_intro: "修改后，此账号在其他设备和浏览器上的登录会全部退出，本浏览器保持登录。",
     current_password_label: "当前密码",
     new_password_label: "新密码",
     err_current_password_wrong: "当前密码不正确。",

@@ -242,17 +242,24 @@ pub async fn signup(
     let display_name = login.as_ref().map_or(Ok(String::new()), |l| {
         account::normalize_display_name(&form.display_name, l)
     });
-    let password_check = account::check_password(&form.password).and_then(|()| {
-        if form.password == form.password_confirm {
-            Ok(())
-        } else {
-            Err(AccountRuleError::PasswordsDiffer)
-        }
-    });
+    let password_check = new_password_check(&form.password, &form.password_confirm);
     let mut errors = SignupErrors {
         login: login.as_ref().err().map(|e| rule_message(t, *e)),
         display_name: display_name.as_ref().err().map(|e| rule_message(t, *e)),
         password: password_check.err().map(|e| rule_message(t, e)),
+    };
+    // The form again, with what was typed (never the passwords).
+    let answer = |status, errors, refused| {
+        render(
+            status,
+            &SignupPage {
+                page,
+                login: form.login,
+                display_name: form.display_name,
+                errors,
+                refused,
+            },
+        )
     };
     if let (false, Ok(login), Ok(display_name)) = (errors.any(), &login, &display_name) {
         let (login, display_name, typed_password) =
@@ -272,77 +279,48 @@ pub async fn signup(
             })
             .await?;
         match reserved {
-            (Ok(_), false) => {}
-            (Ok(_), true) => {
-                errors.login = Some(t.err_login_taken);
-                return render(
-                    StatusCode::BAD_REQUEST,
-                    &SignupPage {
-                        page,
-                        login: form.login,
-                        display_name: form.display_name,
-                        errors,
-                        refused: None,
-                    },
-                );
-            }
             (Err(minutes), _) => {
                 let message = fill(t.too_many_sign_ups, &[("minutes", &minutes.to_string())]);
-                return render(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    &SignupPage {
-                        page,
-                        login: form.login,
-                        display_name: form.display_name,
-                        errors,
-                        refused: Some(message),
-                    },
-                );
+                return answer(StatusCode::TOO_MANY_REQUESTS, errors, Some(message));
+            }
+            (Ok(_), true) => errors.login = Some(t.err_login_taken),
+            (Ok(_), false) => {
+                let hash = state
+                    .hash_password(move || password::hash(&typed_password))
+                    .await?
+                    .map_err(AppError::internal)?;
+                let token = sessions::new_token();
+                let recorded = token.clone();
+                let created = state
+                    .db(move |conn| {
+                        let new = accounts::NewAccount {
+                            login: &login,
+                            display_name: &display_name,
+                            role: Role::Buyer,
+                            password_hash: &hash,
+                            now,
+                        };
+                        match accounts::create(conn, &new) {
+                            Ok(account) => {
+                                sessions::start(conn, account.id, &recorded, now)?;
+                                Ok(true)
+                            }
+                            // Taken since the check above, by a sign-up at the same time.
+                            Err(accounts::CreateAccountError::LoginTaken) => Ok(false),
+                            Err(accounts::CreateAccountError::Db(error)) => Err(error.into()),
+                        }
+                    })
+                    .await?;
+                if created {
+                    start_session(&session, &token)?;
+                    // A new buyer has nothing waiting yet: start in the shop.
+                    return Ok(see_other("/shop"));
+                }
+                errors.login = Some(t.err_login_taken);
             }
         }
-        let hash = state
-            .hash_password(move || password::hash(&typed_password))
-            .await?
-            .map_err(AppError::internal)?;
-        let token = sessions::new_token();
-        let recorded = token.clone();
-        let created = state
-            .db(move |conn| {
-                let new = accounts::NewAccount {
-                    login: &login,
-                    display_name: &display_name,
-                    role: Role::Buyer,
-                    password_hash: &hash,
-                    now,
-                };
-                match accounts::create(conn, &new) {
-                    Ok(account) => {
-                        sessions::start(conn, account.id, &recorded, now)?;
-                        Ok(true)
-                    }
-                    // Taken since the check above, by a sign-up at the same time.
-                    Err(accounts::CreateAccountError::LoginTaken) => Ok(false),
-                    Err(accounts::CreateAccountError::Db(error)) => Err(error.into()),
-                }
-            })
-            .await?;
-        if created {
-            start_session(&session, &token)?;
-            // A new buyer has nothing waiting yet: start in the shop.
-            return Ok(see_other("/shop"));
-        }
-        errors.login = Some(t.err_login_taken);
     }
-    render(
-        StatusCode::BAD_REQUEST,
-        &SignupPage {
-            page,
-            login: form.login,
-            display_name: form.display_name,
-            errors,
-            refused: None,
-        },
-    )
+    answer(StatusCode::BAD_REQUEST, errors, None)
 }
 
 pub async fn password_form(

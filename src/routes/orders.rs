@@ -964,17 +964,29 @@ pub struct PayForm {
     checkout_key: String,
 }
 
-/// What paying a checkout came to: its order, and whether an earlier
+/// What paying a checkout came to: the buyer sent to its order, told
+/// `done` (a template naming `{order_no}`), or told that an earlier
 /// submission of the same checkout had made it; or why it was refused.
 async fn paid_checkout(
     state: &AppState,
+    session: &Session,
     t: &'static Catalogue,
     buyer_id: i64,
     checkout_key: String,
     outcome: Result<orders::Order, OrderError>,
-) -> AppResult<Result<(orders::Order, bool), PurchaseRefusal>> {
+    done: &'static str,
+) -> AppResult<Result<HttpResponse, PurchaseRefusal>> {
+    let shown = |order: orders::Order, repeated: bool| {
+        let said = if repeated {
+            t.order_already_placed.to_string()
+        } else {
+            fill(done, &[("order_no", &order.order_no)])
+        };
+        set_flash(session, &said);
+        see_other(&format!("/me/orders/{}", order.order_no))
+    };
     match outcome {
-        Ok(order) => Ok(Ok((order, false))),
+        Ok(order) => Ok(Ok(shown(order, false))),
         // A twin submission of this checkout may have won the race (on
         // PostgreSQL the loser of a renewal race sees the changed row
         // before it reaches the key): if the key paid, show that order.
@@ -983,7 +995,7 @@ async fn paid_checkout(
                 .db(move |conn| Ok(orders::order_of_checkout(conn, buyer_id, &checkout_key)?))
                 .await?;
             match (first, lost) {
-                (Some(order), _) => Ok(Ok((order, true))),
+                (Some(order), _) => Ok(Ok(shown(order, true))),
                 // Someone else's key: nothing of theirs is shown.
                 (None, OrderError::AlreadyPaid) => {
                     Err(AppError::Conflict(t.err_checkout_expired.into()))
@@ -1078,16 +1090,18 @@ pub async fn place_order(
             Ok(orders::purchase(conn, &request))
         })
         .await?;
-    match paid_checkout(&state, t, buyer_id, checkout_key, placed).await? {
-        Ok((order, repeated)) => {
-            let done = if repeated {
-                t.order_already_placed.to_string()
-            } else {
-                fill(t.order_placed, &[("order_no", &order.order_no)])
-            };
-            set_flash(&session, &done);
-            Ok(see_other(&format!("/me/orders/{}", order.order_no)))
-        }
+    let paid = paid_checkout(
+        &state,
+        &session,
+        t,
+        buyer_id,
+        checkout_key,
+        placed,
+        t.order_placed,
+    )
+    .await?;
+    match paid {
+        Ok(shown) => Ok(shown),
         Err(refusal) => {
             let message = refusal_message(t, refusal).to_string();
             let status = refusal_status(refusal);
@@ -1226,16 +1240,18 @@ pub async fn renew(
             ))
         })
         .await?;
-    match paid_checkout(&state, t, buyer_id, checkout_key, renewed).await? {
-        Ok((order, repeated)) => {
-            let done = if repeated {
-                t.order_already_placed.to_string()
-            } else {
-                fill(t.renewed_done, &[("order_no", &order.order_no)])
-            };
-            set_flash(&session, &done);
-            Ok(see_other(&format!("/me/orders/{}", order.order_no)))
-        }
+    let paid = paid_checkout(
+        &state,
+        &session,
+        t,
+        buyer_id,
+        checkout_key,
+        renewed,
+        t.renewed_done,
+    )
+    .await?;
+    match paid {
+        Ok(shown) => Ok(shown),
         Err(refusal) => {
             let message = refusal_message(t, refusal).to_string();
             let status = refusal_status(refusal);

@@ -185,10 +185,10 @@ pub fn move_into_last_month(conn: &mut yunshi::db::DbConn, order_no: &str) -> Mo
     month
 }
 
-/// The vendor edits a listed image product (the standard plan now ¥109) and
-/// submits the edit, so a second revision waits for review.
-pub async fn submit_price_change(vendor: &Visitor, product: i64, name: &str) -> super::Page {
-    let form = [
+/// The product form of an image product named `name` with one prepaid
+/// plan 标准版 at `price` as typed, for creating or editing one.
+pub fn image_form<'a>(name: &'a str, price: &'a str) -> [(&'static str, &'a str); 11] {
+    [
         ("kind", "image"),
         ("name", name),
         ("summary", "s"),
@@ -199,10 +199,34 @@ pub async fn submit_price_change(vendor: &Visitor, product: i64, name: &str) -> 
         ("arch", "x86_64"),
         ("plan_billing_0", "prepaid"),
         ("plan_name_0", "标准版"),
-        ("plan_price_0", "109"),
-    ];
+        ("plan_price_0", price),
+    ]
+}
+
+/// A new image product of the signed-in vendor, made through the form
+/// (a draft with a ¥99 plan); its id.
+pub async fn new_image_product(vendor: &Visitor, name: &str) -> i64 {
+    let created = vendor
+        .post("/vendor/products", &image_form(name, "99"))
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    created
+        .location()
+        .unwrap()
+        .trim_start_matches("/vendor/products/")
+        .trim_end_matches("/edit")
+        .parse()
+        .unwrap()
+}
+
+/// The vendor edits a listed image product (the standard plan now ¥109) and
+/// submits the edit, so a second revision waits for review.
+pub async fn submit_price_change(vendor: &Visitor, product: i64, name: &str) -> super::Page {
     vendor
-        .post(&format!("/vendor/products/{product}/edit"), &form)
+        .post(
+            &format!("/vendor/products/{product}/edit"),
+            &image_form(name, "109"),
+        )
         .await;
     vendor
         .post(&format!("/vendor/products/{product}/submit"), &[])
