@@ -316,6 +316,7 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), String> {
         startup::spawn_settler(pool.clone());
     }
     startup::spawn_session_sweeper(pool.clone());
+    startup::spawn_overdue_reminder(pool.clone());
     actix_web::rt::System::new()
         .block_on(async move {
             startup::run(

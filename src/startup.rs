@@ -286,6 +286,30 @@ fn forget_ended_sessions(pool: &Pool) {
     }
 }
 
+/// Reminds vendors of tickets past their promised delivery time, now and
+/// every minute, on a thread of its own. Each ticket is reminded once, on
+/// whichever instance gets there first.
+pub fn spawn_overdue_reminder(pool: Pool) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        loop {
+            let now = to_stored(chrono::Utc::now());
+            let reminded = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+                db::tickets::remind_overdue(&mut conn, now).map_err(|e| e.to_string())
+            });
+            match reminded {
+                Ok(0) => {}
+                Ok(count) => log::info!("reminded vendors of {count} overdue tickets"),
+                Err(error) => {
+                    log::warn!("reminding of overdue tickets failed, will retry: {error}")
+                }
+            }
+            std::thread::sleep(REMIND_OVERDUE_EVERY);
+        }
+    })
+}
+
+const REMIND_OVERDUE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Runs `settle_due` now and every hour on a thread of its own. Another
 /// instance doing the same at once is harmless: statements are unique per
 /// vendor and month.

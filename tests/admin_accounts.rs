@@ -88,10 +88,12 @@ async fn account_creation_refuses_bad_input_and_keeps_it() {
         page.assert_contains(&format!("value=\"{}\"", fields[1].1));
     }
     let wrong_id = operator
-        .post("/admin/accounts/not-a-number/disable", &[])
+        .confirm("/admin/accounts/not-a-number/disable", &[])
         .await;
     assert_eq!(wrong_id.status, StatusCode::NOT_FOUND);
-    let missing = operator.post("/admin/accounts/999999/disable", &[]).await;
+    let missing = operator
+        .confirm("/admin/accounts/999999/disable", &[])
+        .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
 
@@ -112,7 +114,7 @@ async fn a_disabled_account_loses_its_session_at_the_next_request() {
     let operator = app.signed_in("operator").await;
     let id = account_id(&app, "buyer1").await;
     operator
-        .post(&format!("/admin/accounts/{id}/disable"), &[])
+        .confirm(&format!("/admin/accounts/{id}/disable"), &[])
         .await
         .assert_redirect_to("/admin/accounts");
     operator
@@ -128,7 +130,7 @@ async fn a_disabled_account_loses_its_session_at_the_next_request() {
     refused.assert_contains("该账号已停用");
     // Disabling twice is a conflict, not a second change.
     let again = operator
-        .post(&format!("/admin/accounts/{id}/disable"), &[])
+        .confirm(&format!("/admin/accounts/{id}/disable"), &[])
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     again.assert_contains("状态已被他人改变");
@@ -151,7 +153,7 @@ async fn an_operator_cannot_disable_their_own_account() {
     let operator = app.signed_in("operator").await;
     let id = account_id(&app, "operator").await;
     let page = operator
-        .post(&format!("/admin/accounts/{id}/disable"), &[])
+        .confirm(&format!("/admin/accounts/{id}/disable"), &[])
         .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     page.assert_contains("不能停用自己的账号。");
@@ -165,7 +167,7 @@ async fn concurrent_disables_apply_once() {
     let id = account_id(&app, "vendor2").await;
     let path = format!("/admin/accounts/{id}/disable");
     let token = operator.csrf_token().await;
-    let fields = [("csrf_token", token.as_str())];
+    let fields = [("csrf_token", token.as_str()), ("confirmed", "yes")];
     let attempts = (0..6).map(|_| operator.post_raw(&path, &fields));
     let pages = futures_util::future::join_all(attempts).await;
     let done = pages

@@ -70,7 +70,7 @@ async fn the_buyer_sees_open_tickets_and_refundable_orders() {
 
     // A refunded purchase leaves the list.
     buyer
-        .post(&format!("/me/orders/{refundable}/five-day-refund"), &[])
+        .confirm(&format!("/me/orders/{refundable}/five-day-refund"), &[])
         .await;
     let home = buyer.get("/me").await;
     home.assert_lacks(&format!("href=\"/me/orders/{refundable}\""));

@@ -143,7 +143,7 @@ async fn refused_purchases_write_nothing() {
     // A product no longer listed cannot be bought.
     let operator = app.signed_in("operator").await;
     operator
-        .post(
+        .confirm(
             &format!("/admin/products/{other_product}/delist"),
             &[("reason", "停售")],
         )
@@ -203,7 +203,7 @@ async fn prepaid_subscriptions_renew_also_after_delisting() {
     let number = buy(&buyer, product, prepaid, "m1").await;
     let operator = app.signed_in("operator").await;
     operator
-        .post(
+        .confirm(
             &format!("/admin/products/{product}/delist"),
             &[("reason", "停售")],
         )

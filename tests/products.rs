@@ -235,7 +235,7 @@ async fn a_product_goes_from_draft_through_review_to_the_storefront() {
         .await;
     assert_eq!(locked.status, StatusCode::CONFLICT);
     vendor
-        .post(&format!("/vendor/products/{id}/withdraw"), &[])
+        .confirm(&format!("/vendor/products/{id}/withdraw"), &[])
         .await;
     vendor
         .get(&format!("/vendor/products/{id}"))
@@ -474,7 +474,7 @@ async fn delisting_goes_through_a_request_or_the_operator() {
         StatusCode::OK
     );
     let again = operator
-        .post(
+        .confirm(
             &format!("/admin/delist-requests/{request_id}/carry-out"),
             &[],
         )
@@ -495,7 +495,7 @@ async fn delisting_goes_through_a_request_or_the_operator() {
             .id
     };
     operator
-        .post(
+        .confirm(
             &format!("/admin/delist-requests/{request_id}/carry-out"),
             &[],
         )
@@ -523,11 +523,11 @@ async fn delisting_goes_through_a_request_or_the_operator() {
         .await
         .assert_redirect_to(&format!("/admin/products/{id}"));
     let no_reason = operator
-        .post(&format!("/admin/products/{id}/delist"), &[("reason", "")])
+        .confirm(&format!("/admin/products/{id}/delist"), &[("reason", "")])
         .await;
     assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
     operator
-        .post(
+        .confirm(
             &format!("/admin/products/{id}/delist"),
             &[("reason", "违反规范")],
         )
@@ -858,7 +858,7 @@ async fn steps_from_the_wrong_state_are_refused() {
     // A draft cannot be withdrawn, an unapproved product cannot be listed,
     // an unlisted one cannot be delisted or asked to be.
     let withdraw = vendor
-        .post(&format!("/vendor/products/{id}/withdraw"), &[])
+        .confirm(&format!("/vendor/products/{id}/withdraw"), &[])
         .await;
     assert_eq!(withdraw.status, StatusCode::CONFLICT);
     withdraw.assert_contains("该记录的状态已被他人改变");
@@ -871,7 +871,7 @@ async fn steps_from_the_wrong_state_are_refused() {
     );
     assert_eq!(
         operator
-            .post(&format!("/admin/products/{id}/delist"), &[("reason", "x")])
+            .confirm(&format!("/admin/products/{id}/delist"), &[("reason", "x")])
             .await
             .status,
         StatusCode::CONFLICT

@@ -251,7 +251,7 @@ async fn disabling_ends_sessions_and_enabling_brings_none_back() {
     let operator = app.signed_in("operator").await;
     let id = account_id(&app, "vendor1");
     operator
-        .post(&format!("/admin/accounts/{id}/disable"), &[])
+        .confirm(&format!("/admin/accounts/{id}/disable"), &[])
         .await
         .assert_redirect_to("/admin/accounts");
     let left: i64 = sessions::table
@@ -602,7 +602,7 @@ async fn amounts_with_commas_are_refused_naming_the_field() {
     let operator = app.signed_in("operator").await;
     for typed in ["1,0", "0,99", "1 0", "１，０"] {
         let refused = operator
-            .post(&format!("/admin/refunds/{id}/refund"), &[("amount", typed)])
+            .confirm(&format!("/admin/refunds/{id}/refund"), &[("amount", typed)])
             .await;
         assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{typed}");
         refused.assert_contains("退款金额：金额只能包含数字和一个小数点");
@@ -615,7 +615,7 @@ async fn amounts_with_commas_are_refused_naming_the_field() {
     assert_eq!(refunded, 0, "nothing was refunded");
     // Full-width digits are digits.
     operator
-        .post(
+        .confirm(
             &format!("/admin/refunds/{id}/refund"),
             &[("amount", "１０")],
         )

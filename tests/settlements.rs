@@ -142,7 +142,7 @@ fn negotiated_refund(
     let mut conn = app.conn();
     let buyer_id = account_id(app, buyer);
     refunds::request(&mut conn, buyer_id, order_no, RefundReason::Other, "x", at).unwrap();
-    let request = refunds::queue(&mut conn, true).unwrap()[0].request.id;
+    let request = refunds::queue(&mut conn, None, true).unwrap()[0].request.id;
     let operator = account_id(app, "operator");
     refunds::decide(
         &mut conn,
@@ -457,7 +457,7 @@ async fn an_operator_settles_a_month_and_the_vendor_reads_and_exports_it() {
     assert_eq!(blank.status, StatusCode::BAD_REQUEST);
     blank.assert_contains("付款凭证号");
     let paid = operator
-        .post(&path, &[("reference", "BANK-2026-001")])
+        .confirm(&path, &[("reference", "BANK-2026-001")])
         .await;
     paid.assert_redirect_to(&format!("/admin/settlements/{}", statement.id));
     let twice = operator
@@ -661,7 +661,7 @@ async fn a_month_of_refunds_pays_nothing_and_carries_its_deficit_forward() {
     page.assert_contains("差额结转至下一张结算单");
     page.assert_lacks("/pay\"");
     let refused = operator
-        .post(
+        .confirm(
             &format!("/admin/settlements/{}/pay", deficit.id),
             &[("reference", "BANK-1")],
         )
@@ -683,7 +683,7 @@ async fn a_month_of_refunds_pays_nothing_and_carries_its_deficit_forward() {
         .await;
     csv.assert_contains("上期结转,,,,,,-90,,");
     operator
-        .post(
+        .confirm(
             &format!("/admin/settlements/{}/pay", next.id),
             &[("reference", "BANK-2")],
         )

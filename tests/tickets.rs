@@ -348,7 +348,7 @@ async fn a_refunded_order_closes_its_ticket() {
             .unwrap()
     };
     operator
-        .post(
+        .confirm(
             &format!("/admin/refunds/{request}/refund"),
             &[("amount", "500")],
         )

@@ -54,6 +54,8 @@ pub struct OperatorQueues {
     pub delist_requests: QueueStat,
     /// Open service tickets, by how long their current step has waited.
     pub open_tickets: QueueStat,
+    /// Tickets past their promised delivery time, by the oldest promise.
+    pub overdue_tickets: QueueStat,
     /// Statements made and not yet paid, by when they were made.
     pub unpaid_statements: QueueStat,
     /// Ended months some vendor still has no statement for, oldest first.
@@ -77,6 +79,11 @@ pub fn operator_queues(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Ope
         .filter(tickets::state.eq_any(codes(&OPEN_TICKET_STATES)))
         .select((count_star(), min(tickets::state_since)))
         .first(conn)?;
+    let overdue: (i64, Option<NaiveDateTime>) = tickets::table
+        .filter(tickets::state.eq(TicketState::InService.as_str()))
+        .filter(tickets::due_at.lt(now))
+        .select((count_star(), min(tickets::due_at)))
+        .first(conn)?;
     let unpaid: (i64, Option<NaiveDateTime>) = statements::table
         .filter(statements::state.eq("ready"))
         .select((count_star(), min(statements::generated_at)))
@@ -86,6 +93,7 @@ pub fn operator_queues(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Ope
         refund_requests: refunds.into(),
         delist_requests: delists.into(),
         open_tickets: open_tickets.into(),
+        overdue_tickets: overdue.into(),
         unpaid_statements: unpaid.into(),
         unsettled_months: settlements::unsettled_months(conn, now)?,
     })
@@ -96,13 +104,21 @@ pub struct VendorQueues {
     pub awaiting_confirmation: QueueStat,
     /// Confirmed services in progress and licenses to deliver.
     pub awaiting_delivery: QueueStat,
+    /// Of those, the ones past their promised delivery time.
+    pub overdue: QueueStat,
+    /// Negotiated refund requests on the vendor's orders it has not answered.
+    pub refund_requests: QueueStat,
     pub rejected: i64,
     pub drafts: i64,
     pub in_review: i64,
     pub open_delist_requests: QueueStat,
 }
 
-pub fn vendor_queues(conn: &mut DbConn, vendor_id: i64) -> QueryResult<VendorQueues> {
+pub fn vendor_queues(
+    conn: &mut DbConn,
+    vendor_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<VendorQueues> {
     let mut tickets_in = |states: &[TicketState]| -> QueryResult<QueueStat> {
         let stat: (i64, Option<NaiveDateTime>) = tickets::table
             .filter(tickets::vendor_id.eq(vendor_id))
@@ -113,6 +129,18 @@ pub fn vendor_queues(conn: &mut DbConn, vendor_id: i64) -> QueryResult<VendorQue
     };
     let awaiting_confirmation = tickets_in(&[TicketState::AwaitingConfirmation])?;
     let awaiting_delivery = tickets_in(&[TicketState::InService, TicketState::AwaitingDelivery])?;
+    let overdue: (i64, Option<NaiveDateTime>) = tickets::table
+        .filter(tickets::vendor_id.eq(vendor_id))
+        .filter(tickets::state.eq(TicketState::InService.as_str()))
+        .filter(tickets::due_at.lt(now))
+        .select((count_star(), min(tickets::due_at)))
+        .first(conn)?;
+    let refunds: (i64, Option<NaiveDateTime>) = refund_requests::table
+        .filter(refund_requests::vendor_id.eq(vendor_id))
+        .filter(refund_requests::state.eq("open"))
+        .filter(refund_requests::vendor_position.is_null())
+        .select((count_star(), min(refund_requests::created_at)))
+        .first(conn)?;
     let mut products_in = |review_state| {
         products::count_products(
             conn,
@@ -134,6 +162,8 @@ pub fn vendor_queues(conn: &mut DbConn, vendor_id: i64) -> QueryResult<VendorQue
     Ok(VendorQueues {
         awaiting_confirmation,
         awaiting_delivery,
+        overdue: overdue.into(),
+        refund_requests: refunds.into(),
         rejected,
         drafts,
         in_review,

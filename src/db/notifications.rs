@@ -55,3 +55,30 @@ pub fn mark_all_read(conn: &mut DbConn, account_id: i64, now: NaiveDateTime) -> 
     .set(notifications::read_at.eq(Some(now)))
     .execute(conn)
 }
+
+/// Marks one of the account's notifications read and returns where it
+/// links; `None` if it is not the account's.
+pub fn open(
+    conn: &mut DbConn,
+    account_id: i64,
+    notification_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Option<String>> {
+    let link: Option<String> = notifications::table
+        .filter(notifications::id.eq(notification_id))
+        .filter(notifications::account_id.eq(account_id))
+        .select(notifications::link)
+        .first(conn)
+        .optional()?;
+    if link.is_some() {
+        diesel::update(
+            notifications::table
+                .filter(notifications::id.eq(notification_id))
+                .filter(notifications::account_id.eq(account_id))
+                .filter(notifications::read_at.is_null()),
+        )
+        .set(notifications::read_at.eq(Some(now)))
+        .execute(conn)?;
+    }
+    Ok(link)
+}

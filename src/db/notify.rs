@@ -1,13 +1,70 @@
-//! Writing notifications: the events other modules raise. The text is the
-//! event's kind plus a subject (usually a product name), so each reader sees it
-//! in their own language.
+//! Writing notifications. Who hears of a change, in what words and with
+//! which link comes from one table (`domain::notice`); the text is the kind
+//! plus a subject line (usually a product name or an order number), so that
+//! each reader sees it in their own language.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::{accounts, notifications};
+use crate::domain::notice::{self, Event, Party, Subject};
 
+/// The accounts a change concerns; a product's changes have no buyer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Parties {
+    pub buyer_id: Option<i64>,
+    pub vendor_id: Option<i64>,
+}
+
+impl Parties {
+    pub fn vendor(vendor_id: i64) -> Parties {
+        Parties {
+            buyer_id: None,
+            vendor_id: Some(vendor_id),
+        }
+    }
+
+    pub fn both(buyer_id: i64, vendor_id: i64) -> Parties {
+        Parties {
+            buyer_id: Some(buyer_id),
+            vendor_id: Some(vendor_id),
+        }
+    }
+}
+
+/// Tells everyone the table names for `event`, each with a link to the page
+/// of its own role.
+pub fn tell(
+    conn: &mut DbConn,
+    event: Event,
+    parties: Parties,
+    subject: &Subject,
+    line: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    for (party, kind) in event.audience() {
+        let link = notice::link(*party, subject);
+        match party {
+            Party::Buyer => {
+                if let Some(id) = parties.buyer_id {
+                    notify(conn, id, kind, line, &link, now)?;
+                }
+            }
+            Party::Vendor => {
+                if let Some(id) = parties.vendor_id {
+                    notify(conn, id, kind, line, &link, now)?;
+                }
+            }
+            Party::Operators => notify_operators(conn, kind, line, &link, now)?,
+            Party::System => {}
+        }
+    }
+    Ok(())
+}
+
+/// One notice to one account. State changes go through `tell`, which takes
+/// its recipients from the table; this is for that and for test set-up.
 pub fn notify(
     conn: &mut DbConn,
     account_id: i64,
@@ -29,7 +86,7 @@ pub fn notify(
 }
 
 /// Notifies every enabled operator.
-pub fn notify_operators(
+fn notify_operators(
     conn: &mut DbConn,
     kind: &str,
     subject: &str,

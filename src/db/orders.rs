@@ -5,9 +5,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use super::notify::{self, Parties};
 use super::products::{self as product_store, PlanRow};
 use super::schema::{checkouts, orders, subscriptions};
-use super::{DbConn, notify, write_transaction};
+use super::{DbConn, write_transaction};
+use crate::domain::notice::{Event, Subject};
 use crate::domain::order::{
     OrderStatus, OrderType, PurchaseRefusal, Term, extend_expiry, order_number, total_fen,
 };
@@ -330,12 +332,14 @@ pub fn purchase(conn: &mut DbConn, request: &PurchaseRequest) -> Result<Order, O
                 now,
             },
         )?;
-        notify::notify(
+        notify::tell(
             conn,
-            product.vendor_id,
-            new_order_notice(product.kind()),
+            new_order_event(product.kind()),
+            Parties::both(order.buyer_id, order.vendor_id),
+            &Subject::Order {
+                order_no: &order.order_no,
+            },
             &order.order_no,
-            &format!("/vendor/orders/{}", order.order_no),
             now,
         )?;
         super::tickets::open_for(conn, &order, now)?;
@@ -375,10 +379,11 @@ fn reorder_of(
 }
 
 /// A license purchase asks the vendor to deliver offline; others just announce the order.
-fn new_order_notice(kind: Kind) -> &'static str {
+/// A license order asks the vendor to deliver offline; others only tell of it.
+fn new_order_event(kind: Kind) -> Event {
     match kind {
-        Kind::License => "order.new_license",
-        _ => "order.new",
+        Kind::License => Event::LicenseOrdered,
+        _ => Event::OrderPlaced,
     }
 }
 
@@ -475,12 +480,14 @@ pub fn renew(
                 now,
             },
         )?;
-        notify::notify(
+        notify::tell(
             conn,
-            purchase.vendor_id,
-            "order.renewed",
+            Event::OrderRenewed,
+            Parties::both(order.buyer_id, order.vendor_id),
+            &Subject::Order {
+                order_no: &order.order_no,
+            },
             &order.order_no,
-            &format!("/vendor/orders/{}", order.order_no),
             now,
         )?;
         record_checkout(conn, checkout_key, &order, now)?;

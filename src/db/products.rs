@@ -6,8 +6,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use super::notify::{self, Parties};
 use super::schema::{accounts, delist_requests, logos, plans, product_events, products, revisions};
-use super::{DbConn, audit, notify, write_transaction};
+use super::{DbConn, audit, write_transaction};
+use crate::domain::notice::{Event, Subject};
 use crate::domain::product::{
     Billing, DelistRequestState, Kind, Listing, ProductContent, RevisionState, StepRefusal,
     may_list, may_submit,
@@ -318,11 +320,13 @@ pub fn plans_of(conn: &mut DbConn, revision_id: i64) -> QueryResult<Vec<PlanRow>
         .load(conn)
 }
 
+/// The product's operation log in the order things happened, as every
+/// operation log of the console reads (tickets too: a log is a story).
 pub fn events_of(conn: &mut DbConn, product_id: i64) -> QueryResult<Vec<ProductEvent>> {
     product_events::table
         .inner_join(accounts::table)
         .filter(product_events::product_id.eq(product_id))
-        .order(product_events::id.desc())
+        .order(product_events::id.asc())
         .select((
             product_events::id,
             accounts::login,
@@ -545,11 +549,15 @@ pub fn submit(
             now,
         )?;
         touch(conn, product_id, now)?;
-        notify::notify_operators(
+        notify::tell(
             conn,
-            "revision.submitted",
+            Event::RevisionSubmitted,
+            Parties::vendor(vendor.id),
+            &Subject::Revision {
+                product_id,
+                revision_id: draft.id,
+            },
             &draft.name,
-            &format!("/admin/reviews/{}", draft.id),
             now,
         )?;
         Ok(())
@@ -651,12 +659,14 @@ pub fn approve(
             "",
             now,
         )?;
-        notify::notify(
+        notify::tell(
             conn,
-            product.vendor_id,
-            "revision.approved",
+            Event::RevisionApproved,
+            Parties::vendor(product.vendor_id),
+            &Subject::Product {
+                product_id: product.id,
+            },
             &approved.name,
-            &format!("/vendor/products/{}", product.id),
             now,
         )?;
         Ok(product.id)
@@ -685,12 +695,14 @@ pub fn reject(
             reason,
             now,
         )?;
-        notify::notify(
+        notify::tell(
             conn,
-            product.vendor_id,
-            "revision.rejected",
+            Event::RevisionRejected,
+            Parties::vendor(product.vendor_id),
+            &Subject::Product {
+                product_id: product.id,
+            },
             &rejected.name,
-            &format!("/vendor/products/{}", product.id),
             now,
         )?;
         Ok(product.id)
@@ -698,7 +710,8 @@ pub fn reject(
 }
 
 /// The live revision's name, for logs and notifications.
-fn live_name(conn: &mut DbConn, product: &Product) -> QueryResult<String> {
+/// The product's name as the shop shows it (`#id` before it was ever approved).
+pub fn live_name(conn: &mut DbConn, product: &Product) -> QueryResult<String> {
     match product.live_revision_id {
         Some(id) => revisions::table
             .find(id)
@@ -733,12 +746,12 @@ pub fn list(
         let name = live_name(conn, &product)?;
         event(conn, product_id, operator, "listed", "", now)?;
         audit::record(conn, operator.id, "product.list", &name, "", now)?;
-        notify::notify(
+        notify::tell(
             conn,
-            product.vendor_id,
-            "product.listed",
+            Event::ProductListed,
+            Parties::vendor(product.vendor_id),
+            &Subject::Product { product_id },
             &name,
-            &format!("/vendor/products/{product_id}"),
             now,
         )?;
         Ok(())
@@ -787,12 +800,12 @@ pub fn delist(
         .execute(conn)?;
         event(conn, product_id, operator, "delisted", reason, now)?;
         audit::record(conn, operator.id, "product.delist", &name, reason, now)?;
-        notify::notify(
+        notify::tell(
             conn,
-            product.vendor_id,
-            "product.delisted",
+            Event::ProductDelisted,
+            Parties::vendor(product.vendor_id),
+            &Subject::Product { product_id },
             &name,
-            &format!("/vendor/products/{product_id}"),
             now,
         )?;
         Ok(())
@@ -832,11 +845,12 @@ pub fn request_delist(
         let name = live_name(conn, &product)?;
         event(conn, product_id, vendor, "delist_requested", reason, now)?;
         touch(conn, product_id, now)?;
-        notify::notify_operators(
+        notify::tell(
             conn,
-            "delist.requested",
+            Event::DelistRequested,
+            Parties::vendor(vendor.id),
+            &Subject::DelistRequest { product_id },
             &name,
-            "/admin/delist-requests",
             now,
         )?;
         Ok(())
@@ -890,7 +904,10 @@ pub fn decide_delist_request(
         .execute(conn)?;
         changed_once(changed)?;
         let product = find(conn, request.product_id)?.ok_or(StepError::NotFound)?;
-        let link = format!("/vendor/products/{}", product.id);
+        let subject = Subject::Product {
+            product_id: product.id,
+        };
+        let parties = Parties::vendor(product.vendor_id);
         if carry_out {
             let name = take_off_sale(conn, &product, now)?;
             event(conn, product.id, operator, "delisted", &request.reason, now)?;
@@ -902,20 +919,13 @@ pub fn decide_delist_request(
                 &request.reason,
                 now,
             )?;
-            notify::notify(conn, product.vendor_id, "delist.done", &name, &link, now)?;
+            notify::tell(conn, Event::DelistCarriedOut, parties, &subject, &name, now)?;
         } else {
             let name = live_name(conn, &product)?;
             touch(conn, product.id, now)?;
             event(conn, product.id, operator, "delist_declined", note, now)?;
             audit::record(conn, operator.id, "delist.decline", &name, note, now)?;
-            notify::notify(
-                conn,
-                product.vendor_id,
-                "delist.declined",
-                &name,
-                &link,
-                now,
-            )?;
+            notify::tell(conn, Event::DelistDeclined, parties, &subject, &name, now)?;
         }
         Ok(())
     })
@@ -1124,6 +1134,38 @@ pub struct DelistQueueEntry {
     pub request: DelistRequest,
     pub product_name: String,
     pub vendor_name: String,
+}
+
+/// The vendor's products that were ever on sale (only they have orders), by
+/// name, for the order filter.
+pub fn sold_names(conn: &mut DbConn, vendor_id: i64) -> QueryResult<Vec<(i64, String)>> {
+    products::table
+        .inner_join(revisions::table.on(products::live_revision_id.eq(revisions::id.nullable())))
+        .filter(products::vendor_id.eq(vendor_id))
+        .order((revisions::name.asc(), products::id.asc()))
+        .select((products::id, revisions::name))
+        .limit(1000)
+        .load(conn)
+}
+
+/// One delist request with its product's name, for the confirmation.
+pub fn delist_request(
+    conn: &mut DbConn,
+    request_id: i64,
+) -> QueryResult<Option<(DelistRequest, String)>> {
+    let Some(request) = delist_requests::table
+        .find(request_id)
+        .select(DelistRequest::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let Some(product) = find(conn, request.product_id)? else {
+        return Ok(None);
+    };
+    let name = live_name(conn, &product)?;
+    Ok(Some((request, name)))
 }
 
 /// Delist requests: open ones oldest first, then the latest decided ones.

@@ -6,12 +6,14 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use super::notify::{self, Parties};
 use super::orders::{NewOrder, Order, Scope, find_by_number, insert_order};
-use super::schema::{orders, refund_requests, subscriptions};
-use super::{DbConn, audit, notify, write_transaction};
+use super::schema::{accounts, orders, refund_requests, subscriptions};
+use super::{DbConn, audit, write_transaction};
+use crate::domain::notice::{Event, Subject};
 use crate::domain::order::{OrderStatus, OrderType};
 use crate::domain::refund::{
-    RefundKind, RefundReason, RefundRefusal, check_refund_amount, five_day_refund,
+    RefundKind, RefundReason, RefundRefusal, VendorPosition, check_refund_amount, five_day_refund,
     may_request_refund, stop_billing,
 };
 
@@ -30,6 +32,19 @@ pub struct RefundRequest {
     pub refund_order_id: Option<i64>,
     pub created_at: NaiveDateTime,
     pub decided_at: Option<NaiveDateTime>,
+    /// `VendorPosition` code, once the vendor has answered.
+    pub vendor_position: Option<String>,
+    pub vendor_note: Option<String>,
+    pub vendor_contact: Option<String>,
+    pub vendor_answered_at: Option<NaiveDateTime>,
+}
+
+impl RefundRequest {
+    pub fn position(&self) -> Option<VendorPosition> {
+        self.vendor_position
+            .as_deref()
+            .and_then(VendorPosition::parse)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,26 +146,23 @@ fn end_subscription(conn: &mut DbConn, order: &Order, now: NaiveDateTime) -> Que
     Ok(())
 }
 
-fn tell_both(
+/// Tells of a refund order: `event` says who hears, and each opens the
+/// refund order's own page.
+fn tell_refunded(
     conn: &mut DbConn,
+    event: Event,
     order: &Order,
     refund: &Order,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    notify::notify(
+    notify::tell(
         conn,
-        order.buyer_id,
-        "refund.done",
+        event,
+        Parties::both(order.buyer_id, order.vendor_id),
+        &Subject::Order {
+            order_no: &refund.order_no,
+        },
         &order.order_no,
-        &format!("/me/orders/{}", refund.order_no),
-        now,
-    )?;
-    notify::notify(
-        conn,
-        order.vendor_id,
-        "refund.vendor",
-        &order.order_no,
-        &format!("/vendor/orders/{}", refund.order_no),
         now,
     )
 }
@@ -172,7 +184,7 @@ pub fn five_day(
         })?;
         end_subscription(conn, &order, now)?;
         let refund = refund_order(conn, &order, RefundKind::FiveDay, order.amount_fen, now)?;
-        tell_both(conn, &order, &refund, now)?;
+        tell_refunded(conn, Event::FiveDayRefunded, &order, &refund, now)?;
         Ok(refund)
     })
 }
@@ -200,7 +212,7 @@ pub fn stop(
         }
         end_subscription(conn, &order, now)?;
         let refund = refund_order(conn, &order, RefundKind::Stop, 0, now)?;
-        tell_both(conn, &order, &refund, now)?;
+        tell_refunded(conn, Event::BillingStopped, &order, &refund, now)?;
         Ok(refund)
     })
 }
@@ -236,11 +248,14 @@ pub fn request(
             }
             Err(other) => return Err(other.into()),
         }
-        notify::notify_operators(
+        notify::tell(
             conn,
-            "refund.requested",
+            Event::RefundRequested,
+            Parties::both(order.buyer_id, order.vendor_id),
+            &Subject::Refund {
+                order_no: &order.order_no,
+            },
             &order.order_no,
-            "/admin/refunds",
             now,
         )?;
         Ok(())
@@ -311,7 +326,7 @@ pub fn decide(
                     &amount,
                     now,
                 )?;
-                tell_both(conn, &order, refund, now)?;
+                tell_refunded(conn, Event::RefundGranted, &order, refund, now)?;
             }
             None => {
                 audit::record(
@@ -322,12 +337,14 @@ pub fn decide(
                     &note,
                     now,
                 )?;
-                notify::notify(
+                notify::tell(
                     conn,
-                    order.buyer_id,
-                    "refund.declined",
+                    Event::RefundDeclined,
+                    Parties::both(order.buyer_id, order.vendor_id),
+                    &Subject::Order {
+                        order_no: &order.order_no,
+                    },
                     &order.order_no,
-                    &format!("/me/orders/{}", order.order_no),
                     now,
                 )?;
             }
@@ -336,19 +353,35 @@ pub fn decide(
     })
 }
 
-/// A request with its order, for the operator's queue.
+/// A request with its order and vendor, for the queues.
 #[derive(Debug, Clone)]
 pub struct QueuedRequest {
     pub request: RefundRequest,
     pub order: Order,
+    pub vendor_name: String,
+    pub vendor_uin: i64,
 }
 
-/// Open requests oldest first, or the latest decided ones.
-pub fn queue(conn: &mut DbConn, open: bool) -> QueryResult<Vec<QueuedRequest>> {
+/// Open requests oldest first, or the latest decided ones; every vendor's
+/// (operators) or one vendor's own.
+pub fn queue(
+    conn: &mut DbConn,
+    vendor_id: Option<i64>,
+    open: bool,
+) -> QueryResult<Vec<QueuedRequest>> {
     let mut query = refund_requests::table
         .inner_join(orders::table.on(orders::id.eq(refund_requests::order_id)))
-        .select((RefundRequest::as_select(), Order::as_select()))
+        .inner_join(accounts::table.on(accounts::id.eq(refund_requests::vendor_id)))
+        .select((
+            RefundRequest::as_select(),
+            Order::as_select(),
+            accounts::display_name,
+            accounts::uin,
+        ))
         .into_boxed();
+    if let Some(vendor_id) = vendor_id {
+        query = query.filter(refund_requests::vendor_id.eq(vendor_id));
+    }
     query = if open {
         query
             .filter(refund_requests::state.eq("open"))
@@ -360,10 +393,98 @@ pub fn queue(conn: &mut DbConn, open: bool) -> QueryResult<Vec<QueuedRequest>> {
             .limit(50)
     };
     Ok(query
-        .load::<(RefundRequest, Order)>(conn)?
+        .load::<(RefundRequest, Order, String, i64)>(conn)?
         .into_iter()
-        .map(|(request, order)| QueuedRequest { request, order })
+        .map(|(request, order, vendor_name, vendor_uin)| QueuedRequest {
+            request,
+            order,
+            vendor_name,
+            vendor_uin,
+        })
         .collect())
+}
+
+/// An open request with its order and vendor, for the operator deciding it.
+pub fn open_request(conn: &mut DbConn, request_id: i64) -> QueryResult<Option<QueuedRequest>> {
+    let found = refund_requests::table
+        .inner_join(orders::table.on(orders::id.eq(refund_requests::order_id)))
+        .inner_join(accounts::table.on(accounts::id.eq(refund_requests::vendor_id)))
+        .filter(refund_requests::id.eq(request_id))
+        .filter(refund_requests::state.eq("open"))
+        .select((
+            RefundRequest::as_select(),
+            Order::as_select(),
+            accounts::display_name,
+            accounts::uin,
+        ))
+        .first::<(RefundRequest, Order, String, i64)>(conn)
+        .optional()?;
+    Ok(
+        found.map(|(request, order, vendor_name, vendor_uin)| QueuedRequest {
+            request,
+            order,
+            vendor_name,
+            vendor_uin,
+        }),
+    )
+}
+
+/// What the vendor says about a request on its order.
+pub struct PositionInput<'a> {
+    pub position: VendorPosition,
+    pub note: &'a str,
+    pub contact: &'a str,
+}
+
+/// Records (or changes) the vendor's position on an open request of its own
+/// order, in one conditional update; the operators are told.
+pub fn record_position(
+    conn: &mut DbConn,
+    vendor_id: i64,
+    request_id: i64,
+    input: &PositionInput,
+    now: NaiveDateTime,
+) -> RefundResult<()> {
+    write_transaction(conn, |conn| {
+        let request: RefundRequest = refund_requests::table
+            .filter(refund_requests::id.eq(request_id))
+            .filter(refund_requests::vendor_id.eq(vendor_id))
+            .select(RefundRequest::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or(RefundError::NotFound)?;
+        let changed = diesel::update(
+            refund_requests::table
+                .filter(refund_requests::id.eq(request.id))
+                .filter(refund_requests::vendor_id.eq(vendor_id))
+                .filter(refund_requests::state.eq("open")),
+        )
+        .set((
+            refund_requests::vendor_position.eq(Some(input.position.as_str())),
+            refund_requests::vendor_note.eq(Some(input.note)),
+            refund_requests::vendor_contact.eq(Some(input.contact)),
+            refund_requests::vendor_answered_at.eq(Some(now)),
+        ))
+        .execute(conn)?;
+        if changed != 1 {
+            return Err(RefundError::StateChanged);
+        }
+        let order_no: String = orders::table
+            .find(request.order_id)
+            .select(orders::order_no)
+            .first(conn)?;
+        notify::tell(
+            conn,
+            Event::RefundVendorPosition,
+            Parties::both(request.buyer_id, vendor_id),
+            &Subject::Refund {
+                order_no: &order_no,
+            },
+            &order_no,
+            now,
+        )?;
+        Ok(())
+    })
 }
 
 /// The requests filed on an order, newest first.

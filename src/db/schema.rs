@@ -196,6 +196,10 @@ diesel::table! {
         refund_order_id -> Nullable<BigInt>,
         created_at -> Timestamp,
         decided_at -> Nullable<Timestamp>,
+        vendor_position -> Nullable<Text>,
+        vendor_note -> Nullable<Text>,
+        vendor_contact -> Nullable<Text>,
+        vendor_answered_at -> Nullable<Timestamp>,
     }
 }
 
@@ -213,6 +217,9 @@ diesel::table! {
         state_since -> Timestamp,
         completed_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        promised_days -> Nullable<Integer>,
+        due_at -> Nullable<Timestamp>,
+        reminded_at -> Nullable<Timestamp>,
     }
 }
 

@@ -11,8 +11,10 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::bulk::{StatementLineRow, insert_statement_lines};
+use super::notify::{self, Parties};
 use super::schema::{accounts, orders, statement_lines, statements, subscriptions, tickets};
-use super::{DbConn, Pool, audit, notify, write_transaction};
+use super::{DbConn, Pool, audit, write_transaction};
+use crate::domain::notice::{Event, Subject};
 use crate::domain::order::OrderType;
 use crate::domain::product::{Billing, Kind};
 use crate::domain::refund::{FIVE_DAYS, RefundKind};
@@ -541,12 +543,12 @@ fn generate_once(
             })
             .collect();
         insert_statement_lines(conn, &rows)?;
-        notify::notify(
+        notify::tell(
             conn,
-            vendor_id,
-            "settlement.ready",
+            Event::StatementReady,
+            Parties::vendor(vendor_id),
+            &Subject::Statement { month: &label },
             &label,
-            &format!("/vendor/settlements/{label}"),
             now,
         )?;
         Ok(true)
@@ -1026,12 +1028,14 @@ pub fn mark_paid(
             reference,
             now,
         )?;
-        notify::notify(
+        notify::tell(
             conn,
-            statement.vendor_id,
-            "settlement.paid",
+            Event::StatementPaid,
+            Parties::vendor(statement.vendor_id),
+            &Subject::Statement {
+                month: &statement.month,
+            },
             &statement.month,
-            &format!("/vendor/settlements/{}", statement.month),
             now,
         )?;
         Ok(statement)

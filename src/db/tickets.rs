@@ -4,12 +4,14 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::notify::{self, Parties};
 use super::orders::Order;
-use super::schema::{accounts, orders, ticket_events, tickets};
-use super::{DbConn, notify, write_transaction};
+use super::schema::{accounts, orders, products, revisions, ticket_events, tickets};
+use super::{DbConn, write_transaction};
 use crate::domain::account::Role;
+use crate::domain::notice::{Event, Subject};
 use crate::domain::ticket::{
-    Template, TicketAction, TicketActor, TicketRefusal, TicketState, next_actor, transition,
+    self, Template, TicketAction, TicketActor, TicketRefusal, TicketState, next_actor, transition,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -27,6 +29,23 @@ pub struct Ticket {
     pub state_since: NaiveDateTime,
     pub completed_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// The product's 承诺交付天数 when it was bought (services only).
+    pub promised_days: Option<i32>,
+    /// When the promise runs out; set when the requirement is confirmed.
+    pub due_at: Option<NaiveDateTime>,
+    /// When the vendor was reminded of the passed promise (once).
+    pub reminded_at: Option<NaiveDateTime>,
+}
+
+impl Ticket {
+    pub fn is_overdue(&self, now: NaiveDateTime) -> bool {
+        ticket::is_overdue(self.state(), self.due_at, now)
+    }
+
+    /// 已等待: the current step until now, frozen once the ticket finishes.
+    pub fn waited(&self, now: NaiveDateTime) -> chrono::Duration {
+        ticket::waited(self.state(), self.created_at, self.state_since, now)
+    }
 }
 
 impl Ticket {
@@ -100,8 +119,22 @@ pub fn open_for(conn: &mut DbConn, order: &Order, now: NaiveDateTime) -> QueryRe
     let Some(template) = Template::for_kind(order.kind()) else {
         return Ok(None);
     };
+    let promised_days: Option<i32> = if template == Template::Generic {
+        products::table
+            .inner_join(
+                revisions::table.on(products::live_revision_id.eq(revisions::id.nullable())),
+            )
+            .filter(products::id.eq(order.product_id))
+            .select(revisions::delivery_days)
+            .first::<Option<i32>>(conn)
+            .optional()?
+            .flatten()
+    } else {
+        None
+    };
     let id: i64 = diesel::insert_into(tickets::table)
         .values((
+            tickets::promised_days.eq(promised_days),
             tickets::order_id.eq(order.id),
             tickets::template.eq(template.as_str()),
             tickets::state.eq(template.start().as_str()),
@@ -123,12 +156,12 @@ pub fn open_for(conn: &mut DbConn, order: &Order, now: NaiveDateTime) -> QueryRe
     )?;
     // A license ticket waits for the vendor; the order notice already asks for delivery.
     if template == Template::Generic {
-        notify::notify(
+        notify::tell(
             conn,
-            order.buyer_id,
-            "ticket.requirement_needed",
+            Event::TicketOpened,
+            Parties::both(order.buyer_id, order.vendor_id),
+            &Subject::Ticket { ticket_id: id },
             &order.order_no,
-            &format!("/me/services/{id}"),
             now,
         )?;
     }
@@ -193,7 +226,7 @@ pub fn apply(
             &payload.note,
             now,
         )?;
-        tell_next(conn, &ticket, next, action, now)?;
+        tell(conn, &ticket, Event::of_ticket(action), now)?;
         Ok(next)
     })
 }
@@ -209,8 +242,16 @@ fn move_ticket(
         .filter(tickets::id.eq(ticket.id))
         .filter(tickets::state.eq(&ticket.state));
     let completed = (next == TicketState::Completed).then_some(now);
+    // The promise starts to run when the requirement is confirmed, once: a
+    // declined delivery goes back to 服务中 under the same promise.
+    let due = ticket.due_at.or_else(|| {
+        (next == TicketState::InService)
+            .then(|| ticket::due_at(now, ticket.promised_days))
+            .flatten()
+    });
     let changed = diesel::update(target)
         .set((
+            tickets::due_at.eq(due),
             tickets::state.eq(next.as_str()),
             tickets::state_since.eq(now),
             tickets::requirement.eq(payload.requirement.as_ref().or(ticket.requirement.as_ref())),
@@ -226,34 +267,23 @@ fn move_ticket(
     }
 }
 
-/// Notifies whoever must act next (or the vendor of the buyer's acceptance).
-fn tell_next(
-    conn: &mut DbConn,
-    ticket: &Ticket,
-    next: TicketState,
-    action: TicketAction,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
+/// Tells the other side of a ticket what happened (the table in
+/// `domain::notice` says who), with the order number as its subject line.
+fn tell(conn: &mut DbConn, ticket: &Ticket, event: Event, now: NaiveDateTime) -> QueryResult<()> {
     let order_no: String = orders::table
         .find(ticket.order_id)
         .select(orders::order_no)
         .first(conn)?;
-    let vendor_link = format!("/vendor/supervision/{}", ticket.id);
-    let buyer_link = format!("/me/services/{}", ticket.id);
-    let kind = format!("ticket.{}", action.as_str());
-    match next_actor(next) {
-        Some(Role::Vendor) => {
-            notify::notify(conn, ticket.vendor_id, &kind, &order_no, &vendor_link, now)
-        }
-        Some(_) => notify::notify(conn, ticket.buyer_id, &kind, &order_no, &buyer_link, now),
-        None => {
-            notify::notify(conn, ticket.vendor_id, &kind, &order_no, &vendor_link, now)?;
-            if next == TicketState::Closed {
-                notify::notify(conn, ticket.buyer_id, &kind, &order_no, &buyer_link, now)?;
-            }
-            Ok(())
-        }
-    }
+    notify::tell(
+        conn,
+        event,
+        Parties::both(ticket.buyer_id, ticket.vendor_id),
+        &Subject::Ticket {
+            ticket_id: ticket.id,
+        },
+        &order_no,
+        now,
+    )
 }
 
 /// Closes the ticket of a refunded order, logged as the system's step.
@@ -287,9 +317,75 @@ pub fn close_for_order(conn: &mut DbConn, order_id: i64, now: NaiveDateTime) -> 
     .execute(conn)?;
     if changed == 1 {
         log(conn, ticket.id, None, TicketActor::System, "close", "", now)?;
-        tell_next(conn, &ticket, next, TicketAction::Close, now)?;
+        tell(conn, &ticket, Event::TicketClosed, now)?;
     }
     Ok(())
+}
+
+/// A message between buyer and vendor, kept in the ticket's log; the other
+/// side is told. Finished tickets take no more messages.
+pub fn message(
+    conn: &mut DbConn,
+    ticket_id: i64,
+    user: TicketUser,
+    text: &str,
+    now: NaiveDateTime,
+) -> Result<(), TicketError> {
+    write_transaction(conn, |conn| {
+        let ticket = find_scoped(conn, ticket_id, user)?.ok_or(TicketError::NotFound)?;
+        let event = match user.role {
+            Role::Buyer => Event::BuyerMessage,
+            Role::Vendor => Event::VendorMessage,
+            Role::Operator => return Err(TicketRefusal::NotYours.into()),
+        };
+        if ticket.state().is_finished() {
+            return Err(TicketRefusal::Finished.into());
+        }
+        let actor = TicketActor::Person(user.role);
+        log(conn, ticket.id, Some(user.id), actor, "message", text, now)?;
+        tell(conn, &ticket, event, now)?;
+        Ok(())
+    })
+}
+
+/// Reminds the vendor of every ticket whose promised delivery time has passed
+/// while still in service, once per ticket: the update that records the
+/// reminder names `reminded_at IS NULL`, so two instances remind once.
+pub fn remind_overdue(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
+    let due: Vec<Ticket> = tickets::table
+        .filter(tickets::reminded_at.is_null())
+        .filter(tickets::due_at.lt(now))
+        .filter(tickets::state.eq(TicketState::InService.as_str()))
+        .select(Ticket::as_select())
+        .limit(500)
+        .load(conn)?;
+    let mut reminded = 0;
+    for ticket in due {
+        write_transaction(conn, |conn| {
+            let changed = diesel::update(
+                tickets::table
+                    .filter(tickets::id.eq(ticket.id))
+                    .filter(tickets::reminded_at.is_null()),
+            )
+            .set(tickets::reminded_at.eq(Some(now)))
+            .execute(conn)?;
+            if changed == 1 {
+                log(
+                    conn,
+                    ticket.id,
+                    None,
+                    TicketActor::System,
+                    "overdue",
+                    "",
+                    now,
+                )?;
+                tell(conn, &ticket, Event::TicketOverdue, now)?;
+                reminded += 1;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
+    }
+    Ok(reminded)
 }
 
 pub fn events(conn: &mut DbConn, ticket_id: i64) -> QueryResult<Vec<TicketEvent>> {
@@ -327,6 +423,8 @@ impl TicketRow {
 pub struct TicketFilter {
     pub state: Option<TicketState>,
     pub template: Option<Template>,
+    /// Only tickets past their promised delivery time at this moment.
+    pub overdue_at: Option<NaiveDateTime>,
 }
 
 /// The scope's tickets; those awaiting `first` come first, then the longest waiting.
@@ -350,6 +448,11 @@ pub fn list(
     }
     if let Some(template) = filter.template {
         query = query.filter(tickets::template.eq(template.as_str()));
+    }
+    if let Some(now) = filter.overdue_at {
+        query = query
+            .filter(tickets::state.eq(TicketState::InService.as_str()))
+            .filter(tickets::due_at.lt(now));
     }
     let mut rows: Vec<TicketRow> = query
         .order(tickets::state_since.asc())

@@ -22,6 +22,7 @@ macro_rules! codes {
 pub mod account;
 pub mod logo;
 pub mod money;
+pub mod notice;
 pub mod order;
 pub mod product;
 pub mod refund;

@@ -38,6 +38,19 @@ codes!(RefundKind {
     Stop = "stop",
 });
 
+/// The vendor's position on a negotiated refund request. The refund is made
+/// after staff and the vendor agree offline; the operator still decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VendorPosition {
+    Agrees,
+    Disagrees,
+}
+
+codes!(VendorPosition {
+    Agrees = "agrees",
+    Disagrees = "disagrees",
+});
+
 /// 重新订购单: whether a purchase placed at `now` re-orders a product the
 /// buyer five-day-refunded at `refunded_at`: the first purchase of it since,
 /// within 5 × 24 hours. Such a purchase takes no part in settlement.

@@ -1,6 +1,8 @@
 //! Service supervision (服务监管): the two ticket templates as state machines,
 //! one transition function each, and who must act next.
 
+use chrono::{Duration, NaiveDateTime};
+
 use super::account::Role;
 use super::product::Kind;
 
@@ -127,6 +129,33 @@ pub fn next_actor(state: TicketState) -> Option<Role> {
     }
 }
 
+/// When the vendor's promise runs out: the product's 承诺交付天数 counted
+/// from the confirmation of the requirement (nothing can be delivered before).
+pub fn due_at(confirmed_at: NaiveDateTime, promised_days: Option<i32>) -> Option<NaiveDateTime> {
+    promised_days.map(|days| confirmed_at + Duration::days(i64::from(days)))
+}
+
+/// Whether a ticket is past its promised delivery time: only while the
+/// vendor still owes the delivery (服务中).
+pub fn is_overdue(state: TicketState, due_at: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
+    state == TicketState::InService && due_at.is_some_and(|due| now > due)
+}
+
+/// How long a ticket has waited: its current step until now, or, once it is
+/// finished, from its opening to its end (the clock stops).
+pub fn waited(
+    state: TicketState,
+    opened_at: NaiveDateTime,
+    state_since: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Duration {
+    if state.is_finished() {
+        state_since - opened_at
+    } else {
+        now - state_since
+    }
+}
+
 /// The role that takes an action.
 fn taker(action: TicketAction) -> TicketActor {
     use TicketAction::*;
@@ -186,6 +215,38 @@ mod tests {
         actor: TicketActor,
     ) -> Result<TicketState, TicketRefusal> {
         transition(template, state, action, actor)
+    }
+
+    fn at(day: u32, hour: u32) -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, day)
+            .unwrap()
+            .and_hms_opt(hour, 0, 0)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_promise_runs_from_the_confirmation_and_binds_only_in_service() {
+        let due = due_at(at(2, 10), Some(7));
+        assert_eq!(due, Some(at(9, 10)));
+        assert_eq!(due_at(at(2, 10), None), None);
+        assert!(!is_overdue(InService, due, at(9, 10)));
+        assert!(is_overdue(InService, due, at(9, 11)));
+        // Delivered and waiting for acceptance: the vendor has kept its promise.
+        assert!(!is_overdue(AwaitingAcceptance, due, at(20, 0)));
+        assert!(!is_overdue(Completed, due, at(20, 0)));
+        assert!(!is_overdue(InService, None, at(20, 0)));
+    }
+
+    #[test]
+    fn the_wait_stops_when_the_ticket_finishes() {
+        let opened = at(1, 0);
+        assert_eq!(
+            waited(InService, opened, at(3, 0), at(4, 0)),
+            Duration::days(1)
+        );
+        let finished = waited(Completed, opened, at(5, 0), at(20, 0));
+        assert_eq!(finished, Duration::days(4));
+        assert_eq!(finished, waited(Completed, opened, at(5, 0), at(30, 0)));
     }
 
     #[test]

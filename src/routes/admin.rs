@@ -15,6 +15,7 @@ use crate::i18n::fill;
 use crate::state::AppState;
 use crate::views::account::ResetPasswordPage;
 use crate::views::admin::{AccountsPage, AuditPage, NewAccountForm};
+use crate::views::confirm::{self, Confirmation};
 use crate::views::{self, PageCtx, Section, render, see_other};
 
 #[derive(Deserialize, Default)]
@@ -31,7 +32,7 @@ async fn accounts_page(
     state: &AppState,
     query: AccountQuery,
     form: NewAccountForm,
-    notice: Option<String>,
+    notice: Option<views::Flash>,
 ) -> AppResult<AccountsPage> {
     let page = PageCtx::new(req, Some(&operator.0), Section::AdminAccounts);
     // An unknown role in the URL is ignored like an empty filter, and shown as "all".
@@ -234,8 +235,41 @@ pub async fn disable_account(
     session: Session,
     state: web::Data<AppState>,
     id: web::Path<i64>,
+    form: web::Form<crate::routes::products::ConfirmForm>,
 ) -> AppResult<HttpResponse> {
-    switch_account(req, operator, session, state, id.into_inner(), true).await
+    let id = id.into_inner();
+    if !confirm::is_confirmed(&form.confirmed) {
+        let t = crate::i18n::Lang::of_request(&req).catalogue();
+        let target = state
+            .db(move |conn| Ok(accounts::find_by_id(conn, id)?))
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if target.id == operator.0.id {
+            return Err(AppError::BadRequest(t.cannot_disable_self.into()));
+        }
+        let role = views::role_label(t, target.role());
+        let line = fill(
+            t.confirm_disable_account,
+            &[
+                ("login", &target.login),
+                ("name", &target.display_name),
+                ("role", role),
+            ],
+        );
+        return confirm::ask(
+            &req,
+            &operator.0,
+            Section::AdminAccounts,
+            Confirmation {
+                lines: vec![line],
+                action: format!("/admin/accounts/{id}/disable"),
+                fields: Vec::new(),
+                button: t.disable,
+                back: "/admin/accounts".to_string(),
+            },
+        );
+    }
+    switch_account(req, operator, session, state, id, true).await
 }
 
 pub async fn enable_account(

@@ -9,7 +9,7 @@ use crate::db::dashboards::{self, QueueStat};
 use crate::db::{notifications, settlements};
 use crate::domain::settlement::Month;
 use crate::domain::time::to_stored;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::i18n::fill;
 use crate::state::{AppState, KeptTotal, Lookup};
 use crate::views::home::{AdminHome, BuyerHome, NotificationsPage, VendorHome, Waiting};
@@ -61,7 +61,7 @@ pub async fn vendor_home(
     let kept_totals = state.running_totals.clone();
     let (queues, mark, lookup) = state
         .db(move |conn| {
-            let queues = dashboards::vendor_queues(conn, vendor_id)?;
+            let queues = dashboards::vendor_queues(conn, vendor_id, now)?;
             let mark = dashboards::billing_mark(conn, vendor_id)?;
             Ok((queues, mark, kept_totals.lookup(vendor_id, mark, now)))
         })
@@ -106,6 +106,20 @@ pub async fn vendor_home(
             t.dash_awaiting_delivery,
             queues.awaiting_delivery,
             "/vendor/supervision",
+            now,
+        ),
+        waiting(
+            &page,
+            t.dash_overdue_tickets,
+            queues.overdue,
+            "/vendor/supervision?overdue=1",
+            now,
+        ),
+        waiting(
+            &page,
+            t.dash_vendor_refund_requests,
+            queues.refund_requests,
+            "/vendor/refunds",
             now,
         ),
         counted(
@@ -158,6 +172,13 @@ pub async fn admin_home(
     );
     let waiting = vec![
         waiting(&page, t.dash_reviews, queues.reviews, "/admin/reviews", now),
+        waiting(
+            &page,
+            t.dash_overdue_tickets,
+            queues.overdue_tickets,
+            "/admin/supervision?overdue=1",
+            now,
+        ),
         waiting(
             &page,
             t.dash_refund_requests,
@@ -230,6 +251,23 @@ pub async fn notifications(
         page: PageCtx::new(&req, Some(&user), Section::Notifications),
         items,
     })
+}
+
+/// Opens a notification: marks it read (the badge follows) and goes to its page.
+pub async fn open_notification(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let now = to_stored(chrono::Utc::now());
+    let (account_id, id) = (user.id, id.into_inner());
+    let link = state
+        .db(move |conn| Ok(notifications::open(conn, account_id, id, now)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Links are written by the store and always local; checked anyway.
+    let target = crate::views::safe_next(Some(&link)).unwrap_or_else(|| "/notifications".into());
+    Ok(crate::views::see_other(&target))
 }
 
 pub async fn mark_all_read(

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::products::{
-    ReasonForm, Said, StepOn, product_page, product_step, state_filter, step_into_app,
+    ConfirmForm, ReasonForm, Said, StepOn, product_page, product_step, state_filter, step_into_app,
     step_message, step_status,
 };
 use crate::auth::{CurrentUser, Operator};
@@ -16,8 +16,9 @@ use crate::domain::account::parse_uin;
 use crate::domain::product::{Kind, check_reason};
 use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, fill};
 use crate::state::AppState;
+use crate::views::confirm::{self, Confirmation};
 use crate::views::labels::reason_problem;
 use crate::views::products::{
     AdminProductsPage, DelistRequestsPage, ReviewPage, ReviewQueuePage, Viewer, diff_rows,
@@ -165,14 +166,65 @@ async fn decide_review(
     }
 }
 
+#[derive(Deserialize)]
+pub struct ApproveForm {
+    /// `1`: 通过并上架, list the product once the revision is approved.
+    #[serde(default)]
+    and_list: String,
+}
+
 pub async fn approve_revision(
     req: HttpRequest,
     Operator(user): Operator,
     session: Session,
     state: web::Data<AppState>,
     id: web::Path<i64>,
+    form: web::Form<ApproveForm>,
 ) -> AppResult<HttpResponse> {
-    decide_review(req, user, session, state, id.into_inner(), None).await
+    let revision_id = id.into_inner();
+    if form.and_list != "1" {
+        return decide_review(req, user, session, state, revision_id, None).await;
+    }
+    let t = Lang::of_request(&req).catalogue();
+    let operator = Actor { id: user.id };
+    let approved = state
+        .db(move |conn| Ok(products::approve(conn, operator, revision_id, now())))
+        .await?;
+    let product_id = match approved {
+        Ok(product_id) => product_id,
+        Err(StepError::Refused(refusal)) => {
+            let message = step_message(t, refusal).to_string();
+            let status = step_status(refusal);
+            let empty = String::new();
+            return review_page(
+                &req,
+                &user,
+                &state,
+                revision_id,
+                status,
+                empty,
+                Some(message),
+            )
+            .await;
+        }
+        Err(other) => return Err(step_into_app(other)),
+    };
+    // The approval stands even if listing is refused (someone listed it first).
+    let listed = state
+        .db(move |conn| Ok(products::list(conn, operator, product_id, now())))
+        .await?;
+    match listed {
+        Ok(()) => set_flash(&session, t.approved_and_listed),
+        Err(StepError::Refused(refusal)) => {
+            let message = fill(
+                t.approved_not_listed,
+                &[("reason", step_message(t, refusal))],
+            );
+            views::set_warning(&session, &message);
+        }
+        Err(other) => return Err(step_into_app(other)),
+    }
+    Ok(see_other("/admin/reviews"))
 }
 
 pub async fn reject_revision(
@@ -314,6 +366,28 @@ pub async fn delist_product(
             .await;
         }
     };
+    if !confirm::is_confirmed(&form.confirmed) {
+        let product = state
+            .db(move |conn| {
+                let product = products::find(conn, product_id)?.ok_or(AppError::NotFound)?;
+                Ok(products::live_name(conn, &product)?)
+            })
+            .await?;
+        let t = Lang::of_request(&req).catalogue();
+        let line = fill(t.confirm_delist, &[("name", &product), ("reason", &reason)]);
+        return confirm::ask(
+            &req,
+            &user,
+            Section::AdminProducts,
+            Confirmation {
+                lines: vec![line],
+                action: format!("/admin/products/{product_id}/delist"),
+                fields: vec![("reason", reason)],
+                button: t.delist_product,
+                back: format!("/admin/products/{product_id}"),
+            },
+        );
+    }
     product_step(
         req,
         user,
@@ -330,7 +404,7 @@ async fn delist_requests_page(
     user: &CurrentUser,
     state: &AppState,
     status: StatusCode,
-    notice: Option<String>,
+    notice: Option<views::Flash>,
     error: Option<String>,
 ) -> AppResult<HttpResponse> {
     let (open, decided) = state
@@ -438,8 +512,33 @@ pub async fn carry_out_request(
     session: Session,
     state: web::Data<AppState>,
     id: web::Path<i64>,
+    form: web::Form<ConfirmForm>,
 ) -> AppResult<HttpResponse> {
-    decide_request(req, user, session, state, id.into_inner(), None).await
+    let request_id = id.into_inner();
+    if !confirm::is_confirmed(&form.confirmed) {
+        let found = state
+            .db(move |conn| Ok(products::delist_request(conn, request_id)?))
+            .await?;
+        let (request, name) = found.ok_or(AppError::NotFound)?;
+        let t = Lang::of_request(&req).catalogue();
+        let line = fill(
+            t.confirm_carry_out_delist,
+            &[("name", &name), ("reason", &request.reason)],
+        );
+        return confirm::ask(
+            &req,
+            &user,
+            Section::AdminDelistRequests,
+            Confirmation {
+                lines: vec![line],
+                action: format!("/admin/delist-requests/{request_id}/carry-out"),
+                fields: Vec::new(),
+                button: t.carry_out,
+                back: "/admin/delist-requests".to_string(),
+            },
+        );
+    }
+    decide_request(req, user, session, state, request_id, None).await
 }
 
 pub async fn decline_request(

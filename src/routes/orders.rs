@@ -93,6 +93,11 @@ struct ListRequest {
     vendor_uin: Option<i64>,
 }
 
+/// A filter's problem, named by the field it is about.
+fn field_error(t: &Catalogue, field: &str, problem: &str) -> String {
+    fill(t.field_problem, &[("field", field), ("problem", problem)])
+}
+
 fn parse_list(t: &Catalogue, query: OrderQuery, allow_vendor: bool) -> ListRequest {
     let mut errors = Vec::new();
     let mut filter = OrderFilter::default();
@@ -115,14 +120,14 @@ fn parse_list(t: &Catalogue, query: OrderQuery, allow_vendor: bool) -> ListReque
     if !typed.buyer_uin.is_empty() {
         match parse_uin(&typed.buyer_uin) {
             Some(uin) => filter.buyer_uin = Some(uin),
-            None => errors.push(t.err_bad_uin.to_string()),
+            None => errors.push(field_error(t, t.user_id, t.err_bad_uin)),
         }
     }
     let mut vendor_uin = None;
     if !typed.vendor.is_empty() {
         match parse_uin(&typed.vendor) {
             Some(uin) => vendor_uin = Some(uin),
-            None => errors.push(t.err_bad_uin.to_string()),
+            None => errors.push(field_error(t, t.filter_vendor, t.err_bad_uin)),
         }
     }
     if !typed.order_no.is_empty() {
@@ -131,7 +136,7 @@ fn parse_list(t: &Catalogue, query: OrderQuery, allow_vendor: bool) -> ListReque
             filter.order_no = Some(typed.order_no.clone());
             filter.order_no_prefix = true;
         } else {
-            errors.push(t.err_bad_order_no.to_string());
+            errors.push(field_error(t, t.col_order_no, t.err_bad_order_no));
         }
     }
     filter.order_type = OrderType::parse(&typed.order_type);
@@ -140,12 +145,15 @@ fn parse_list(t: &Catalogue, query: OrderQuery, allow_vendor: bool) -> ListReque
     if !typed.product.is_empty() {
         match typed.product.parse::<i64>() {
             Ok(id) if id > 0 => filter.product_id = Some(id),
-            _ => errors.push(fill(t.err_bad_number, &[("value", &typed.product)])),
+            _ => {
+                let problem = fill(t.err_bad_number, &[("value", &typed.product)]);
+                errors.push(field_error(t, t.filter_product, &problem));
+            }
         }
     }
-    for (text, slot, next_day) in [
-        (&typed.from, &mut filter.from, false),
-        (&typed.to, &mut filter.until, true),
+    for (text, slot, next_day, label) in [
+        (&typed.from, &mut filter.from, false, t.filter_from),
+        (&typed.to, &mut filter.until, true, t.filter_to),
     ] {
         if text.is_empty() {
             continue;
@@ -159,7 +167,10 @@ fn parse_list(t: &Catalogue, query: OrderQuery, allow_vendor: bool) -> ListReque
                     start
                 })
             }
-            None => errors.push(fill(t.err_bad_date, &[("value", text)])),
+            None => {
+                let problem = fill(t.err_bad_date, &[("value", text)]);
+                errors.push(field_error(t, label, &problem));
+            }
         }
     }
     if let (Some(from), Some(until)) = (filter.from, filter.until)
@@ -267,6 +278,16 @@ async fn order_list(
         errors,
         vendor_uin,
     } = parse_list(page.t, query, scope == Scope::All);
+    // A vendor picks its product by name; an operator, among every vendor's
+    // products, types its number (shown on the product pages).
+    let product_options = match scope {
+        Scope::Vendor(vendor_id) => {
+            state
+                .db(move |conn| Ok(products::sold_names(conn, vendor_id)?))
+                .await?
+        }
+        _ => Vec::new(),
+    };
     if !errors.is_empty() {
         let view = OrderListPage {
             page,
@@ -275,6 +296,7 @@ async fn order_list(
             filter: typed,
             errors,
             rows_html: Arc::from(""),
+            product_options,
         };
         return render(StatusCode::BAD_REQUEST, &view);
     }
@@ -321,6 +343,7 @@ async fn order_list(
     views::ok(&OrderListPage {
         page,
         base,
+        product_options,
         show_vendor_filter: scope == Scope::All,
         filter: typed,
         errors: Vec::new(),

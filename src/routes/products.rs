@@ -1,9 +1,6 @@
 //! The vendor's products: list, create, edit, logo, submit, withdraw, and ask
 //! for delisting. Another vendor's product answers 404.
 
-use actix_multipart::form::MultipartForm;
-use actix_multipart::form::bytes::Bytes as UploadedBytes;
-use actix_multipart::form::text::Text;
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -20,8 +17,9 @@ use crate::domain::product::{
 };
 use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
-use crate::i18n::{Catalogue, fill};
+use crate::i18n::{Catalogue, Lang, fill};
 use crate::state::AppState;
+use crate::views::confirm::{self, Confirmation};
 use crate::views::labels::{logo_problem, logo_warning, reason_problem};
 use crate::views::products::{
     ChooseKindPage, ProductFormPage, ProductPage, VendorProductsPage, Viewer,
@@ -189,13 +187,13 @@ pub fn step_into_app(error: StepError) -> AppError {
 /// What a page says above its content, and the status it answers with.
 pub struct Said {
     pub status: StatusCode,
-    pub notice: Option<String>,
+    pub notice: Option<views::Flash>,
     pub error: Option<String>,
 }
 
 impl Said {
     /// A plain page, with the one-time notice of the previous step if any.
-    pub fn ok(notice: Option<String>) -> Said {
+    pub fn ok(notice: Option<views::Flash>) -> Said {
         Said {
             status: StatusCode::OK,
             notice,
@@ -331,7 +329,7 @@ pub async fn edit_product_form(
     let (product, source) = edit_source(&state, user.id, product_id).await?;
     let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
     if source.revision.state() == RevisionState::Pending {
-        set_flash(&session, page.t.err_pending_read_only);
+        views::set_warning(&session, page.t.err_pending_read_only);
         return Ok(see_other(&format!("/vendor/products/{product_id}")));
     }
     let form = ProductFormPage {
@@ -361,38 +359,176 @@ fn edit_form(
     }
 }
 
+/// What a button of the edit form asks for. Every button posts every field,
+/// so using the logo controls never loses what was typed elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EditStep {
+    /// 保存草稿.
+    Save,
+    /// 提交审核: save, then submit for review.
+    Submit,
+    /// Check the chosen logo and store it with the draft.
+    Upload,
+    /// Show an auto-fitted preview of the chosen image.
+    Autofit,
+    /// Store the previewed auto-fit with the draft.
+    UseAutofit,
+}
+
+impl EditStep {
+    fn of(fields: &[(String, String)]) -> EditStep {
+        let step = fields.iter().find(|(name, _)| name == "step");
+        match step.map(|(_, value)| value.as_str()) {
+            Some("submit") => EditStep::Submit,
+            Some("upload") => EditStep::Upload,
+            Some("autofit") => EditStep::Autofit,
+            Some("use_autofit") => EditStep::UseAutofit,
+            _ => EditStep::Save,
+        }
+    }
+}
+
+/// The edit form as posted: its fields and the chosen logo file, if any.
+struct EditPost {
+    fields: Vec<(String, String)>,
+    logo: Vec<u8>,
+}
+
+/// The largest text field of the edit form (the description is the longest).
+const MAX_EDIT_FIELD: usize = 64 * 1024;
+
+/// Reads the edit form, sent as a multipart form (the page's own, with its
+/// file input) or url-encoded (scripts and older pages). The body's size was
+/// bounded by the CSRF middleware already.
+async fn read_edit_post(req: &HttpRequest, payload: web::Payload) -> Option<EditPost> {
+    use futures_util::TryStreamExt;
+    let is_multipart = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !is_multipart {
+        let body = payload
+            .to_bytes_limited(crate::auth::csrf::FORM_LIMIT)
+            .await
+            .ok()?
+            .ok()?;
+        let fields = serde_urlencoded::from_bytes(&body).ok()?;
+        return Some(EditPost {
+            fields,
+            logo: Vec::new(),
+        });
+    }
+    let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
+    let mut post = EditPost {
+        fields: Vec::new(),
+        logo: Vec::new(),
+    };
+    while let Some(mut field) = multipart.try_next().await.ok()? {
+        let name = field.name().unwrap_or_default().to_string();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.try_next().await.ok()? {
+            bytes.extend_from_slice(&chunk);
+            let limit = if name == "logo" {
+                crate::auth::csrf::MULTIPART_LIMIT
+            } else {
+                MAX_EDIT_FIELD
+            };
+            if bytes.len() > limit {
+                return None;
+            }
+        }
+        if name == "logo" {
+            post.logo = bytes;
+        } else {
+            post.fields.push((name, String::from_utf8(bytes).ok()?));
+        }
+    }
+    Some(post)
+}
+
+/// Saves the edit form. With a logo step, the logo is checked and stored with
+/// the draft in the same step; with 提交审核 the draft goes to review.
 pub async fn save_product(
     req: HttpRequest,
     Vendor(user): Vendor,
     session: Session,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    form: web::Form<Vec<(String, String)>>,
+    payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let product_id = id.into_inner();
     let (product, source) = edit_source(&state, user.id, product_id).await?;
     let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
-    let input = ProductInput::from_fields(&form);
+    let t = page.t;
     let kind = product.kind();
-    let content = match check_input(&input, Some(kind)) {
+    let Some(post) = read_edit_post(&req, payload).await else {
+        return Err(AppError::BadRequest(t.err_form_unreadable.into()));
+    };
+    let step = EditStep::of(&post.fields);
+    let input = ProductInput::from_fields(&post.fields);
+    let checked = check_input(&input, Some(kind));
+    let mut view = ProductFormPage {
+        input,
+        ..edit_form(page, product_id, kind, source)
+    };
+    let mut logo = None;
+    if matches!(step, EditStep::Upload | EditStep::Autofit) {
+        if post.logo.is_empty() {
+            view.logo_errors.push(t.err_logo_missing.into());
+        } else {
+            let wants_autofit = step == EditStep::Autofit;
+            logo = check_upload(&state, post.logo, wants_autofit, &mut view).await?;
+        }
+    }
+    if step == EditStep::UseAutofit {
+        let png = post.fields.iter().find(|(name, _)| name == "png");
+        let bytes = png.and_then(|(_, value)| BASE64.decode(value.trim()).ok());
+        let decoding = state.decoding.clone();
+        let checked_png = web::block(move || {
+            let _turn = decoding.take();
+            logo::check_logo(&bytes.unwrap_or_default())
+        })
+        .await?;
+        match checked_png {
+            Ok(accepted) => logo = Some(accepted),
+            Err(problems) => {
+                view.logo_errors = problems.iter().map(|p| logo_problem(t, p)).collect();
+            }
+        }
+    }
+    let content = match checked {
         Ok(content) => content,
         Err(errors) => {
-            return render(
-                StatusCode::BAD_REQUEST,
-                &ProductFormPage {
-                    page,
-                    product_id: Some(product_id),
-                    kind,
-                    input,
-                    errors,
-                    logo: source.logo,
-                    logo_errors: Vec::new(),
-                    autofit_png: None,
-                    notice: None,
-                },
-            );
+            // Nothing typed is lost: the page comes back as it was sent. A
+            // logo that passed is kept, so it is not asked for again.
+            view.errors = errors;
+            if let Some(accepted) = logo {
+                let notice = logo_saved_notice(t, &accepted);
+                if let Ok(()) = attach(&state, &user, product_id, accepted).await? {
+                    view.notice = Some(views::Flash::warning(fill(
+                        t.logo_saved_fields_not,
+                        &[("logo", &notice)],
+                    )));
+                    view.logo = edit_source(&state, user.id, product_id).await?.1.logo;
+                }
+            }
+            return render(StatusCode::BAD_REQUEST, &view);
         }
     };
+    let logo_step = matches!(
+        step,
+        EditStep::Upload | EditStep::Autofit | EditStep::UseAutofit
+    );
+    if logo_step && logo.is_none() {
+        // A preview to look at, or a logo to fix: the typed form stays as it is.
+        let status = if view.logo_errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        return render(status, &view);
+    }
     let vendor = Actor { id: user.id };
     let saved = state
         .db(move |conn| {
@@ -405,68 +541,113 @@ pub async fn save_product(
             ))
         })
         .await?;
-    match saved {
-        Ok(_) => {
-            set_flash(&session, page.t.draft_saved);
-            Ok(see_other(&format!("/vendor/products/{product_id}")))
-        }
-        Err(StepError::Refused(_)) => {
-            let t = page.t;
-            render(
-                StatusCode::CONFLICT,
-                &ProductFormPage {
-                    page,
-                    product_id: Some(product_id),
-                    kind,
-                    input,
-                    errors: Default::default(),
-                    logo: source.logo,
-                    logo_errors: vec![t.err_pending_read_only.into()],
-                    autofit_png: None,
-                    notice: None,
-                },
-            )
-        }
-        Err(other) => Err(step_into_app(other)),
+    if let Err(error) = saved {
+        return match error {
+            StepError::Refused(_) => {
+                view.logo_errors = vec![t.err_pending_read_only.into()];
+                render(StatusCode::CONFLICT, &view)
+            }
+            other => Err(step_into_app(other)),
+        };
     }
+    let mut said = t.draft_saved.to_string();
+    if let Some(accepted) = logo {
+        let notice = logo_saved_notice(t, &accepted);
+        match attach(&state, &user, product_id, accepted).await? {
+            Ok(()) => said = fill(t.logo_and_draft_saved, &[("logo", &notice)]),
+            Err(error) => return Err(step_into_app(error)),
+        }
+        set_flash(&session, &said);
+        return Ok(see_other(&format!("/vendor/products/{product_id}/edit")));
+    }
+    if step == EditStep::Submit {
+        let submitted = state
+            .db(move |conn| Ok(products::submit(conn, vendor, product_id, now())))
+            .await?;
+        match submitted {
+            Ok(()) => set_flash(&session, t.saved_and_submitted),
+            Err(StepError::Refused(refusal)) => {
+                let message = fill(
+                    t.saved_not_submitted,
+                    &[("reason", step_message(t, refusal))],
+                );
+                views::set_warning(&session, &message);
+            }
+            Err(other) => return Err(step_into_app(other)),
+        }
+        return Ok(see_other(&format!("/vendor/products/{product_id}")));
+    }
+    set_flash(&session, &said);
+    Ok(see_other(&format!("/vendor/products/{product_id}")))
 }
 
-/// The logo upload form; the token is checked by the CSRF middleware.
-#[derive(MultipartForm)]
-pub struct LogoForm {
-    #[allow(dead_code)]
-    csrf_token: Option<Text<String>>,
-    /// As large as the whole body may be (`csrf::MULTIPART_LIMIT`), so that
-    /// a file over the rule's 2 MiB reaches the check and gets its message.
-    #[multipart(limit = "2112KiB")]
-    logo: Option<UploadedBytes>,
-    /// `autofit` asks for a fitted preview instead of checking the upload as is.
-    action: Option<Text<String>>,
-}
-
-/// Stores a checked logo on the product's draft and returns to the form.
-async fn store_logo(
-    req: &HttpRequest,
-    user: &CurrentUser,
-    session: &Session,
+/// Checks an uploaded logo against the rule (or fits it, when asked) off the
+/// async workers. A passing logo is returned to be stored; otherwise the page
+/// gets every broken rule and, where possible, an auto-fitted preview.
+async fn check_upload(
     state: &AppState,
-    product_id: i64,
-    accepted: AcceptedLogo,
-) -> AppResult<HttpResponse> {
-    let t = crate::i18n::Lang::of_request(req).catalogue();
-    let notice = match accepted.warnings.first() {
+    bytes: Vec<u8>,
+    wants_autofit: bool,
+    view: &mut ProductFormPage,
+) -> AppResult<Option<AcceptedLogo>> {
+    let t = view.page.t;
+    let decoding = state.decoding.clone();
+    let (checked, fitted) = web::block(move || {
+        let _turn = decoding.take();
+        let checked = if wants_autofit {
+            None
+        } else {
+            Some(logo::check_logo(&bytes))
+        };
+        let needs_fit = !matches!(checked, Some(Ok(_)));
+        let fitted = needs_fit.then(|| logo::autofit(&bytes));
+        (checked, fitted)
+    })
+    .await?;
+    if let Some(Ok(accepted)) = checked {
+        return Ok(Some(accepted));
+    }
+    if let Some(Err(problems)) = &checked {
+        view.logo_errors = problems.iter().map(|p| logo_problem(t, p)).collect();
+    }
+    match fitted {
+        Some(Ok(png)) => view.autofit_png = Some(BASE64.encode(png)),
+        Some(Err(problem)) => {
+            let reason = logo_problem(t, &problem);
+            if wants_autofit || view.logo_errors.iter().all(|e| *e != reason) {
+                view.logo_errors
+                    .push(fill(t.autofit_failed, &[("reason", &reason)]));
+            }
+        }
+        None => {}
+    }
+    Ok(None)
+}
+
+/// What the page says of a stored logo: saved, with the rule's warning if any.
+fn logo_saved_notice(t: &Catalogue, accepted: &AcceptedLogo) -> String {
+    match accepted.warnings.first() {
         Some(warning) => fill(
             t.logo_saved_with_warning,
             &[("warning", &logo_warning(t, warning))],
         ),
         None => t.logo_saved.to_string(),
-    };
+    }
+}
+
+/// Stores a checked logo on the product's draft (opening one if needed).
+async fn attach(
+    state: &AppState,
+    user: &CurrentUser,
+    product_id: i64,
+    accepted: AcceptedLogo,
+) -> AppResult<Result<(), StepError>> {
     let sha256: String = Sha256::digest(&accepted.png)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
     let vendor = Actor { id: user.id };
-    let attached = state
+    state
         .db(move |conn| {
             let logo = products::NewLogo {
                 sha256: &sha256,
@@ -483,86 +664,70 @@ async fn store_logo(
                 now(),
             ))
         })
-        .await?;
-    match attached {
+        .await
+}
+
+/// Stores a logo sent on its own (the logo-only form of older pages and
+/// scripts) and returns to the edit form.
+async fn store_logo(
+    req: &HttpRequest,
+    user: &CurrentUser,
+    session: &Session,
+    state: &AppState,
+    product_id: i64,
+    accepted: AcceptedLogo,
+) -> AppResult<HttpResponse> {
+    let t = crate::i18n::Lang::of_request(req).catalogue();
+    let notice = logo_saved_notice(t, &accepted);
+    match attach(state, user, product_id, accepted).await? {
         Ok(()) => {
             set_flash(session, &notice);
             Ok(see_other(&format!("/vendor/products/{product_id}/edit")))
         }
         Err(StepError::Refused(_)) => {
-            set_flash(session, t.err_pending_read_only);
+            views::set_warning(session, t.err_pending_read_only);
             Ok(see_other(&format!("/vendor/products/{product_id}")))
         }
         Err(other) => Err(step_into_app(other)),
     }
 }
 
-/// Uploads a logo: checked against the rule off the async workers, stored when
-/// it passes; otherwise every broken rule is listed with an auto-fitted
-/// preview the vendor may choose instead.
+/// Uploads a logo on its own: checked against the rule, stored when it
+/// passes; otherwise every broken rule is listed with an auto-fitted preview.
+/// The edit page itself posts its logo with its other fields (`save_product`).
 pub async fn upload_logo(
     req: HttpRequest,
     Vendor(user): Vendor,
     session: Session,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    // Taken as a Result so that role and ownership are refused first (403/404),
-    // and a body that is not a multipart form gets the page's own message.
-    form: Result<MultipartForm<LogoForm>, actix_web::Error>,
+    payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let product_id = id.into_inner();
     let (product, source) = edit_source(&state, user.id, product_id).await?;
     let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
     let t = page.t;
-    let Ok(form) = form else {
-        let mut view = edit_form(page, product_id, product.kind(), source);
-        view.logo_errors.push(t.err_logo_missing.into());
-        return render(StatusCode::BAD_REQUEST, &view);
-    };
-    let form = form.into_inner();
-    let wants_autofit = form.action.is_some_and(|a| a.as_str() == "autofit");
-    let bytes = form.logo.map(|file| file.data.to_vec()).unwrap_or_default();
     let mut view = edit_form(page, product_id, product.kind(), source);
-    if bytes.is_empty() {
+    let post = read_edit_post(&req, payload).await;
+    let Some(post) = post.filter(|post| !post.logo.is_empty()) else {
         view.logo_errors.push(t.err_logo_missing.into());
         return render(StatusCode::BAD_REQUEST, &view);
-    }
-    let decoding = state.decoding.clone();
-    let (checked, fitted) = web::block(move || {
-        let _turn = decoding.take();
-        let checked = if wants_autofit {
-            None
-        } else {
-            Some(logo::check_logo(&bytes))
-        };
-        let needs_fit = !matches!(checked, Some(Ok(_)));
-        let fitted = needs_fit.then(|| logo::autofit(&bytes));
-        (checked, fitted)
-    })
-    .await?;
-    if let Some(Ok(accepted)) = checked {
-        return store_logo(&req, &user, &session, &state, product_id, accepted).await;
-    }
-    if let Some(Err(problems)) = &checked {
-        view.logo_errors = problems.iter().map(|p| logo_problem(t, p)).collect();
-    }
-    match fitted {
-        Some(Ok(png)) => view.autofit_png = Some(BASE64.encode(png)),
-        Some(Err(problem)) => {
-            let reason = logo_problem(t, &problem);
-            if wants_autofit || view.logo_errors.iter().all(|e| *e != reason) {
-                view.logo_errors
-                    .push(fill(t.autofit_failed, &[("reason", &reason)]));
-            }
-        }
-        None => {}
-    }
-    let status = if view.logo_errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
     };
-    render(status, &view)
+    let wants_autofit = post
+        .fields
+        .iter()
+        .any(|(name, value)| (name == "action" || name == "step") && value == "autofit");
+    match check_upload(&state, post.logo, wants_autofit, &mut view).await? {
+        Some(accepted) => store_logo(&req, &user, &session, &state, product_id, accepted).await,
+        None => {
+            let status = if view.logo_errors.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            render(status, &view)
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -571,7 +736,7 @@ pub struct AutofitForm {
     png: String,
 }
 
-/// Uses the auto-fitted logo the vendor saw. The bytes come back from the
+/// Uses an auto-fitted logo sent on its own. The bytes come back from the
 /// page, so they are checked against the rule again before being stored.
 pub async fn confirm_autofit(
     req: HttpRequest,
@@ -683,8 +848,45 @@ pub async fn withdraw_product(
     session: Session,
     state: web::Data<AppState>,
     id: web::Path<i64>,
+    form: web::Form<ConfirmForm>,
 ) -> AppResult<HttpResponse> {
     let product_id = id.into_inner();
+    if !confirm::is_confirmed(&form.confirmed) {
+        let vendor_id = user.id;
+        let pending = state
+            .db(move |conn| {
+                products::find_owned(conn, product_id, vendor_id)?.ok_or(AppError::NotFound)?;
+                Ok(products::open_revision(conn, product_id)?)
+            })
+            .await?
+            .filter(|r| r.state() == RevisionState::Pending);
+        let Some(pending) = pending else {
+            let t = Lang::of_request(&req).catalogue();
+            let said = Said::refused(
+                StatusCode::CONFLICT,
+                step_message(t, StepRefusal::WrongState),
+            );
+            return product_page(&req, &user, &state, product_id, Viewer::Vendor, said).await;
+        };
+        let t = Lang::of_request(&req).catalogue();
+        let number = format!("#{}", pending.number);
+        let line = fill(
+            t.confirm_withdraw,
+            &[("name", &pending.name), ("number", &number)],
+        );
+        return confirm::ask(
+            &req,
+            &user,
+            Section::VendorProducts,
+            Confirmation {
+                lines: vec![line],
+                action: format!("/vendor/products/{product_id}/withdraw"),
+                fields: Vec::new(),
+                button: t.withdraw_review,
+                back: format!("/vendor/products/{product_id}"),
+            },
+        );
+    }
     product_step(
         req,
         user,
@@ -700,6 +902,16 @@ pub async fn withdraw_product(
 pub struct ReasonForm {
     #[serde(default)]
     pub reason: String,
+    /// `yes` once the person saw what an irreversible step will do.
+    #[serde(default)]
+    pub confirmed: String,
+}
+
+/// The confirmation field of a step that has no other fields.
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    pub confirmed: String,
 }
 
 pub async fn request_delist(

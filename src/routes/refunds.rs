@@ -8,15 +8,22 @@ use serde::Deserialize;
 
 use super::orders::{OrderView, order_page};
 use super::products::Said;
-use crate::auth::{Buyer, CurrentUser, Operator};
+use crate::auth::{Buyer, CurrentUser, Operator, Vendor};
+use crate::db::orders::{self, Scope};
 use crate::db::refunds::{self, Decision, RefundError};
+use crate::domain::account::Role;
+use crate::domain::money::format_yuan;
 use crate::domain::money::parse_yuan;
 use crate::domain::product::check_reason;
-use crate::domain::refund::RefundReason;
+use crate::domain::refund::{
+    RefundReason, RefundRefusal, VendorPosition, check_refund_amount,
+    five_day_refund as five_day_check, remaining_fen, stop_billing as stop_check,
+};
 use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Catalogue, Lang, fill};
 use crate::state::AppState;
+use crate::views::confirm::{self, Confirmation};
 use crate::views::labels::{reason_problem, refund_refusal};
 use crate::views::orders::RefundQueuePage;
 use crate::views::{PageCtx, Section, render, see_other, set_flash, take_flash};
@@ -81,13 +88,97 @@ where
     }
 }
 
+/// The confirmation field of a step that has no other fields.
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    confirmed: String,
+}
+
+/// Which buyer step is asked about first.
+#[derive(Clone, Copy)]
+enum BuyerStep {
+    FiveDay,
+    StopBilling,
+}
+
+/// Answers the first post of a buyer's step with what it will do, or with the
+/// refusal if it cannot be done at all.
+async fn ask_buyer(
+    req: &HttpRequest,
+    user: &CurrentUser,
+    state: &AppState,
+    order_no: String,
+    step: BuyerStep,
+) -> AppResult<HttpResponse> {
+    let buyer_id = user.id;
+    let number = order_no.clone();
+    let order = state
+        .db(move |conn| {
+            Ok(orders::find_by_number(
+                conn,
+                &number,
+                Scope::Buyer(buyer_id),
+            )?)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let t = Lang::of_request(req).catalogue();
+    let facts = order.facts();
+    let checked = match step {
+        BuyerStep::FiveDay => five_day_check(&facts, now()).map(|_| ()),
+        BuyerStep::StopBilling => stop_check(&facts),
+    };
+    if let Err(refusal) = checked {
+        let status = match refusal {
+            RefundRefusal::AlreadyRefunded => StatusCode::CONFLICT,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let said = Said::refused(status, refund_refusal(t, refusal));
+        let view = OrderView::buyer(buyer_id);
+        return order_page(req, user, state, order_no, view, said).await;
+    }
+    let vars = [
+        ("order_no", order.order_no.as_str()),
+        ("product", order.product_name.as_str()),
+        ("amount", &format_yuan(order.amount_fen)),
+    ];
+    let (line, path, button) = match step {
+        BuyerStep::FiveDay => (t.confirm_five_day, "five-day-refund", t.five_day_button),
+        BuyerStep::StopBilling => (t.confirm_stop_billing, "stop-billing", t.stop_billing),
+    };
+    confirm::ask(
+        req,
+        user,
+        Section::MyOrders,
+        Confirmation {
+            lines: vec![fill(line, &vars)],
+            action: format!("/me/orders/{order_no}/{path}"),
+            fields: Vec::new(),
+            button,
+            back: format!("/me/orders/{order_no}"),
+        },
+    )
+}
+
 pub async fn five_day_refund(
     req: HttpRequest,
     Buyer(user): Buyer,
     session: Session,
     state: web::Data<AppState>,
     order_no: web::Path<String>,
+    form: web::Form<ConfirmForm>,
 ) -> AppResult<HttpResponse> {
+    if !confirm::is_confirmed(&form.confirmed) {
+        return ask_buyer(
+            &req,
+            &user,
+            &state,
+            order_no.into_inner(),
+            BuyerStep::FiveDay,
+        )
+        .await;
+    }
     buyer_step(
         req,
         user,
@@ -106,7 +197,12 @@ pub async fn stop_billing(
     session: Session,
     state: web::Data<AppState>,
     order_no: web::Path<String>,
+    form: web::Form<ConfirmForm>,
 ) -> AppResult<HttpResponse> {
+    if !confirm::is_confirmed(&form.confirmed) {
+        let step = BuyerStep::StopBilling;
+        return ask_buyer(&req, &user, &state, order_no.into_inner(), step).await;
+    }
     buyer_step(
         req,
         user,
@@ -178,29 +274,43 @@ pub async fn request_refund(
     .await
 }
 
+/// The refund requests as an operator sees them (every vendor's, to decide)
+/// or as a vendor does (its own orders', to give its position).
 async fn queue_page(
     req: &HttpRequest,
     user: &CurrentUser,
     state: &AppState,
     said: Said,
 ) -> AppResult<HttpResponse> {
+    let vendor = (user.role == Role::Vendor).then_some(user.id);
     let (open, decided) = state
-        .db(|conn| Ok((refunds::queue(conn, true)?, refunds::queue(conn, false)?)))
+        .db(move |conn| {
+            Ok((
+                refunds::queue(conn, vendor, true)?,
+                refunds::queue(conn, vendor, false)?,
+            ))
+        })
         .await?;
     let Said {
         status,
         notice,
         error,
     } = said;
+    let section = if vendor.is_some() {
+        Section::VendorRefunds
+    } else {
+        Section::AdminRefunds
+    };
     render(
         status,
         &RefundQueuePage {
-            page: PageCtx::new(req, Some(user), Section::AdminRefunds),
+            page: PageCtx::new(req, Some(user), section),
             open,
             decided,
             now: now(),
             notice,
             error,
+            vendor_view: vendor.is_some(),
         },
     )
 }
@@ -215,16 +325,162 @@ pub async fn refund_queue(
     queue_page(&req, &user, &state, Said::ok(notice)).await
 }
 
+pub async fn vendor_refunds(
+    req: HttpRequest,
+    Vendor(user): Vendor,
+    session: Session,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let notice = take_flash(&session);
+    queue_page(&req, &user, &state, Said::ok(notice)).await
+}
+
+#[derive(Deserialize)]
+pub struct PositionForm {
+    #[serde(default)]
+    position: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    contact: String,
+}
+
+const MAX_CONTACT_CHARS: usize = 200;
+
+/// The vendor records whether it agrees with a refund request on its order.
+pub async fn record_position(
+    req: HttpRequest,
+    Vendor(user): Vendor,
+    session: Session,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    form: web::Form<PositionForm>,
+) -> AppResult<HttpResponse> {
+    let t = Lang::of_request(&req).catalogue();
+    let position = VendorPosition::parse(form.position.trim());
+    let note = form.note.trim().to_string();
+    let contact = form.contact.trim().to_string();
+    let problem = if position.is_none() {
+        Some(t.err_position_required)
+    } else if note.is_empty() || note.chars().count() > MAX_DESCRIPTION_CHARS {
+        Some(t.err_position_note_required)
+    } else if contact.is_empty() || contact.chars().count() > MAX_CONTACT_CHARS {
+        Some(t.err_position_contact_required)
+    } else {
+        None
+    };
+    let (Some(position), None) = (position, problem) else {
+        let message = problem.unwrap_or(t.err_position_required);
+        let said = Said::refused(StatusCode::BAD_REQUEST, message);
+        return queue_page(&req, &user, &state, said).await;
+    };
+    let vendor_id = user.id;
+    let request_id = id.into_inner();
+    let outcome = state
+        .db(move |conn| {
+            let input = refunds::PositionInput {
+                position,
+                note: &note,
+                contact: &contact,
+            };
+            Ok(refunds::record_position(
+                conn,
+                vendor_id,
+                request_id,
+                &input,
+                now(),
+            ))
+        })
+        .await?;
+    match outcome {
+        Ok(()) => {
+            set_flash(&session, t.position_recorded);
+            Ok(see_other("/vendor/refunds"))
+        }
+        Err(error) => {
+            let (status, message) = refusal(t, error)?;
+            queue_page(&req, &user, &state, Said::refused(status, message)).await
+        }
+    }
+}
+
 #[derive(Deserialize)]
 pub struct GrantForm {
     #[serde(default)]
     amount: String,
+    #[serde(default)]
+    confirmed: String,
 }
 
 #[derive(Deserialize)]
 pub struct DeclineForm {
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    confirmed: String,
+}
+
+/// Says what deciding a request will do: the order, the amount, who is told.
+async fn ask_decision(
+    req: &HttpRequest,
+    user: &CurrentUser,
+    state: &AppState,
+    request_id: i64,
+    decision: &Decision,
+    typed: (&'static str, String),
+) -> AppResult<HttpResponse> {
+    let t = Lang::of_request(req).catalogue();
+    let found = state
+        .db(move |conn| Ok(refunds::open_request(conn, request_id)?))
+        .await?;
+    let Some(item) = found else {
+        let said = Said::refused(StatusCode::CONFLICT, t.state_changed);
+        return queue_page(req, user, state, said).await;
+    };
+    let order = &item.order;
+    let (line, button, path) = match decision {
+        Decision::Refund { amount_fen } => {
+            if let Err(refusal) = check_refund_amount(&order.facts(), *amount_fen) {
+                let said = Said::refused(StatusCode::BAD_REQUEST, refund_refusal(t, refusal));
+                return queue_page(req, user, state, said).await;
+            }
+            let line = fill(
+                t.confirm_grant_refund,
+                &[
+                    ("buyer", &order.buyer_uin.to_string()),
+                    ("amount", &format_yuan(*amount_fen)),
+                    ("order_no", &order.order_no),
+                    ("product", &order.product_name),
+                    ("paid", &format_yuan(order.amount_fen)),
+                    ("remaining", &format_yuan(remaining_fen(&order.facts()))),
+                ],
+            );
+            (line, t.refund_grant, "refund")
+        }
+        Decision::Decline { note } => {
+            let line = fill(
+                t.confirm_decline_refund,
+                &[
+                    ("order_no", &order.order_no),
+                    ("product", &order.product_name),
+                    ("reason", note),
+                ],
+            );
+            (line, t.refund_decline, "decline")
+        }
+    };
+    confirm::ask(
+        req,
+        user,
+        Section::AdminRefunds,
+        Confirmation {
+            lines: vec![line],
+            action: format!("/admin/refunds/{request_id}/{path}"),
+            fields: vec![typed],
+            button,
+            back: "/admin/refunds".to_string(),
+        },
+    )
 }
 
 async fn decide(
@@ -234,6 +490,8 @@ async fn decide(
     state: web::Data<AppState>,
     request_id: i64,
     decision: Result<Decision, String>,
+    confirmed: bool,
+    typed: (&'static str, String),
 ) -> AppResult<HttpResponse> {
     let t = Lang::of_request(&req).catalogue();
     let decision = match decision {
@@ -248,6 +506,9 @@ async fn decide(
             .await;
         }
     };
+    if !confirmed {
+        return ask_decision(&req, &user, &state, request_id, &decision, typed).await;
+    }
     let granting = matches!(decision, Decision::Refund { .. });
     let operator = user.id;
     let outcome = state
@@ -290,7 +551,10 @@ pub async fn grant_refund(
             );
             fill(t.refund_amount_problem, &[("problem", &problem)])
         });
-    decide(req, user, session, state, id.into_inner(), decision).await
+    let confirmed = confirm::is_confirmed(&form.confirmed);
+    let typed = ("amount", form.amount.clone());
+    let id = id.into_inner();
+    decide(req, user, session, state, id, decision, confirmed, typed).await
 }
 
 pub async fn decline_refund(
@@ -305,5 +569,8 @@ pub async fn decline_refund(
     let decision = check_reason(&form.reason)
         .map(|note| Decision::Decline { note })
         .map_err(|problem| reason_problem(t, problem));
-    decide(req, user, session, state, id.into_inner(), decision).await
+    let confirmed = confirm::is_confirmed(&form.confirmed);
+    let typed = ("reason", form.reason.clone());
+    let id = id.into_inner();
+    decide(req, user, session, state, id, decision, confirmed, typed).await
 }

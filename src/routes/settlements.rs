@@ -11,12 +11,14 @@ use super::products::Said;
 use crate::auth::{CurrentUser, Operator, Vendor};
 use crate::db::accounts;
 use crate::db::settlements::{self, SettleError, ShownLine, Statement};
+use crate::domain::money::format_yuan;
 use crate::domain::money::yuan_digits;
 use crate::domain::settlement::{Month, Totals, parse_fee_percent};
 use crate::domain::time::{format_china, to_stored};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Catalogue, Lang, fill};
 use crate::state::AppState;
+use crate::views::confirm::{self, Confirmation};
 use crate::views::settlements::{
     AdminSettlementsPage, LINES_SHOWN, LineGroup, StatementPage, VendorSettlementsPage,
     net_by_month, net_chart,
@@ -439,6 +441,8 @@ pub async fn admin_statement_csv(
 pub struct PayForm {
     #[serde(default)]
     reference: String,
+    #[serde(default)]
+    confirmed: String,
 }
 
 /// The longest payment reference kept.
@@ -465,6 +469,39 @@ pub async fn pay(
     let t = Lang::of_request(&req).catalogue();
     let id = id.into_inner();
     let refused = match check_reference(t, &form.reference) {
+        Ok(reference) if !confirm::is_confirmed(&form.confirmed) => {
+            let shown = any_statement(&state, id).await?;
+            let statement = &shown.statement;
+            if statement.state == "ready" && !statement.is_carried() {
+                let line = fill(
+                    t.confirm_mark_paid,
+                    &[
+                        ("month", &statement.month),
+                        ("vendor", &shown.vendor_name),
+                        ("amount", &format_yuan(statement.net_fen)),
+                        ("reference", &reference),
+                    ],
+                );
+                return confirm::ask(
+                    &req,
+                    &user,
+                    Section::AdminSettlements,
+                    Confirmation {
+                        lines: vec![line],
+                        action: format!("/admin/settlements/{id}/pay"),
+                        fields: vec![("reference", reference)],
+                        button: t.mark_paid,
+                        back: format!("/admin/settlements/{id}"),
+                    },
+                );
+            }
+            let message = if statement.is_carried() {
+                t.statement_nothing_to_pay
+            } else {
+                t.statement_already_paid
+            };
+            Said::refused(StatusCode::CONFLICT, message)
+        }
         Ok(reference) => {
             let operator = user.id;
             let outcome = state

@@ -34,6 +34,8 @@ pub struct ListQuery {
     state: String,
     #[serde(default)]
     template: String,
+    #[serde(default)]
+    overdue: String,
 }
 
 async fn list_page(
@@ -47,6 +49,7 @@ async fn list_page(
     let filter = TicketFilter {
         state: TicketState::parse(&query.state),
         template: Template::parse(&query.template),
+        overdue_at: (query.overdue == "1").then(now),
     };
     let ticket_user = TicketUser {
         id: user.id,
@@ -69,6 +72,7 @@ async fn list_page(
             .template
             .map(|t| t.as_str().to_string())
             .unwrap_or_default(),
+        overdue_only: filter.overdue_at.is_some(),
         now: now(),
         me,
     })
@@ -229,6 +233,8 @@ pub struct ActionForm {
     delivery: String,
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    message: String,
 }
 
 /// Checks what an action needs typed: a requirement and contact, a delivery, or a reason.
@@ -268,6 +274,19 @@ fn payload_for(t: &Catalogue, action: TicketAction, form: &ActionForm) -> Result
     }
 }
 
+/// What the page says after a step: what happened and who was told.
+fn done_message(t: &Catalogue, action: TicketAction) -> &'static str {
+    match action {
+        TicketAction::SubmitRequirement => t.ticket_done_submit_requirement,
+        TicketAction::Confirm => t.ticket_done_confirm,
+        TicketAction::Reject => t.ticket_done_reject,
+        TicketAction::Deliver => t.ticket_done_deliver,
+        TicketAction::Accept => t.ticket_done_accept,
+        TicketAction::Decline => t.ticket_done_decline,
+        TicketAction::Close => t.ticket_updated,
+    }
+}
+
 /// One transition by whoever is signed in, on their own ticket.
 async fn act(
     req: HttpRequest,
@@ -279,21 +298,18 @@ async fn act(
     form: ActionForm,
 ) -> AppResult<HttpResponse> {
     let t = Lang::of_request(&req).catalogue();
+    if action_code == "message" {
+        return send_message(req, user, session, state, ticket_id, form).await;
+    }
     // Closing belongs to refunds, never to a form.
     let action = TicketAction::parse(action_code)
         .filter(|a| *a != TicketAction::Close)
         .ok_or(AppError::NotFound)?;
-    let keep = |form: &ActionForm| TicketForms {
-        requirement: form.requirement.clone(),
-        contact: form.contact.clone(),
-        delivery: form.delivery.clone(),
-        reason: form.reason.clone(),
-    };
     let payload = match payload_for(t, action, &form) {
         Ok(payload) => payload,
         Err(message) => {
             let said = Said::refused(StatusCode::BAD_REQUEST, message);
-            return ticket_page(&req, &user, &state, ticket_id, said, keep(&form)).await;
+            return ticket_page(&req, &user, &state, ticket_id, said, kept(&form)).await;
         }
     };
     let ticket_user = TicketUser {
@@ -314,12 +330,8 @@ async fn act(
         .await?;
     let (status, message) = match outcome {
         Ok(_) => {
-            set_flash(&session, t.ticket_updated);
-            let page = match user.role {
-                Role::Buyer => format!("/me/services/{ticket_id}"),
-                _ => format!("/vendor/supervision/{ticket_id}"),
-            };
-            return Ok(see_other(&page));
+            set_flash(&session, done_message(t, action));
+            return Ok(see_other(&ticket_path(user.role, ticket_id)));
         }
         Err(TicketError::NotFound) => return Err(AppError::NotFound),
         Err(TicketError::Db(error)) => return Err(error.into()),
@@ -339,9 +351,69 @@ async fn act(
         &state,
         ticket_id,
         Said::refused(status, message),
-        keep(&form),
+        kept(&form),
     )
     .await
+}
+
+/// What the forms keep after a refusal.
+fn kept(form: &ActionForm) -> TicketForms {
+    TicketForms {
+        requirement: form.requirement.clone(),
+        contact: form.contact.clone(),
+        delivery: form.delivery.clone(),
+        reason: form.reason.clone(),
+        message: form.message.clone(),
+    }
+}
+
+/// Where the ticket page of this viewer is.
+fn ticket_path(role: Role, ticket_id: i64) -> String {
+    match role {
+        Role::Buyer => format!("/me/services/{ticket_id}"),
+        _ => format!("/vendor/supervision/{ticket_id}"),
+    }
+}
+
+/// A message to the other side of the ticket, kept in its log.
+async fn send_message(
+    req: HttpRequest,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    ticket_id: i64,
+    form: ActionForm,
+) -> AppResult<HttpResponse> {
+    let t = Lang::of_request(&req).catalogue();
+    let text = form.message.trim().to_string();
+    if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
+        let said = Said::refused(StatusCode::BAD_REQUEST, t.err_message_required);
+        return ticket_page(&req, &user, &state, ticket_id, said, kept(&form)).await;
+    }
+    let ticket_user = TicketUser {
+        id: user.id,
+        role: user.role,
+    };
+    let sent = state
+        .db(move |conn| Ok(tickets::message(conn, ticket_id, ticket_user, &text, now())))
+        .await?;
+    let (status, message) = match sent {
+        Ok(()) => {
+            set_flash(&session, t.ticket_done_message);
+            return Ok(see_other(&format!(
+                "{}#ticket-log",
+                ticket_path(user.role, ticket_id)
+            )));
+        }
+        Err(TicketError::NotFound) => return Err(AppError::NotFound),
+        Err(TicketError::Db(error)) => return Err(error.into()),
+        Err(TicketError::Refused(TicketRefusal::Finished)) => {
+            (StatusCode::CONFLICT, t.err_ticket_finished)
+        }
+        Err(TicketError::Refused(_)) => (StatusCode::FORBIDDEN, t.err_ticket_not_yours),
+    };
+    let said = Said::refused(status, message);
+    ticket_page(&req, &user, &state, ticket_id, said, kept(&form)).await
 }
 
 pub async fn vendor_act(

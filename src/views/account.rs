@@ -1,5 +1,6 @@
 //! Sign-in and sign-up pages.
 
+use crate::views::Flash;
 use askama::Template;
 
 use super::PageCtx;
@@ -44,7 +45,7 @@ pub struct SignupPage {
 #[template(path = "account/password.html")]
 pub struct PasswordPage {
     pub page: PageCtx,
-    pub notice: Option<String>,
+    pub notice: Option<Flash>,
     pub error: Option<String>,
 }
 

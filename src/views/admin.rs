@@ -1,5 +1,6 @@
 //! The operator's account and audit pages.
 
+use crate::views::Flash;
 use askama::Template;
 
 use super::PageCtx;
@@ -23,7 +24,7 @@ pub struct AccountsPage {
     pub role_filter: String,
     pub search: String,
     pub limited: Option<String>,
-    pub notice: Option<String>,
+    pub notice: Option<Flash>,
     pub form: NewAccountForm,
 }
 

@@ -100,11 +100,26 @@ impl PageCtx {
         let Some(since) = since else {
             return "-".into();
         };
-        let minutes = (*now - *since).num_minutes().max(0);
+        self.duration(*now - *since)
+    }
+
+    /// A length of time in the largest unit that reads well.
+    pub fn duration(&self, length: chrono::Duration) -> String {
+        let minutes = length.num_minutes().max(0);
         let (template, n) = match minutes {
             0..=119 => (self.t.age_minutes, minutes),
             120..=2879 => (self.t.age_hours, minutes / 60),
             _ => (self.t.age_days, minutes / 1440),
+        };
+        fill(template, &[("n", &n.to_string())])
+    }
+
+    /// A number of days: "7 天", "1 day", "7 days".
+    pub fn days(&self, n: &i32) -> String {
+        let template = if *n == 1 {
+            self.t.delivery_days_one
+        } else {
+            self.t.delivery_days_value
         };
         fill(template, &[("n", &n.to_string())])
     }
@@ -196,6 +211,8 @@ impl PageCtx {
             "accept" => t.ta_accept,
             "decline" => t.ta_decline,
             "close" => t.ta_close,
+            "message" => t.ta_message,
+            "overdue" => t.ta_overdue,
             unknown => unknown,
         }
     }
@@ -259,35 +276,7 @@ impl PageCtx {
     }
 
     pub fn notice_text(&self, kind: &str, subject: &str) -> String {
-        let t = self.t;
-        let template = match kind {
-            "revision.submitted" => t.notice_revision_submitted,
-            "revision.approved" => t.notice_revision_approved,
-            "revision.rejected" => t.notice_revision_rejected,
-            "product.listed" => t.notice_product_listed,
-            "product.delisted" => t.notice_product_delisted,
-            "delist.requested" => t.notice_delist_requested,
-            "delist.done" => t.notice_delist_done,
-            "delist.declined" => t.notice_delist_declined,
-            "order.new" => t.notice_order_new,
-            "order.new_license" => t.notice_order_new_license,
-            "order.renewed" => t.notice_order_renewed,
-            "refund.done" => t.notice_refund_done,
-            "refund.vendor" => t.notice_refund_vendor,
-            "refund.requested" => t.notice_refund_requested,
-            "refund.declined" => t.notice_refund_declined,
-            "ticket.requirement_needed" => t.notice_ticket_requirement_needed,
-            "ticket.submit_requirement" => t.notice_ticket_submit_requirement,
-            "ticket.confirm" => t.notice_ticket_confirm,
-            "ticket.reject" => t.notice_ticket_reject,
-            "ticket.deliver" => t.notice_ticket_deliver,
-            "ticket.accept" => t.notice_ticket_accept,
-            "ticket.decline" => t.notice_ticket_decline,
-            "ticket.close" => t.notice_ticket_close,
-            "settlement.ready" => t.notice_settlement_ready,
-            "settlement.paid" => t.notice_settlement_paid,
-            _ => "{subject}",
-        };
+        let template = notice_template(self.t, kind).unwrap_or("{subject}");
         fill(template, &[("subject", subject)])
     }
 }
@@ -451,5 +440,66 @@ pub fn refund_reason(t: &Catalogue, reason: crate::domain::refund::RefundReason)
         R::VendorUnreachable => t.refund_reason_vendor_unreachable,
         R::BuyerEndsUnstarted => t.refund_reason_buyer_ends,
         R::Other => t.refund_reason_other,
+    }
+}
+
+/// The words of a notice kind (`domain::notice` names the kinds).
+fn notice_template(t: &Catalogue, kind: &str) -> Option<&'static str> {
+    match kind {
+        "revision.submitted" => Some(t.notice_revision_submitted),
+        "revision.approved" => Some(t.notice_revision_approved),
+        "revision.rejected" => Some(t.notice_revision_rejected),
+        "product.listed" => Some(t.notice_product_listed),
+        "product.delisted" => Some(t.notice_product_delisted),
+        "delist.requested" => Some(t.notice_delist_requested),
+        "delist.done" => Some(t.notice_delist_done),
+        "delist.declined" => Some(t.notice_delist_declined),
+        "order.new" => Some(t.notice_order_new),
+        "order.new_license" => Some(t.notice_order_new_license),
+        "order.renewed" => Some(t.notice_order_renewed),
+        "refund.done" => Some(t.notice_refund_done),
+        "refund.vendor" => Some(t.notice_refund_vendor),
+        "refund.requested" => Some(t.notice_refund_requested),
+        "refund.declined" => Some(t.notice_refund_declined),
+        "ticket.requirement_needed" => Some(t.notice_ticket_requirement_needed),
+        "ticket.submit_requirement" => Some(t.notice_ticket_submit_requirement),
+        "ticket.confirm" => Some(t.notice_ticket_confirm),
+        "ticket.reject" => Some(t.notice_ticket_reject),
+        "ticket.deliver" => Some(t.notice_ticket_deliver),
+        "ticket.accept" => Some(t.notice_ticket_accept),
+        "ticket.decline" => Some(t.notice_ticket_decline),
+        "ticket.close" => Some(t.notice_ticket_close),
+        "settlement.ready" => Some(t.notice_settlement_ready),
+        "settlement.paid" => Some(t.notice_settlement_paid),
+        "order.billing_stopped" => Some(t.notice_order_billing_stopped),
+        "refund.requested_vendor" => Some(t.notice_refund_requested_vendor),
+        "refund.vendor_position" => Some(t.notice_refund_vendor_position),
+        "refund.declined_vendor" => Some(t.notice_refund_declined_vendor),
+        "ticket.message" => Some(t.notice_ticket_message),
+        "ticket.overdue" => Some(t.notice_ticket_overdue),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::notice::Event;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn every_notice_of_the_table_has_its_words_in_both_languages() {
+        for lang in [Lang::Zh, Lang::En] {
+            let t = lang.catalogue();
+            for event in Event::ALL {
+                for (_, kind) in event.audience() {
+                    let words = notice_template(t, kind);
+                    assert!(
+                        words.is_some_and(|w| w.contains("{subject}")),
+                        "{event:?}: {kind} in {lang:?}"
+                    );
+                }
+            }
+        }
     }
 }

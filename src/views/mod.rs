@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod confirm;
 pub mod errors;
 pub mod home;
 pub mod labels;
@@ -28,6 +29,7 @@ pub enum Section {
     VendorHome,
     VendorProducts,
     VendorOrders,
+    VendorRefunds,
     VendorSupervision,
     VendorSettlements,
     AdminHome,
@@ -85,6 +87,10 @@ fn menu_for(role: Role, t: &'static Catalogue) -> Vec<MenuItem> {
                 ..entry(t.nav_product_list, "/vendor/products", VendorProducts, true)
             },
             entry(t.nav_orders, "/vendor/orders", VendorOrders, true),
+            MenuItem {
+                nested: true,
+                ..entry(t.nav_vendor_refunds, "/vendor/refunds", VendorRefunds, true)
+            },
             entry(
                 t.nav_supervision,
                 "/vendor/supervision",
@@ -236,13 +242,65 @@ pub fn safe_next(next: Option<&str>) -> Option<String> {
 
 const FLASH_KEY: &str = "flash";
 
-/// A one-time notice shown on the next page (after a redirect).
-pub fn set_flash(session: &actix_session::Session, message: &str) {
-    let _ = session.insert(FLASH_KEY, message);
+/// What kind of one-time message a flash is; its colour on the page follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum FlashKind {
+    /// Something the person asked for was done.
+    Done,
+    /// Nothing went wrong, but the person should know something (read-only,
+    /// a similar order placed a moment ago).
+    Warning,
 }
 
-pub fn take_flash(session: &actix_session::Session) -> Option<String> {
-    session.remove_as::<String>(FLASH_KEY).and_then(Result::ok)
+/// A one-time message shown on the next page (after a redirect).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Flash {
+    pub kind: FlashKind,
+    pub text: String,
+}
+
+impl Flash {
+    pub fn done(text: impl Into<String>) -> Flash {
+        Flash {
+            kind: FlashKind::Done,
+            text: text.into(),
+        }
+    }
+
+    pub fn warning(text: impl Into<String>) -> Flash {
+        Flash {
+            kind: FlashKind::Warning,
+            text: text.into(),
+        }
+    }
+
+    /// The CSS class of the box: green for done, amber for a warning.
+    pub fn class(&self) -> &'static str {
+        match self.kind {
+            FlashKind::Done => "notice",
+            FlashKind::Warning => "warning",
+        }
+    }
+}
+
+impl std::fmt::Display for Flash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Says on the next page that something was done.
+pub fn set_flash(session: &actix_session::Session, message: &str) {
+    let _ = session.insert(FLASH_KEY, Flash::done(message));
+}
+
+/// Warns on the next page (shown in amber, not as a success).
+pub fn set_warning(session: &actix_session::Session, message: &str) {
+    let _ = session.insert(FLASH_KEY, Flash::warning(message));
+}
+
+pub fn take_flash(session: &actix_session::Session) -> Option<Flash> {
+    session.remove_as::<Flash>(FLASH_KEY).and_then(Result::ok)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Order pages: the seed's order table for vendors and operators, the buyer's
 //! orders and subscriptions, checkout and renewal.
 
+use crate::views::Flash;
 use std::sync::Arc;
 
 use askama::Template;
@@ -15,7 +16,7 @@ use crate::db::settlements::OrderSettlement;
 use crate::domain::money::format_yuan;
 use crate::domain::order::{OrderStatus, OrderType, Term, amount_label, started_hours, term_label};
 use crate::domain::product::Billing;
-use crate::domain::refund::{RefundReason, RefundRefusal};
+use crate::domain::refund::{RefundReason, RefundRefusal, VendorPosition};
 use crate::domain::time::format_china;
 use crate::i18n::{Catalogue, fill};
 
@@ -132,9 +133,16 @@ pub struct OrderListPage {
     pub errors: Vec<String>,
     /// The rendered `OrderRowsFragment`; empty when the query was refused.
     pub rows_html: Arc<str>,
+    /// The vendor's products by name for the product filter (empty for
+    /// operators, who type a product number).
+    pub product_options: Vec<(i64, String)>,
 }
 
 impl OrderListPage {
+    pub fn product_chosen(&self, id: &i64) -> bool {
+        self.filter.product == id.to_string()
+    }
+
     pub fn csv_link(&self) -> String {
         let query = self.filter.query();
         if query.is_empty() {
@@ -175,7 +183,7 @@ pub struct OrderDetailPage {
     /// Where order numbers link: `/vendor/orders`, `/admin/orders` or `/me/orders`.
     pub base: &'static str,
     pub now: NaiveDateTime,
-    pub notice: Option<String>,
+    pub notice: Option<Flash>,
     pub error: Option<String>,
     /// Renewal terms offered to the buyer, if the subscription can be renewed.
     pub renew_terms: Vec<Term>,
@@ -256,6 +264,23 @@ impl OrderDetailPage {
         })
     }
 
+    /// Whether the refund card has anything to offer now: after a stop or a
+    /// full refund there is nothing, and the card is left out.
+    pub fn refund_card_applies(&self) -> bool {
+        self.refunds
+            .as_ref()
+            .is_some_and(|r| r.five_day.is_ok() || r.can_stop || r.can_request)
+    }
+
+    /// Whether the vendor may still give its position on this request.
+    pub fn vendor_answers(&self, request: &RefundRequest) -> bool {
+        self.base == "/vendor/orders" && request.state == "open"
+    }
+
+    pub fn position_text(&self, request: &RefundRequest) -> &'static str {
+        position_text(self.page.t, request)
+    }
+
     pub fn reasons(&self) -> Vec<(&'static str, &'static str)> {
         RefundReason::ALL
             .iter()
@@ -298,11 +323,25 @@ pub struct RefundQueuePage {
     pub open: Vec<QueuedRequest>,
     pub decided: Vec<QueuedRequest>,
     pub now: NaiveDateTime,
-    pub notice: Option<String>,
+    pub notice: Option<Flash>,
     pub error: Option<String>,
+    /// The vendor's own requests, with the position form instead of the decision.
+    pub vendor_view: bool,
 }
 
 impl RefundQueuePage {
+    pub fn position_text(&self, request: &RefundRequest) -> &'static str {
+        position_text(self.page.t, request)
+    }
+
+    pub fn position_class(&self, request: &RefundRequest) -> &'static str {
+        match request.position() {
+            Some(VendorPosition::Agrees) => "on",
+            Some(VendorPosition::Disagrees) => "change",
+            None => "",
+        }
+    }
+
     pub fn cells(&self, order: &Order) -> OrderCells {
         order_cells(self.page.t, order)
     }
@@ -324,6 +363,15 @@ impl RefundQueuePage {
     }
 }
 
+/// What the vendor said about a refund request.
+pub fn position_text(t: &Catalogue, request: &RefundRequest) -> &'static str {
+    match request.position() {
+        Some(VendorPosition::Agrees) => t.position_agrees,
+        Some(VendorPosition::Disagrees) => t.position_disagrees,
+        None => t.position_none,
+    }
+}
+
 /// How a subscription stands: expiry for prepaid, hours for hourly.
 pub fn subscription_usage(
     page: &PageCtx,
@@ -340,9 +388,20 @@ pub fn subscription_usage(
             } else {
                 t.subscription_active
             };
-            match subscription.expires_at {
-                Some(expiry) => format!("{} · {} {}", state, t.col_expires, format_china(expiry)),
-                None => state.to_string(),
+            // A stopped subscription no longer runs to its expiry.
+            match (subscription.stopped_at, subscription.expires_at) {
+                (Some(stopped), _) => {
+                    format!(
+                        "{} · {} {}",
+                        state,
+                        t.stopped_at_label,
+                        format_china(stopped)
+                    )
+                }
+                (None, Some(expiry)) => {
+                    format!("{} · {} {}", state, t.col_expires, format_china(expiry))
+                }
+                (None, None) => state.to_string(),
             }
         }
         Billing::Hourly => {
@@ -379,7 +438,7 @@ pub struct MyOrdersPage {
     pub older_link: Option<String>,
     pub newer_link: Option<String>,
     pub now: NaiveDateTime,
-    pub notice: Option<String>,
+    pub notice: Option<Flash>,
 }
 
 impl MyOrdersPage {
@@ -423,6 +482,14 @@ pub struct CheckoutPage {
 impl CheckoutPage {
     pub fn term_text(&self, term: &Term) -> String {
         term_text(self.page.t, *term)
+    }
+
+    /// What the buyer agrees to on an hourly plan: the rate, not a ¥0 total.
+    pub fn hourly_button(&self) -> String {
+        fill(
+            self.page.t.hourly_start_button,
+            &[("price", &self.page.plan_price(&self.plan))],
+        )
     }
 
     pub fn hourly_note(&self) -> String {

@@ -1,6 +1,7 @@
 //! Product pages: the vendor's list, form and product page; the operator's
 //! review queue, review page, product list and delist requests; the storefront.
 
+use crate::views::Flash;
 use askama::Template;
 use chrono::NaiveDateTime;
 
@@ -21,7 +22,7 @@ pub struct VendorProductsPage {
     /// The name search as typed.
     pub name: String,
     pub next: Option<i64>,
-    pub notice: Option<String>,
+    pub notice: Option<Flash>,
 }
 
 #[derive(Template)]
@@ -44,7 +45,7 @@ pub struct ProductFormPage {
     pub logo_errors: Vec<String>,
     /// An auto-fitted logo awaiting the vendor's confirmation, base64 PNG.
     pub autofit_png: Option<String>,
-    pub notice: Option<String>,
+    pub notice: Option<Flash>,
 }
 
 /// How many plan rows the form shows at least (empty ones are ignored).
@@ -105,7 +106,7 @@ pub struct ProductPage {
     pub page: PageCtx,
     pub detail: ProductDetail,
     pub viewer: Viewer,
-    pub notice: Option<String>,
+    pub notice: Option<Flash>,
     pub error: Option<String>,
 }
 
@@ -152,6 +153,8 @@ pub struct DiffRow {
     pub live: String,
     pub pending: String,
     pub changed: bool,
+    /// The values are logo hashes, shown as the images side by side.
+    pub is_logo: bool,
 }
 
 /// The fields of a revision as (label, shown value), in a fixed order.
@@ -190,7 +193,7 @@ fn shown_fields(page: &PageCtx, revision: &RevisionWithPlans) -> Vec<(&'static s
             revision
                 .logo
                 .as_ref()
-                .map(|l| l.sha256[..12].to_string())
+                .map(|l| l.sha256.clone())
                 .unwrap_or_default(),
         ),
     ]
@@ -214,6 +217,7 @@ pub fn diff_rows(
             }
             Some(DiffRow {
                 label,
+                is_logo: label == page.t.logo_label,
                 changed: live_value != pending_value,
                 live: live_value,
                 pending: pending_value,
@@ -228,7 +232,7 @@ pub struct ReviewQueuePage {
     pub page: PageCtx,
     pub entries: Vec<QueueEntry>,
     pub now: NaiveDateTime,
-    pub notice: Option<String>,
+    pub notice: Option<Flash>,
 }
 
 #[derive(Template)]
@@ -256,6 +260,11 @@ impl ReviewPage {
     pub fn is_pending(&self) -> bool {
         self.pending.revision.state == "pending"
     }
+
+    /// 通过并上架 is offered while the product is not on sale.
+    pub fn offers_approve_and_list(&self) -> bool {
+        self.detail.product.listing != "listed"
+    }
 }
 
 #[derive(Template)]
@@ -269,7 +278,7 @@ pub struct AdminProductsPage {
     /// The name search as typed.
     pub name: String,
     pub next: Option<i64>,
-    pub notice: Option<String>,
+    pub notice: Option<Flash>,
 }
 
 impl AdminProductsPage {
@@ -294,7 +303,7 @@ pub struct DelistRequestsPage {
     pub open: Vec<DelistQueueEntry>,
     pub decided: Vec<DelistQueueEntry>,
     pub now: NaiveDateTime,
-    pub notice: Option<String>,
+    pub notice: Option<Flash>,
     pub error: Option<String>,
 }
 

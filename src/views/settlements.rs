@@ -1,6 +1,7 @@
 //! Settlement pages: the vendor's statements and chart, one statement, and
 //! the operator's month view.
 
+use crate::views::Flash;
 use std::fmt::Write;
 
 use askama::Template;
@@ -139,7 +140,7 @@ pub struct StatementPage {
     pub for_operator: bool,
     pub csv_href: String,
     pub back_href: String,
-    pub notice: Option<String>,
+    pub notice: Option<Flash>,
     pub error: Option<String>,
     pub reference: String,
 }
@@ -173,7 +174,7 @@ pub struct AdminSettlementsPage {
     pub rates: Vec<VendorRate>,
     /// What the generate form holds: the last ended month, or what was typed.
     pub settle_value: String,
-    pub notice: Option<String>,
+    pub notice: Option<Flash>,
     pub error: Option<String>,
     pub totals: Totals,
 }

@@ -1,6 +1,7 @@
 //! Service ticket pages: the list (vendors, operators) and the ticket page
 //! with its operation log (buyer, vendor, operator).
 
+use crate::views::Flash;
 use askama::Template;
 use chrono::NaiveDateTime;
 
@@ -17,6 +18,7 @@ pub struct TicketListPage {
     pub base: &'static str,
     pub state_filter: String,
     pub template_filter: String,
+    pub overdue_only: bool,
     pub now: NaiveDateTime,
     /// Whose turn is marked "awaiting you" (the vendor's list).
     pub me: Option<Role>,
@@ -25,6 +27,11 @@ pub struct TicketListPage {
 impl TicketListPage {
     pub fn awaits_me(&self, ticket: &Ticket) -> bool {
         self.me.is_some() && next_actor(ticket.state()) == self.me
+    }
+
+    /// 已等待, stopped once the ticket is finished.
+    pub fn waited(&self, ticket: &Ticket) -> String {
+        self.page.duration(ticket.waited(self.now))
     }
 }
 
@@ -35,6 +42,7 @@ pub struct TicketForms {
     pub contact: String,
     pub delivery: String,
     pub reason: String,
+    pub message: String,
 }
 
 #[derive(Template)]
@@ -49,7 +57,7 @@ pub struct TicketPage {
     pub viewer: Role,
     /// Where this viewer's forms post: `/me/services/{id}` or `/vendor/supervision/{id}`.
     pub action_base: String,
-    pub notice: Option<String>,
+    pub notice: Option<Flash>,
     pub error: Option<String>,
     pub forms: TicketForms,
     pub now: NaiveDateTime,
@@ -81,6 +89,28 @@ impl TicketPage {
 
     pub fn vendor_delivers(&self) -> bool {
         self.is(Role::Vendor, "in_service") || self.is(Role::Vendor, "awaiting_delivery")
+    }
+
+    /// Buyer and vendor write to each other until the ticket finishes.
+    pub fn may_message(&self) -> bool {
+        matches!(self.viewer, Role::Buyer | Role::Vendor) && !self.ticket.state().is_finished()
+    }
+
+    /// The vendor's reason for the latest rejection, shown above the
+    /// resubmit form (it is also in the log).
+    pub fn rejection_reason(&self) -> Option<&str> {
+        if self.ticket.state != "rejected" {
+            return None;
+        }
+        self.events
+            .iter()
+            .rev()
+            .find(|e| e.action == "reject")
+            .map(|e| e.note.as_str())
+    }
+
+    pub fn is_overdue(&self) -> bool {
+        self.ticket.is_overdue(self.now)
     }
 
     pub fn is_license(&self) -> bool {

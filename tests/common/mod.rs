@@ -378,6 +378,28 @@ impl Visitor {
         self.post_raw(path, &all).await
     }
 
+    /// Posts an irreversible step as a person would: the first post must be
+    /// answered with its confirmation page (a form posting back to the same
+    /// address with `confirmed=yes`), and nothing is done until the confirmed
+    /// post. A step refused outright (4xx) is returned as it is.
+    pub async fn confirm(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let asked = self.post(path, fields).await;
+        if asked.status.is_client_error() {
+            return asked;
+        }
+        assert_eq!(
+            asked.status,
+            StatusCode::OK,
+            "{path} asks first: {}",
+            asked.body
+        );
+        asked.assert_contains(&format!("action=\"{path}\""));
+        asked.assert_contains("name=\"confirmed\" value=\"yes\"");
+        let mut confirmed = fields.to_vec();
+        confirmed.push(("confirmed", "yes"));
+        self.post(path, &confirmed).await
+    }
+
     /// Posts a multipart form with the given text fields.
     pub async fn post_multipart(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         let boundary = "yunshi-test-boundary";

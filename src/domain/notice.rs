@@ -1,0 +1,277 @@
+//! Who hears of each state change, in what words and where the notice links:
+//! one table for every change of products, orders, refunds, tickets and
+//! statements. The store writes notices only through it, and a test walks it
+//! so that no change tells only the one who made it.
+
+use super::ticket::TicketAction;
+
+/// Who takes part in a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    Buyer,
+    Vendor,
+    /// Every enabled operator (the review and refund queues are shared).
+    Operators,
+    /// The marketplace itself: a ticket opened by a payment, a deadline passed.
+    System,
+}
+
+/// A change someone must hear of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    RevisionSubmitted,
+    RevisionApproved,
+    RevisionRejected,
+    ProductListed,
+    ProductDelisted,
+    DelistRequested,
+    DelistCarriedOut,
+    DelistDeclined,
+    OrderPlaced,
+    LicenseOrdered,
+    OrderRenewed,
+    BillingStopped,
+    FiveDayRefunded,
+    RefundRequested,
+    RefundVendorPosition,
+    RefundGranted,
+    RefundDeclined,
+    TicketOpened,
+    RequirementSubmitted,
+    RequirementConfirmed,
+    RequirementRejected,
+    Delivered,
+    DeliveryAccepted,
+    DeliveryDeclined,
+    TicketClosed,
+    BuyerMessage,
+    VendorMessage,
+    TicketOverdue,
+    StatementReady,
+    StatementPaid,
+}
+
+codes!(Event {
+    RevisionSubmitted = "revision_submitted",
+    RevisionApproved = "revision_approved",
+    RevisionRejected = "revision_rejected",
+    ProductListed = "product_listed",
+    ProductDelisted = "product_delisted",
+    DelistRequested = "delist_requested",
+    DelistCarriedOut = "delist_carried_out",
+    DelistDeclined = "delist_declined",
+    OrderPlaced = "order_placed",
+    LicenseOrdered = "license_ordered",
+    OrderRenewed = "order_renewed",
+    BillingStopped = "billing_stopped",
+    FiveDayRefunded = "five_day_refunded",
+    RefundRequested = "refund_requested",
+    RefundVendorPosition = "refund_vendor_position",
+    RefundGranted = "refund_granted",
+    RefundDeclined = "refund_declined",
+    TicketOpened = "ticket_opened",
+    RequirementSubmitted = "requirement_submitted",
+    RequirementConfirmed = "requirement_confirmed",
+    RequirementRejected = "requirement_rejected",
+    Delivered = "delivered",
+    DeliveryAccepted = "delivery_accepted",
+    DeliveryDeclined = "delivery_declined",
+    TicketClosed = "ticket_closed",
+    BuyerMessage = "buyer_message",
+    VendorMessage = "vendor_message",
+    TicketOverdue = "ticket_overdue",
+    StatementReady = "statement_ready",
+    StatementPaid = "statement_paid",
+});
+
+/// What a notice points at; each recipient gets the page of its own role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject<'a> {
+    Revision { product_id: i64, revision_id: i64 },
+    Product { product_id: i64 },
+    DelistRequest { product_id: i64 },
+    Order { order_no: &'a str },
+    Refund { order_no: &'a str },
+    Ticket { ticket_id: i64 },
+    Statement { month: &'a str },
+}
+
+impl Event {
+    /// Who makes the change.
+    pub fn actor(self) -> Party {
+        use Event::*;
+        match self {
+            RevisionSubmitted | DelistRequested | RefundVendorPosition | VendorMessage => {
+                Party::Vendor
+            }
+            RequirementConfirmed | RequirementRejected | Delivered => Party::Vendor,
+            RevisionApproved | RevisionRejected | ProductListed | ProductDelisted => {
+                Party::Operators
+            }
+            DelistCarriedOut | DelistDeclined | RefundGranted | RefundDeclined => Party::Operators,
+            StatementReady | StatementPaid => Party::Operators,
+            OrderPlaced | LicenseOrdered | OrderRenewed | BillingStopped | FiveDayRefunded => {
+                Party::Buyer
+            }
+            RefundRequested | RequirementSubmitted | DeliveryAccepted | DeliveryDeclined => {
+                Party::Buyer
+            }
+            BuyerMessage => Party::Buyer,
+            TicketOpened | TicketClosed | TicketOverdue => Party::System,
+        }
+    }
+
+    /// Who must hear of it, each with the notice kind that words it
+    /// (`views::labels::notice_text` turns a kind into the reader's language).
+    pub fn audience(self) -> &'static [(Party, &'static str)] {
+        use Event::*;
+        use Party::*;
+        match self {
+            RevisionSubmitted => &[(Operators, "revision.submitted")],
+            RevisionApproved => &[(Vendor, "revision.approved")],
+            RevisionRejected => &[(Vendor, "revision.rejected")],
+            ProductListed => &[(Vendor, "product.listed")],
+            ProductDelisted => &[(Vendor, "product.delisted")],
+            DelistRequested => &[(Operators, "delist.requested")],
+            DelistCarriedOut => &[(Vendor, "delist.done")],
+            DelistDeclined => &[(Vendor, "delist.declined")],
+            OrderPlaced => &[(Vendor, "order.new")],
+            LicenseOrdered => &[(Vendor, "order.new_license")],
+            OrderRenewed => &[(Vendor, "order.renewed")],
+            BillingStopped => &[(Vendor, "order.billing_stopped")],
+            FiveDayRefunded => &[(Vendor, "refund.vendor")],
+            // The vendor hears of a negotiated request so that it can say
+            // whether it agrees before an operator decides.
+            RefundRequested => &[
+                (Operators, "refund.requested"),
+                (Vendor, "refund.requested_vendor"),
+            ],
+            RefundVendorPosition => &[(Operators, "refund.vendor_position")],
+            RefundGranted => &[(Buyer, "refund.done"), (Vendor, "refund.vendor")],
+            RefundDeclined => &[
+                (Buyer, "refund.declined"),
+                (Vendor, "refund.declined_vendor"),
+            ],
+            TicketOpened => &[(Buyer, "ticket.requirement_needed")],
+            RequirementSubmitted => &[(Vendor, "ticket.submit_requirement")],
+            RequirementConfirmed => &[(Buyer, "ticket.confirm")],
+            RequirementRejected => &[(Buyer, "ticket.reject")],
+            Delivered => &[(Buyer, "ticket.deliver")],
+            DeliveryAccepted => &[(Vendor, "ticket.accept")],
+            DeliveryDeclined => &[(Vendor, "ticket.decline")],
+            TicketClosed => &[(Buyer, "ticket.close"), (Vendor, "ticket.close")],
+            BuyerMessage => &[(Vendor, "ticket.message")],
+            VendorMessage => &[(Buyer, "ticket.message")],
+            TicketOverdue => &[(Vendor, "ticket.overdue")],
+            StatementReady => &[(Vendor, "settlement.ready")],
+            StatementPaid => &[(Vendor, "settlement.paid")],
+        }
+    }
+
+    /// The event of a ticket step, told by the step's action.
+    pub fn of_ticket(action: TicketAction) -> Event {
+        match action {
+            TicketAction::SubmitRequirement => Event::RequirementSubmitted,
+            TicketAction::Confirm => Event::RequirementConfirmed,
+            TicketAction::Reject => Event::RequirementRejected,
+            TicketAction::Deliver => Event::Delivered,
+            TicketAction::Accept => Event::DeliveryAccepted,
+            TicketAction::Decline => Event::DeliveryDeclined,
+            TicketAction::Close => Event::TicketClosed,
+        }
+    }
+}
+
+/// The page a notice opens for one recipient.
+pub fn link(party: Party, subject: &Subject) -> String {
+    use Party::*;
+    match (subject, party) {
+        (Subject::Revision { revision_id, .. }, Operators) => {
+            format!("/admin/reviews/{revision_id}")
+        }
+        (Subject::DelistRequest { .. }, Operators) => "/admin/delist-requests".to_string(),
+        (Subject::Product { product_id }, Operators) => format!("/admin/products/{product_id}"),
+        (
+            Subject::Revision { product_id, .. }
+            | Subject::Product { product_id }
+            | Subject::DelistRequest { product_id },
+            _,
+        ) => format!("/vendor/products/{product_id}"),
+        (Subject::Order { order_no }, Buyer) => format!("/me/orders/{order_no}"),
+        (Subject::Order { order_no }, Operators) => format!("/admin/orders/{order_no}"),
+        (Subject::Order { order_no }, _) => format!("/vendor/orders/{order_no}"),
+        (Subject::Refund { order_no }, Buyer) => format!("/me/orders/{order_no}"),
+        (Subject::Refund { .. }, Operators) => "/admin/refunds".to_string(),
+        (Subject::Refund { order_no }, _) => format!("/vendor/orders/{order_no}#refund-request"),
+        (Subject::Ticket { ticket_id }, Buyer) => format!("/me/services/{ticket_id}"),
+        (Subject::Ticket { ticket_id }, Operators) => format!("/admin/supervision/{ticket_id}"),
+        (Subject::Ticket { ticket_id }, _) => format!("/vendor/supervision/{ticket_id}"),
+        (Subject::Statement { month }, Operators) => format!("/admin/settlements?month={month}"),
+        (Subject::Statement { month }, _) => format!("/vendor/settlements/{month}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_change_tells_someone_other_than_the_one_who_made_it() {
+        for event in Event::ALL {
+            let audience = event.audience();
+            assert!(!audience.is_empty(), "{event:?} tells no one");
+            for (party, kind) in audience {
+                assert_ne!(*party, event.actor(), "{event:?} tells its own actor");
+                assert_ne!(*party, Party::System, "{event:?} tells the system");
+                assert!(kind.contains('.'), "{event:?}: kind {kind}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_ticket_steps_tell_the_other_side() {
+        use TicketAction::*;
+        let expected = [
+            (SubmitRequirement, Party::Vendor),
+            (Confirm, Party::Buyer),
+            (Reject, Party::Buyer),
+            (Deliver, Party::Buyer),
+            (Accept, Party::Vendor),
+            (Decline, Party::Vendor),
+        ];
+        for (action, hears) in expected {
+            let event = Event::of_ticket(action);
+            let parties: Vec<Party> = event.audience().iter().map(|(p, _)| *p).collect();
+            assert_eq!(parties, vec![hears], "{action:?}");
+        }
+        let closed = Event::of_ticket(Close);
+        assert_eq!(closed.audience().len(), 2);
+    }
+
+    #[test]
+    fn each_recipient_is_sent_to_a_page_of_its_own_role() {
+        let subjects = [
+            Subject::Revision {
+                product_id: 3,
+                revision_id: 9,
+            },
+            Subject::Product { product_id: 3 },
+            Subject::DelistRequest { product_id: 3 },
+            Subject::Order { order_no: "N1" },
+            Subject::Refund { order_no: "N1" },
+            Subject::Ticket { ticket_id: 4 },
+            Subject::Statement { month: "2026-10" },
+        ];
+        for subject in &subjects {
+            let buyer_sees = matches!(
+                subject,
+                Subject::Order { .. } | Subject::Refund { .. } | Subject::Ticket { .. }
+            );
+            if buyer_sees {
+                assert!(link(Party::Buyer, subject).starts_with("/me/"));
+            }
+            assert!(link(Party::Vendor, subject).starts_with("/vendor/"));
+            assert!(link(Party::Operators, subject).starts_with("/admin/"));
+        }
+    }
+}
