@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::shop::{account_id, buy, image_form, listed_product, new_image_product, plan, ticket_of};
+use common::shop::{
+    account_id, buy, image_form, listed_product, new_image_product, plan, ticket_of,
+};
 use common::{TestApp, Visitor, logo_fixtures, spawn_app};
 use diesel::prelude::*;
 use reqwest::StatusCode;
@@ -76,7 +78,7 @@ async fn each_ticket_step_tells_the_other_side_and_never_the_one_who_acted() {
     confirmed.assert_contains("已确认需求，服务单进入服务中，用户已收到通知。");
     let buyer_notices = buyer.get("/notifications").await;
     buyer_notices.assert_contains(&format!("服务商已确认需求：{number}"));
-    buyer_notices.assert_contains(&format!("/notifications/"));
+    buyer_notices.assert_contains("/notifications/");
     vendor
         .get("/notifications")
         .await
@@ -127,7 +129,10 @@ async fn the_edit_page_saves_and_submits_in_one_step() {
     page.assert_contains("草稿已保存并提交审核。");
     page.assert_contains("审核中");
     let operator = app.signed_in("operator").await;
-    operator.get("/admin/reviews").await.assert_contains("编辑即提交");
+    operator
+        .get("/admin/reviews")
+        .await
+        .assert_contains("编辑即提交");
 }
 
 #[actix_web::test]
@@ -289,7 +294,10 @@ async fn the_vendor_gives_its_position_on_a_refund_request_and_the_operator_sees
         .unwrap();
     let path = format!("/vendor/refunds/{request}/position");
     let missing = vendor
-        .post(&path, &[("position", "agrees"), ("note", "同意"), ("contact", "")])
+        .post(
+            &path,
+            &[("position", "agrees"), ("note", "同意"), ("contact", "")],
+        )
         .await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
     missing.assert_contains("请填写联系方式");
@@ -361,7 +369,10 @@ async fn a_rejected_requirement_shows_why_and_a_finished_ticket_stops_waiting() 
     let page = buyer.get(&me).await;
     let reason_at = page.body.find("请说明页面内容").unwrap();
     let form_at = page.body.find("submit_requirement").unwrap();
-    assert!(reason_at < form_at, "the reason comes before the resubmit form");
+    assert!(
+        reason_at < form_at,
+        "the reason comes before the resubmit form"
+    );
     page.assert_contains("服务商驳回了需求，原因：");
     // Finished: its wait is frozen at the opening-to-completion time.
     buyer
@@ -415,8 +426,14 @@ async fn a_ticket_past_its_promised_delivery_is_overdue_and_the_vendor_is_remind
     // A day past the promise.
     let later = due + chrono::Duration::days(1);
     let mut conn = app.conn();
-    assert_eq!(yunshi::db::tickets::remind_overdue(&mut conn, later).unwrap(), 1);
-    assert_eq!(yunshi::db::tickets::remind_overdue(&mut conn, later).unwrap(), 0);
+    assert_eq!(
+        yunshi::db::tickets::remind_overdue(&mut conn, later).unwrap(),
+        1
+    );
+    assert_eq!(
+        yunshi::db::tickets::remind_overdue(&mut conn, later).unwrap(),
+        0
+    );
     drop(conn);
     vendor
         .get("/notifications")
@@ -458,7 +475,9 @@ async fn buyer_and_vendor_exchange_messages_kept_in_the_log() {
     let (buyer, vendor, ticket, number) = service_bought(&app).await;
     let me = format!("/me/services/{ticket}");
     let theirs = format!("/vendor/supervision/{ticket}");
-    let empty = buyer.post(&format!("{me}/message"), &[("message", " ")]).await;
+    let empty = buyer
+        .post(&format!("{me}/message"), &[("message", " ")])
+        .await;
     assert_eq!(empty.status, StatusCode::BAD_REQUEST);
     empty.assert_contains("请填写留言内容");
     buyer
@@ -470,12 +489,18 @@ async fn buyer_and_vendor_exchange_messages_kept_in_the_log() {
         .await
         .assert_contains(&format!("服务单有新留言：{number}"));
     vendor
-        .post(&format!("{theirs}/message"), &[("message", "需要，我们协助办理")])
+        .post(
+            &format!("{theirs}/message"),
+            &[("message", "需要，我们协助办理")],
+        )
         .await;
     let page = buyer.get(&me).await;
     let question = page.body.find("需要备案吗？").unwrap();
     let answer = page.body.find("需要，我们协助办理").unwrap();
-    assert!(question < answer, "the log reads in the order things happened");
+    assert!(
+        question < answer,
+        "the log reads in the order things happened"
+    );
     buyer
         .get("/notifications")
         .await
@@ -503,8 +528,12 @@ async fn the_vendor_filters_orders_by_product_name_and_errors_name_their_field()
     let vendor = app.signed_in("vendor1").await;
     let list = vendor.get("/vendor/orders").await;
     list.assert_contains(&format!("<option value=\"{product}\">按名字找我</option>"));
-    let chosen = vendor.get(&format!("/vendor/orders?product={product}")).await;
-    chosen.assert_contains(&format!("<option value=\"{product}\" selected>按名字找我</option>"));
+    let chosen = vendor
+        .get(&format!("/vendor/orders?product={product}"))
+        .await;
+    chosen.assert_contains(&format!(
+        "<option value=\"{product}\" selected>按名字找我</option>"
+    ));
     let wrong = vendor.get("/vendor/orders?buyer_uin=12").await;
     assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
     wrong.assert_contains("用户ID：");
@@ -522,7 +551,10 @@ async fn an_hourly_checkout_says_the_rate_and_cards_say_only_what_applies() {
     );
     let buyer = app.signed_in("buyer1").await;
     let checkout = buyer
-        .get(&format!("/shop/products/{product}/checkout?plan={}", plans[0]))
+        .get(&format!(
+            "/shop/products/{product}/checkout?plan={}",
+            plans[0]
+        ))
         .await;
     checkout.assert_contains("确认开通，按 ¥1.1/小时 计费");
     checkout.assert_lacks("¥0");
@@ -591,9 +623,14 @@ async fn the_review_page_shows_a_changed_logo_as_images() {
     let row = review.body.find("<th scope=\"row\">商品主图").unwrap();
     let logo_row = &review.body[row..];
     let logo_row = &logo_row[..logo_row.find("</tr>").unwrap()];
-    let images = logo_row.matches("<img class=\"logo-preview\" src=\"/logos/").count();
+    let images = logo_row
+        .matches("<img class=\"logo-preview\" src=\"/logos/")
+        .count();
     assert_eq!(images, 2, "old and new side by side: {logo_row}");
-    assert!(!logo_row.contains("583785"), "no hash in place of the image");
+    assert!(
+        !logo_row.contains("583785"),
+        "no hash in place of the image"
+    );
     // Listed already: approving puts it live, so there is nothing to list.
     review.assert_lacks("通过并上架");
 }

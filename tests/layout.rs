@@ -151,3 +151,35 @@ async fn notifications_page_lists_and_clears_unread() {
     let crowded = app.signed_in("vendor2").await.get("/vendor").await;
     crowded.assert_contains("<span class=\"badge\" title=\"99+ 条未读\">99+</span>");
 }
+
+/// The browser would word its own message for an empty required field in the
+/// browser's language, inside a page in the other one. Every form that posts
+/// a required field leaves the check to the server, which answers in the
+/// page's language (the `required` marks stay for assistive technology).
+#[test]
+fn forms_leave_their_messages_to_the_page_language() {
+    let mut unchecked = Vec::new();
+    let mut folders = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("templates")];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            let html = std::fs::read_to_string(&path).unwrap();
+            for (at, _) in html.match_indices("<form") {
+                let tag_end = at + html[at..].find('>').unwrap();
+                let tag = &html[at..=tag_end];
+                let body_end = tag_end + html[tag_end..].find("</form>").unwrap_or(0);
+                let body = &html[tag_end..body_end];
+                let posts = tag.contains("method=\"post\"");
+                let asks = body.contains(" required") || body.contains("new_password_fields");
+                if posts && asks && !tag.contains("novalidate") {
+                    unchecked.push(format!("{}: {tag}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(unchecked.is_empty(), "{unchecked:#?}");
+}

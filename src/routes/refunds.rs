@@ -483,17 +483,28 @@ async fn ask_decision(
     )
 }
 
+/// An operator's decision as posted: checked, whether it was confirmed, and
+/// the typed field the confirmation page posts again.
+struct Posted {
+    decision: Result<Decision, String>,
+    confirmed: bool,
+    typed: (&'static str, String),
+}
+
 async fn decide(
     req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     request_id: i64,
-    decision: Result<Decision, String>,
-    confirmed: bool,
-    typed: (&'static str, String),
+    posted: Posted,
 ) -> AppResult<HttpResponse> {
     let t = Lang::of_request(&req).catalogue();
+    let Posted {
+        decision,
+        confirmed,
+        typed,
+    } = posted;
     let decision = match decision {
         Ok(decision) => decision,
         Err(message) => {
@@ -551,10 +562,12 @@ pub async fn grant_refund(
             );
             fill(t.refund_amount_problem, &[("problem", &problem)])
         });
-    let confirmed = confirm::is_confirmed(&form.confirmed);
-    let typed = ("amount", form.amount.clone());
-    let id = id.into_inner();
-    decide(req, user, session, state, id, decision, confirmed, typed).await
+    let posted = Posted {
+        decision,
+        confirmed: confirm::is_confirmed(&form.confirmed),
+        typed: ("amount", form.amount.clone()),
+    };
+    decide(req, user, session, state, id.into_inner(), posted).await
 }
 
 pub async fn decline_refund(
@@ -569,8 +582,10 @@ pub async fn decline_refund(
     let decision = check_reason(&form.reason)
         .map(|note| Decision::Decline { note })
         .map_err(|problem| reason_problem(t, problem));
-    let confirmed = confirm::is_confirmed(&form.confirmed);
-    let typed = ("reason", form.reason.clone());
-    let id = id.into_inner();
-    decide(req, user, session, state, id, decision, confirmed, typed).await
+    let posted = Posted {
+        decision,
+        confirmed: confirm::is_confirmed(&form.confirmed),
+        typed: ("reason", form.reason.clone()),
+    };
+    decide(req, user, session, state, id.into_inner(), posted).await
 }

@@ -367,6 +367,22 @@ impl Browser {
         table
     }
 
+    /// Whether the element is on screen below the sticky top bar (where an
+    /// in-page jump must land), not under it or past the bottom.
+    pub async fn in_sight(&self, css: &str) -> bool {
+        let script = "const e = document.querySelector(arguments[0]);\
+            const bar = document.querySelector('.topbar').getBoundingClientRect();\
+            const stuck = getComputedStyle(document.querySelector('.topbar')).position === 'sticky';\
+            const top = e.getBoundingClientRect().top;\
+            return top >= (stuck ? bar.bottom : 0) && top < window.innerHeight;";
+        let seen = self
+            .client
+            .execute(script, vec![json!(css)])
+            .await
+            .expect("measure the element");
+        seen.as_bool().unwrap_or(false)
+    }
+
     /// Resizes the window (the viewport follows).
     pub async fn width(&self, width: u32) {
         self.client

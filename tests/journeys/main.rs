@@ -79,32 +79,43 @@ async fn an_image_goes_from_draft_to_a_sale_the_vendor_can_find() {
     b.see_not(t.err_form_has_problems).await;
     b.shot("draft-saved").await;
 
-    // The logo: a wrong size first, read the reason, then a good one.
+    // The logo: a wrong size first, read the reason, then a good one. The
+    // summary changed just before is never lost by using the logo controls.
     if !b.path().await.ends_with("/edit") {
         b.follow(t.edit).await;
     }
     let edit = b.path().await;
     b.fields_are_labelled().await;
+    let typed = "开箱即用，预装常用工具的 CentOS 7.9";
+    b.fill("#summary", typed).await;
     b.attach("#logo", &logo("wrong_size_300x300.png")).await;
     b.press_in("#logo-section", t.logo_upload).await;
     b.see(t.logo_problems_title).await;
     b.see("240").await;
-    b.shot("logo-refused").await;
-    b.go(&edit).await;
+    assert_eq!(
+        b.value_of("#summary").await,
+        typed,
+        "kept after a refused logo"
+    );
+    b.shot("logo-refused-keeps-input").await;
     b.attach("#logo", &logo("valid_logo.png")).await;
     b.press_in("#logo-section", t.logo_upload).await;
     b.see_not(t.logo_problems_title).await;
+    assert_eq!(b.path().await, edit);
     b.find("#logo-section img.logo-preview").await;
+    assert_eq!(b.value_of("#summary").await, typed, "saved with the logo");
     b.shot("logo-accepted").await;
 
+    // 提交审核 from the edit page itself: saved and submitted in one step.
     let product_path = edit.trim_end_matches("/edit").to_string();
-    b.go(&product_path).await;
-    b.press(t.submit_review).await;
+    b.press(t.save_and_submit).await;
+    assert_eq!(b.path().await, product_path);
+    b.see(t.saved_and_submitted).await;
     b.see(t.revision_pending).await;
     b.shot("submitted").await;
     b.sign_out().await;
 
-    // The operator reviews the whole first version and lists it.
+    // The operator reviews the whole first version, approves and lists it.
     b.sign_in("operator").await;
     b.see(t.dash_reviews).await;
     b.shot("operator-home").await;
@@ -115,11 +126,22 @@ async fn an_image_goes_from_draft_to_a_sale_the_vendor_can_find() {
     b.see("标准版").await;
     b.see("按量").await;
     b.shot("review").await;
-    b.press(t.approve).await;
+    b.press(t.approve_and_list).await;
+    b.see(t.approved_and_listed).await;
     b.go(&product_path.replace("/vendor/", "/admin/")).await;
-    b.press(t.list_product).await;
     b.see(t.listing_listed).await;
     b.shot("listed").await;
+    b.sign_out().await;
+
+    // The vendor's 申请下架 jumps to its form, in sight below the top bar.
+    b.sign_in("vendor1").await;
+    b.go("/vendor/products").await;
+    b.follow(t.request_delist).await;
+    assert!(
+        b.in_sight("#delist").await,
+        "the delist form lands in sight"
+    );
+    b.shot("delist-in-sight").await;
     b.sign_out().await;
 
     // The buyer finds it in the shop and buys a month of the prepaid plan.
@@ -216,7 +238,16 @@ async fn a_five_day_refund_shows_both_orders_as_the_seed_does() {
     b.click(&format!("a[href='/me/orders/{order_no}']")).await;
     b.fields_are_labelled().await;
     b.shot("order-with-offer").await;
+    // It asks first, saying what will happen, and nothing happens until then.
     b.press(t.five_day_button).await;
+    b.see(t.confirm_title).await;
+    b.see(&order_no).await;
+    b.see("¥54.62").await;
+    b.shot("refund-asks-first").await;
+    b.follow(t.confirm_back).await;
+    b.see(t.five_day_button).await;
+    b.press(t.five_day_button).await;
+    b.press_in("#confirm", t.five_day_button).await;
     b.see(t.five_day_done).await;
     b.shot("refunded").await;
     b.go("/me").await;
