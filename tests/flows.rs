@@ -78,7 +78,8 @@ async fn each_ticket_step_tells_the_other_side_and_never_the_one_who_acted() {
     confirmed.assert_contains("已确认需求，服务单进入服务中，用户已收到通知。");
     let buyer_notices = buyer.get("/notifications").await;
     buyer_notices.assert_contains(&format!("服务商已确认需求：{number}"));
-    buyer_notices.assert_contains("/notifications/");
+    // Each notice opens through its own form, which marks it read.
+    buyer_notices.assert_contains("/open\" class=\"inline\"");
     vendor
         .get("/notifications")
         .await
@@ -167,6 +168,32 @@ async fn a_logo_upload_keeps_what_was_typed_and_saves_it_with_the_logo() {
     assert_eq!(kept.status, StatusCode::BAD_REQUEST);
     kept.assert_contains("尚未保存");
     kept.assert_contains("class=\"field-error\"");
+    // A file chosen and then 保存草稿 pressed is uploaded with the draft.
+    let mut saving = image_form("选了文件就保存", "99").to_vec();
+    saving.push(("step", "save"));
+    vendor
+        .post_file_with(&path, &saving, "logo", "logo.png", &valid_logo())
+        .await
+        .assert_redirect_to(&format!("/vendor/products/{id}"));
+    vendor
+        .get(&format!("/vendor/products/{id}"))
+        .await
+        .assert_contains("草稿已一并保存");
+    // A NUL character is refused in this form as in every other.
+    let nul = vendor
+        .post_file_with(
+            &path,
+            &[("name", "a\0b"), ("step", "save")],
+            "logo",
+            "x.png",
+            b"",
+        )
+        .await;
+    assert_eq!(nul.status, StatusCode::BAD_REQUEST);
+    vendor
+        .get(&path)
+        .await
+        .assert_contains("value=\"选了文件就保存\"");
 }
 
 #[actix_web::test]
@@ -264,8 +291,64 @@ async fn irreversible_steps_ask_first_and_say_what_will_happen() {
     assert_eq!(disable.status, StatusCode::OK);
     disable.assert_contains("vendor1");
     disable.assert_contains("会话立即结束");
-    // Still enabled until confirmed.
-    app.signed_in("vendor1").await.get("/vendor").await;
+    let disabled_at: Option<chrono::NaiveDateTime> = {
+        use yunshi::db::schema::accounts;
+        accounts::table
+            .find(vendor_id)
+            .select(accounts::disabled_at)
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    assert_eq!(disabled_at, None, "still enabled until confirmed");
+}
+
+#[actix_web::test]
+async fn a_confirmed_step_is_still_checked_by_the_store() {
+    let app = spawn_app().await;
+    let (product, plans) = listed_product(
+        &app,
+        "vendor1",
+        Kind::Image,
+        "过期镜像",
+        vec![
+            plan(Billing::Prepaid, "标准版", 9900, None),
+            plan(Billing::Hourly, "按量", 110, None),
+        ],
+    );
+    let buyer = app.signed_in("buyer1").await;
+    // Outside the five days: the confirmation is no key to the refund.
+    let late = buy(&buyer, product, plans[0], "m1").await;
+    let week_ago = common::shop::now() - chrono::Duration::days(6);
+    diesel::update(orders::table.filter(orders::order_no.eq(&late)))
+        .set(orders::created_at.eq(week_ago))
+        .execute(&mut app.conn())
+        .unwrap();
+    let refused = buyer
+        .post(
+            &format!("/me/orders/{late}/five-day-refund"),
+            &[("confirmed", "yes")],
+        )
+        .await;
+    assert!(refused.status.is_client_error(), "{}", refused.status);
+    // Stopped once; the confirmed second stop is refused by the update.
+    let hourly = buy(&buyer, product, plans[1], "").await;
+    let stop = format!("/me/orders/{hourly}/stop-billing");
+    buyer
+        .post(&stop, &[("confirmed", "yes")])
+        .await
+        .assert_redirect_to(&format!("/me/orders/{hourly}"));
+    let again = buyer.post(&stop, &[("confirmed", "yes")]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    // Withdrawing a review that is not pending.
+    let vendor = app.signed_in("vendor1").await;
+    let draft = new_image_product(&vendor, "草稿").await;
+    let withdraw = vendor
+        .post(
+            &format!("/vendor/products/{draft}/withdraw"),
+            &[("confirmed", "yes")],
+        )
+        .await;
+    assert_eq!(withdraw.status, StatusCode::CONFLICT);
 }
 
 #[actix_web::test]
@@ -505,12 +588,24 @@ async fn buyer_and_vendor_exchange_messages_kept_in_the_log() {
         .get("/notifications")
         .await
         .assert_contains(&format!("服务单有新留言：{number}"));
-    // An operator reads it and cannot write into it.
+    // An operator reads it and cannot write into it by any address.
     let operator = app.signed_in("operator").await;
-    operator
-        .get(&format!("/admin/supervision/{ticket}"))
-        .await
-        .assert_contains("需要备案吗？");
+    let read = operator.get(&format!("/admin/supervision/{ticket}")).await;
+    read.assert_contains("需要备案吗？");
+    read.assert_lacks("name=\"message\"");
+    for path in [
+        format!("/admin/supervision/{ticket}/message"),
+        format!("/me/services/{ticket}/message"),
+        format!("/vendor/supervision/{ticket}/message"),
+    ] {
+        let refused = operator.post(&path, &[("message", "运营插话")]).await;
+        assert!(
+            refused.status.is_client_error(),
+            "{path}: {}",
+            refused.status
+        );
+    }
+    buyer.get(&me).await.assert_lacks("运营插话");
 }
 
 #[actix_web::test]

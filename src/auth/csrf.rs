@@ -171,7 +171,7 @@ fn token_in_form(body: &[u8]) -> Option<String> {
 }
 
 /// The refusal of a NUL character, in the visitor's language.
-fn nul_refused(req: &actix_web::HttpRequest) -> AppError {
+pub(crate) fn nul_refused(req: &actix_web::HttpRequest) -> AppError {
     let t = crate::i18n::Lang::of_request(req).catalogue();
     AppError::BadRequest(t.err_nul_character.to_string())
 }

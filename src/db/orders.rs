@@ -379,7 +379,6 @@ fn reorder_of(
 }
 
 /// A license purchase asks the vendor to deliver offline; others just announce the order.
-/// A license order asks the vendor to deliver offline; others only tell of it.
 fn new_order_event(kind: Kind) -> Event {
     match kind {
         Kind::License => Event::LicenseOrdered,

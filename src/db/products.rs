@@ -421,41 +421,69 @@ pub fn save_draft(
     now: NaiveDateTime,
 ) -> StepResult<i64> {
     write_transaction(conn, |conn| {
-        find_owned(conn, product_id, vendor.id)?.ok_or(StepError::NotFound)?;
-        let draft = open_draft(conn, product_id, now)?;
-        let changed = diesel::update(
-            revisions::table
-                .filter(revisions::id.eq(draft.id))
-                .filter(revisions::state.eq(RevisionState::Draft.as_str())),
-        )
-        .set((
-            revisions::name.eq(&content.name),
-            revisions::summary.eq(&content.summary),
-            revisions::description.eq(&content.description),
-            revisions::category.eq(content.category.as_str()),
-            revisions::image_id.eq(&content.image_id),
-            revisions::os.eq(&content.os),
-            revisions::arch.eq(&content.arch),
-            revisions::delivery_days.eq(content.delivery_days),
-            revisions::license_term.eq(&content.license_term),
-            revisions::delivery_method.eq(&content.delivery_method),
-            revisions::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-        changed_once(changed)?;
-        diesel::delete(plans::table.filter(plans::revision_id.eq(draft.id))).execute(conn)?;
-        insert_plans(conn, draft.id, &content.plans)?;
-        event(
-            conn,
-            product_id,
-            vendor,
-            "edited",
-            &format!("#{}", draft.number),
-            now,
-        )?;
-        touch(conn, product_id, now)?;
-        Ok(draft.id)
+        save_into_draft(conn, vendor, product_id, content, now)
     })
+}
+
+/// Saves the edit and stores its logo on the same draft, in one transaction:
+/// both are kept, or neither.
+pub fn save_draft_with_logo(
+    conn: &mut DbConn,
+    vendor: Actor,
+    product_id: i64,
+    content: &ProductContent,
+    logo: &NewLogo,
+    now: NaiveDateTime,
+) -> StepResult<i64> {
+    write_transaction(conn, |conn| {
+        let draft = save_into_draft(conn, vendor, product_id, content, now)?;
+        put_logo_on_draft(conn, vendor, product_id, logo, now)?;
+        Ok(draft)
+    })
+}
+
+/// The steps of `save_draft`, inside the caller's transaction.
+fn save_into_draft(
+    conn: &mut DbConn,
+    vendor: Actor,
+    product_id: i64,
+    content: &ProductContent,
+    now: NaiveDateTime,
+) -> StepResult<i64> {
+    find_owned(conn, product_id, vendor.id)?.ok_or(StepError::NotFound)?;
+    let draft = open_draft(conn, product_id, now)?;
+    let changed = diesel::update(
+        revisions::table
+            .filter(revisions::id.eq(draft.id))
+            .filter(revisions::state.eq(RevisionState::Draft.as_str())),
+    )
+    .set((
+        revisions::name.eq(&content.name),
+        revisions::summary.eq(&content.summary),
+        revisions::description.eq(&content.description),
+        revisions::category.eq(content.category.as_str()),
+        revisions::image_id.eq(&content.image_id),
+        revisions::os.eq(&content.os),
+        revisions::arch.eq(&content.arch),
+        revisions::delivery_days.eq(content.delivery_days),
+        revisions::license_term.eq(&content.license_term),
+        revisions::delivery_method.eq(&content.delivery_method),
+        revisions::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    changed_once(changed)?;
+    diesel::delete(plans::table.filter(plans::revision_id.eq(draft.id))).execute(conn)?;
+    insert_plans(conn, draft.id, &content.plans)?;
+    event(
+        conn,
+        product_id,
+        vendor,
+        "edited",
+        &format!("#{}", draft.number),
+        now,
+    )?;
+    touch(conn, product_id, now)?;
+    Ok(draft.id)
 }
 
 /// A logo to attach to the draft.
@@ -476,41 +504,52 @@ pub fn attach_logo(
     now: NaiveDateTime,
 ) -> StepResult<()> {
     write_transaction(conn, |conn| {
-        find_owned(conn, product_id, vendor.id)?.ok_or(StepError::NotFound)?;
-        let draft = open_draft(conn, product_id, now)?;
-        let logo_id: i64 = diesel::insert_into(logos::table)
-            .values((
-                logos::vendor_id.eq(vendor.id),
-                logos::sha256.eq(logo.sha256),
-                logos::content_type.eq(logo.content_type),
-                logos::width.eq(logo.width),
-                logos::height.eq(logo.height),
-                logos::bytes.eq(logo.bytes),
-                logos::created_at.eq(now),
-            ))
-            .returning(logos::id)
-            .get_result(conn)?;
-        let changed = diesel::update(
-            revisions::table
-                .filter(revisions::id.eq(draft.id))
-                .filter(revisions::state.eq(RevisionState::Draft.as_str())),
-        )
-        .set((
-            revisions::logo_id.eq(Some(logo_id)),
-            revisions::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-        changed_once(changed)?;
-        event(
-            conn,
-            product_id,
-            vendor,
-            "logo_uploaded",
-            &format!("#{}", draft.number),
-            now,
-        )?;
-        touch(conn, product_id, now).map_err(StepError::from)
+        put_logo_on_draft(conn, vendor, product_id, logo, now)
     })
+}
+
+/// The steps of `attach_logo`, inside the caller's transaction.
+fn put_logo_on_draft(
+    conn: &mut DbConn,
+    vendor: Actor,
+    product_id: i64,
+    logo: &NewLogo,
+    now: NaiveDateTime,
+) -> StepResult<()> {
+    find_owned(conn, product_id, vendor.id)?.ok_or(StepError::NotFound)?;
+    let draft = open_draft(conn, product_id, now)?;
+    let logo_id: i64 = diesel::insert_into(logos::table)
+        .values((
+            logos::vendor_id.eq(vendor.id),
+            logos::sha256.eq(logo.sha256),
+            logos::content_type.eq(logo.content_type),
+            logos::width.eq(logo.width),
+            logos::height.eq(logo.height),
+            logos::bytes.eq(logo.bytes),
+            logos::created_at.eq(now),
+        ))
+        .returning(logos::id)
+        .get_result(conn)?;
+    let changed = diesel::update(
+        revisions::table
+            .filter(revisions::id.eq(draft.id))
+            .filter(revisions::state.eq(RevisionState::Draft.as_str())),
+    )
+    .set((
+        revisions::logo_id.eq(Some(logo_id)),
+        revisions::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    changed_once(changed)?;
+    event(
+        conn,
+        product_id,
+        vendor,
+        "logo_uploaded",
+        &format!("#{}", draft.number),
+        now,
+    )?;
+    touch(conn, product_id, now).map_err(StepError::from)
 }
 
 /// 提交审核: the draft becomes pending; operators are told.
@@ -709,8 +748,8 @@ pub fn reject(
     })
 }
 
-/// The live revision's name, for logs and notifications.
-/// The product's name as the shop shows it (`#id` before it was ever approved).
+/// The live revision's name (`#id` before one was approved), for logs,
+/// notifications and confirmations.
 pub fn live_name(conn: &mut DbConn, product: &Product) -> QueryResult<String> {
     match product.live_revision_id {
         Some(id) => revisions::table

@@ -240,20 +240,22 @@ pub fn request(
                 refund_requests::state.eq("open"),
                 refund_requests::created_at.eq(now),
             ))
-            .execute(conn);
-        match inserted {
-            Ok(_) => {}
+            .returning(refund_requests::id)
+            .get_result::<i64>(conn);
+        let request_id = match inserted {
+            Ok(id) => id,
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
                 return Err(RefundError::AlreadyOpen);
             }
             Err(other) => return Err(other.into()),
-        }
+        };
         notify::tell(
             conn,
             Event::RefundRequested,
             Parties::both(order.buyer_id, order.vendor_id),
             &Subject::Refund {
                 order_no: &order.order_no,
+                request_id,
             },
             &order.order_no,
             now,
@@ -479,6 +481,7 @@ pub fn record_position(
             Parties::both(request.buyer_id, vendor_id),
             &Subject::Refund {
                 order_no: &order_no,
+                request_id: request.id,
             },
             &order_no,
             now,

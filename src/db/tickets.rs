@@ -362,10 +362,14 @@ pub fn remind_overdue(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usiz
     let mut reminded = 0;
     for ticket in due {
         write_transaction(conn, |conn| {
+            // Still owed and still late: a delivery between the read and
+            // here takes the ticket out of the reminder.
             let changed = diesel::update(
                 tickets::table
                     .filter(tickets::id.eq(ticket.id))
-                    .filter(tickets::reminded_at.is_null()),
+                    .filter(tickets::reminded_at.is_null())
+                    .filter(tickets::state.eq(TicketState::InService.as_str()))
+                    .filter(tickets::due_at.lt(now)),
             )
             .set(tickets::reminded_at.eq(Some(now)))
             .execute(conn)?;

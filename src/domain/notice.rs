@@ -91,7 +91,7 @@ pub enum Subject<'a> {
     Product { product_id: i64 },
     DelistRequest { product_id: i64 },
     Order { order_no: &'a str },
-    Refund { order_no: &'a str },
+    Refund { order_no: &'a str, request_id: i64 },
     Ticket { ticket_id: i64 },
     Statement { month: &'a str },
 }
@@ -200,9 +200,11 @@ pub fn link(party: Party, subject: &Subject) -> String {
         (Subject::Order { order_no }, Buyer) => format!("/me/orders/{order_no}"),
         (Subject::Order { order_no }, Operators) => format!("/admin/orders/{order_no}"),
         (Subject::Order { order_no }, _) => format!("/vendor/orders/{order_no}"),
-        (Subject::Refund { order_no }, Buyer) => format!("/me/orders/{order_no}"),
-        (Subject::Refund { .. }, Operators) => "/admin/refunds".to_string(),
-        (Subject::Refund { order_no }, _) => format!("/vendor/orders/{order_no}#refund-request"),
+        (Subject::Refund { order_no, .. }, Buyer) => format!("/me/orders/{order_no}"),
+        (Subject::Refund { request_id, .. }, Operators) => {
+            format!("/admin/refunds#request-{request_id}")
+        }
+        (Subject::Refund { request_id, .. }, _) => format!("/vendor/refunds#request-{request_id}"),
         (Subject::Ticket { ticket_id }, Buyer) => format!("/me/services/{ticket_id}"),
         (Subject::Ticket { ticket_id }, Operators) => format!("/admin/supervision/{ticket_id}"),
         (Subject::Ticket { ticket_id }, _) => format!("/vendor/supervision/{ticket_id}"),
@@ -258,7 +260,10 @@ mod tests {
             Subject::Product { product_id: 3 },
             Subject::DelistRequest { product_id: 3 },
             Subject::Order { order_no: "N1" },
-            Subject::Refund { order_no: "N1" },
+            Subject::Refund {
+                order_no: "N1",
+                request_id: 5,
+            },
             Subject::Ticket { ticket_id: 4 },
             Subject::Statement { month: "2026-10" },
         ];

@@ -709,4 +709,5 @@ catalogue! {
     approved_not_listed,
     field_problem,
     product_number_hint,
+    position_contact_line,
 }

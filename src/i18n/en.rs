@@ -644,8 +644,8 @@ pub const EN: Catalogue = Catalogue {
     err_message_required: "Please write a message (at most 2000 characters).",
     delivery_days_value: "{n} days",
     delivery_days_one: "{n} day",
-    dash_overdue_tickets: "tickets past their promised delivery time",
-    dash_vendor_refund_requests: "refund requests awaiting your position",
+    dash_overdue_tickets: "Tickets past their promised delivery time",
+    dash_vendor_refund_requests: "Refund requests awaiting your position",
     only_overdue: "Overdue only",
     confirm_title: "Please confirm",
     confirm_cannot_undo: "This cannot be undone.",
@@ -694,4 +694,5 @@ pub const EN: Catalogue = Catalogue {
     approved_not_listed: "Approved, but it could not be listed: {reason}",
     field_problem: "{field}: {problem}",
     product_number_hint: "Product no.",
+    position_contact_line: "Contact: {contact}",
 };

@@ -694,4 +694,5 @@ pub const ZH: Catalogue = Catalogue {
     approved_not_listed: "已通过审核，但未能上架：{reason}",
     field_problem: "{field}：{problem}",
     product_number_hint: "商品编号",
+    position_contact_line: "联系方式：{contact}",
 };

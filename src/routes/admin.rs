@@ -15,7 +15,7 @@ use crate::i18n::fill;
 use crate::state::AppState;
 use crate::views::account::ResetPasswordPage;
 use crate::views::admin::{AccountsPage, AuditPage, NewAccountForm};
-use crate::views::confirm::{self, Confirmation};
+use crate::views::confirm::{self, ConfirmForm, Confirmation};
 use crate::views::{self, PageCtx, Section, render, see_other};
 
 #[derive(Deserialize, Default)]
@@ -235,7 +235,7 @@ pub async fn disable_account(
     session: Session,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    form: web::Form<crate::routes::products::ConfirmForm>,
+    form: web::Form<ConfirmForm>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     if !confirm::is_confirmed(&form.confirmed) {

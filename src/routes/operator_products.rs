@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::products::{
-    ConfirmForm, ReasonForm, Said, StepOn, product_page, product_step, state_filter, step_into_app,
+    ReasonForm, Said, StepOn, product_page, product_step, state_filter, step_into_app,
     step_message, step_status,
 };
 use crate::auth::{CurrentUser, Operator};
@@ -18,7 +18,7 @@ use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, fill};
 use crate::state::AppState;
-use crate::views::confirm::{self, Confirmation};
+use crate::views::confirm::{self, ConfirmForm, Confirmation};
 use crate::views::labels::reason_problem;
 use crate::views::products::{
     AdminProductsPage, DelistRequestsPage, ReviewPage, ReviewQueuePage, Viewer, diff_rows,

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::{CurrentUser, Vendor};
 use crate::db::products::{self, Actor, ProductFilter, RevisionWithPlans, StepError};
-use crate::domain::logo::{self, AcceptedLogo};
+use crate::domain::logo::{self, AcceptedLogo, LogoProblem};
 use crate::domain::money::yuan_digits;
 use crate::domain::product::{
     Kind, Listing, PlanInput, ProductInput, RevisionState, StepRefusal, check_input, check_reason,
@@ -19,7 +19,7 @@ use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Catalogue, Lang, fill};
 use crate::state::AppState;
-use crate::views::confirm::{self, Confirmation};
+use crate::views::confirm::{self, ConfirmForm, Confirmation};
 use crate::views::labels::{logo_problem, logo_warning, reason_problem};
 use crate::views::products::{
     ChooseKindPage, ProductFormPage, ProductPage, VendorProductsPage, Viewer,
@@ -376,6 +376,13 @@ enum EditStep {
 }
 
 impl EditStep {
+    fn is_logo_step(self) -> bool {
+        matches!(
+            self,
+            EditStep::Upload | EditStep::Autofit | EditStep::UseAutofit
+        )
+    }
+
     fn of(fields: &[(String, String)]) -> EditStep {
         let step = fields.iter().find(|(name, _)| name == "step");
         match step.map(|(_, value)| value.as_str()) {
@@ -397,58 +404,86 @@ struct EditPost {
 /// The largest text field of the edit form (the description is the longest).
 const MAX_EDIT_FIELD: usize = 64 * 1024;
 
+/// Fields that carry an image: the chosen file and the previewed auto-fit
+/// (base64), which may be as large as the body.
+fn carries_image(name: &str) -> bool {
+    name == "logo" || name == "png"
+}
+
 /// Reads the edit form, sent as a multipart form (the page's own, with its
-/// file input) or url-encoded (scripts and older pages). The body's size was
-/// bounded by the CSRF middleware already.
-async fn read_edit_post(req: &HttpRequest, payload: web::Payload) -> Option<EditPost> {
+/// file input) or url-encoded (scripts). The body's size was bounded by the
+/// CSRF middleware already; a NUL character is refused as in every form.
+async fn read_edit_post(req: &HttpRequest, payload: web::Payload) -> AppResult<EditPost> {
     use futures_util::TryStreamExt;
+    let t = Lang::of_request(req).catalogue();
+    let unreadable = || AppError::BadRequest(t.err_form_unreadable.into());
     let is_multipart = req
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    if !is_multipart {
-        let body = payload
-            .to_bytes_limited(crate::auth::csrf::FORM_LIMIT)
-            .await
-            .ok()?
-            .ok()?;
-        let fields = serde_urlencoded::from_bytes(&body).ok()?;
-        return Some(EditPost {
-            fields,
-            logo: Vec::new(),
-        });
-    }
-    let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
     let mut post = EditPost {
         fields: Vec::new(),
         logo: Vec::new(),
     };
-    while let Some(mut field) = multipart.try_next().await.ok()? {
-        let name = field.name().unwrap_or_default().to_string();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.try_next().await.ok()? {
-            bytes.extend_from_slice(&chunk);
-            let limit = if name == "logo" {
+    if is_multipart {
+        let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
+        while let Some(mut field) = multipart.try_next().await.map_err(|_| unreadable())? {
+            let name = field.name().unwrap_or_default().to_string();
+            let limit = if carries_image(&name) {
                 crate::auth::csrf::MULTIPART_LIMIT
             } else {
                 MAX_EDIT_FIELD
             };
-            if bytes.len() > limit {
-                return None;
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.try_next().await.map_err(|_| unreadable())? {
+                bytes.extend_from_slice(&chunk);
+                if bytes.len() > limit {
+                    return Err(unreadable());
+                }
+            }
+            if name == "logo" {
+                post.logo = bytes;
+            } else {
+                let value = String::from_utf8(bytes).map_err(|_| unreadable())?;
+                post.fields.push((name, value));
             }
         }
-        if name == "logo" {
-            post.logo = bytes;
-        } else {
-            post.fields.push((name, String::from_utf8(bytes).ok()?));
-        }
+    } else {
+        let body = payload
+            .to_bytes_limited(crate::auth::csrf::FORM_LIMIT)
+            .await
+            .map_err(|_| unreadable())?
+            .map_err(|_| unreadable())?;
+        post.fields = serde_urlencoded::from_bytes(&body).map_err(|_| unreadable())?;
     }
-    Some(post)
+    let holds_nul = post
+        .fields
+        .iter()
+        .any(|(name, value)| name.contains('\0') || value.contains('\0'));
+    if holds_nul {
+        return Err(crate::auth::csrf::nul_refused(req));
+    }
+    Ok(post)
 }
 
-/// Saves the edit form. With a logo step, the logo is checked and stored with
-/// the draft in the same step; with 提交审核 the draft goes to review.
+/// Checks the previewed auto-fit the page sends back (base64 PNG) against
+/// the rule again: it came from the browser.
+async fn check_png(
+    state: &AppState,
+    base64: &str,
+) -> AppResult<Result<AcceptedLogo, Vec<LogoProblem>>> {
+    let bytes = BASE64.decode(base64.trim()).unwrap_or_default();
+    let decoding = state.decoding.clone();
+    Ok(web::block(move || {
+        let _turn = decoding.take();
+        logo::check_logo(&bytes)
+    })
+    .await?)
+}
+
+/// Saves the edit form. A chosen logo is checked and stored with the draft
+/// in the same transaction; 提交审核 then sends the draft to review.
 pub async fn save_product(
     req: HttpRequest,
     Vendor(user): Vendor,
@@ -459,12 +494,10 @@ pub async fn save_product(
 ) -> AppResult<HttpResponse> {
     let product_id = id.into_inner();
     let (product, source) = edit_source(&state, user.id, product_id).await?;
+    let post = read_edit_post(&req, payload).await?;
     let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
     let t = page.t;
     let kind = product.kind();
-    let Some(post) = read_edit_post(&req, payload).await else {
-        return Err(AppError::BadRequest(t.err_form_unreadable.into()));
-    };
     let step = EditStep::of(&post.fields);
     let input = ProductInput::from_fields(&post.fields);
     let checked = check_input(&input, Some(kind));
@@ -472,93 +505,88 @@ pub async fn save_product(
         input,
         ..edit_form(page, product_id, kind, source)
     };
+    // The logo part of the step. A file chosen and then 保存草稿 or 提交审核
+    // pressed is uploaded too, rather than silently dropped.
     let mut logo = None;
-    if matches!(step, EditStep::Upload | EditStep::Autofit) {
-        if post.logo.is_empty() {
+    match step {
+        EditStep::UseAutofit => {
+            let png = post.fields.iter().find(|(name, _)| name == "png");
+            match check_png(&state, png.map_or("", |(_, value)| value.as_str())).await? {
+                Ok(accepted) => logo = Some(accepted),
+                Err(problems) => {
+                    view.logo_errors = problems.iter().map(|p| logo_problem(t, p)).collect();
+                }
+            }
+        }
+        EditStep::Upload | EditStep::Autofit if post.logo.is_empty() => {
             view.logo_errors.push(t.err_logo_missing.into());
-        } else {
+        }
+        _ if !post.logo.is_empty() => {
             let wants_autofit = step == EditStep::Autofit;
             logo = check_upload(&state, post.logo, wants_autofit, &mut view).await?;
         }
+        _ => {}
     }
-    if step == EditStep::UseAutofit {
-        let png = post.fields.iter().find(|(name, _)| name == "png");
-        let bytes = png.and_then(|(_, value)| BASE64.decode(value.trim()).ok());
-        let decoding = state.decoding.clone();
-        let checked_png = web::block(move || {
-            let _turn = decoding.take();
-            logo::check_logo(&bytes.unwrap_or_default())
-        })
-        .await?;
-        match checked_png {
-            Ok(accepted) => logo = Some(accepted),
-            Err(problems) => {
-                view.logo_errors = problems.iter().map(|p| logo_problem(t, p)).collect();
-            }
-        }
-    }
+    let logo_failed = logo.is_none() && (step.is_logo_step() || !view.logo_errors.is_empty());
     let content = match checked {
-        Ok(content) => content,
+        Ok(content) if !logo_failed => content,
+        Ok(_) => {
+            // A preview to look at, or a logo to fix: the form stays as typed.
+            let status = if view.logo_errors.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            return render(status, &view);
+        }
         Err(errors) => {
             // Nothing typed is lost: the page comes back as it was sent. A
-            // logo that passed is kept, so it is not asked for again.
+            // logo that passed is stored, so it is not asked for again.
             view.errors = errors;
             if let Some(accepted) = logo {
                 let notice = logo_saved_notice(t, &accepted);
-                if let Ok(()) = attach(&state, &user, product_id, accepted).await? {
-                    view.notice = Some(views::Flash::warning(fill(
-                        t.logo_saved_fields_not,
-                        &[("logo", &notice)],
-                    )));
-                    view.logo = edit_source(&state, user.id, product_id).await?.1.logo;
+                match attach(&state, &user, product_id, accepted).await? {
+                    Ok(()) => {
+                        let said = fill(t.logo_saved_fields_not, &[("logo", &notice)]);
+                        view.notice = Some(views::Flash::warning(said));
+                        view.logo = edit_source(&state, user.id, product_id).await?.1.logo;
+                    }
+                    Err(StepError::Refused(_)) => {
+                        view.logo_errors.push(t.err_pending_read_only.into());
+                    }
+                    Err(other) => return Err(step_into_app(other)),
                 }
             }
             return render(StatusCode::BAD_REQUEST, &view);
         }
     };
-    let logo_step = matches!(
-        step,
-        EditStep::Upload | EditStep::Autofit | EditStep::UseAutofit
-    );
-    if logo_step && logo.is_none() {
-        // A preview to look at, or a logo to fix: the typed form stays as it is.
-        let status = if view.logo_errors.is_empty() {
-            StatusCode::OK
-        } else {
-            StatusCode::BAD_REQUEST
-        };
-        return render(status, &view);
-    }
     let vendor = Actor { id: user.id };
+    let said = match &logo {
+        Some(accepted) => fill(
+            t.logo_and_draft_saved,
+            &[("logo", &logo_saved_notice(t, accepted))],
+        ),
+        None => t.draft_saved.to_string(),
+    };
     let saved = state
         .db(move |conn| {
-            Ok(products::save_draft(
-                conn,
-                vendor,
-                product_id,
-                &content,
-                now(),
-            ))
+            Ok(match logo {
+                Some(accepted) => {
+                    let sha256 = sha256_hex(&accepted.png);
+                    let logo = new_logo(&sha256, &accepted.png);
+                    products::save_draft_with_logo(conn, vendor, product_id, &content, &logo, now())
+                }
+                None => products::save_draft(conn, vendor, product_id, &content, now()),
+            })
         })
         .await?;
-    if let Err(error) = saved {
-        return match error {
-            StepError::Refused(_) => {
-                view.logo_errors = vec![t.err_pending_read_only.into()];
-                render(StatusCode::CONFLICT, &view)
-            }
-            other => Err(step_into_app(other)),
-        };
-    }
-    let mut said = t.draft_saved.to_string();
-    if let Some(accepted) = logo {
-        let notice = logo_saved_notice(t, &accepted);
-        match attach(&state, &user, product_id, accepted).await? {
-            Ok(()) => said = fill(t.logo_and_draft_saved, &[("logo", &notice)]),
-            Err(error) => return Err(step_into_app(error)),
+    match saved {
+        Ok(_) => {}
+        Err(StepError::Refused(_)) => {
+            view.logo_errors = vec![t.err_pending_read_only.into()];
+            return render(StatusCode::CONFLICT, &view);
         }
-        set_flash(&session, &said);
-        return Ok(see_other(&format!("/vendor/products/{product_id}/edit")));
+        Err(other) => return Err(step_into_app(other)),
     }
     if step == EditStep::Submit {
         let submitted = state
@@ -566,18 +594,23 @@ pub async fn save_product(
             .await?;
         match submitted {
             Ok(()) => set_flash(&session, t.saved_and_submitted),
+            // The draft is saved either way; the vendor reads why it waits.
             Err(StepError::Refused(refusal)) => {
-                let message = fill(
-                    t.saved_not_submitted,
-                    &[("reason", step_message(t, refusal))],
+                let reason = step_message(t, refusal);
+                views::set_warning(
+                    &session,
+                    &fill(t.saved_not_submitted, &[("reason", reason)]),
                 );
-                views::set_warning(&session, &message);
             }
             Err(other) => return Err(step_into_app(other)),
         }
         return Ok(see_other(&format!("/vendor/products/{product_id}")));
     }
     set_flash(&session, &said);
+    if step.is_logo_step() {
+        // Back to the form, which now shows the stored logo.
+        return Ok(see_other(&format!("/vendor/products/{product_id}/edit")));
+    }
     Ok(see_other(&format!("/vendor/products/{product_id}")))
 }
 
@@ -635,6 +668,24 @@ fn logo_saved_notice(t: &Catalogue, accepted: &AcceptedLogo) -> String {
     }
 }
 
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A checked logo as the store keeps it: always a 240×240 PNG.
+fn new_logo<'a>(sha256: &'a str, png: &'a [u8]) -> products::NewLogo<'a> {
+    products::NewLogo {
+        sha256,
+        content_type: "image/png",
+        width: logo::SIZE as i32,
+        height: logo::SIZE as i32,
+        bytes: png,
+    }
+}
+
 /// Stores a checked logo on the product's draft (opening one if needed).
 async fn attach(
     state: &AppState,
@@ -642,20 +693,11 @@ async fn attach(
     product_id: i64,
     accepted: AcceptedLogo,
 ) -> AppResult<Result<(), StepError>> {
-    let sha256: String = Sha256::digest(&accepted.png)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
     let vendor = Actor { id: user.id };
     state
         .db(move |conn| {
-            let logo = products::NewLogo {
-                sha256: &sha256,
-                content_type: "image/png",
-                width: logo::SIZE as i32,
-                height: logo::SIZE as i32,
-                bytes: &accepted.png,
-            };
+            let sha256 = sha256_hex(&accepted.png);
+            let logo = new_logo(&sha256, &accepted.png);
             Ok(products::attach_logo(
                 conn,
                 vendor,
@@ -708,7 +750,8 @@ pub async fn upload_logo(
     let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
     let t = page.t;
     let mut view = edit_form(page, product_id, product.kind(), source);
-    let post = read_edit_post(&req, payload).await;
+    // Only the file matters here: an unreadable body has no file either.
+    let post = read_edit_post(&req, payload).await.ok();
     let Some(post) = post.filter(|post| !post.logo.is_empty()) else {
         view.logo_errors.push(t.err_logo_missing.into());
         return render(StatusCode::BAD_REQUEST, &view);
@@ -748,14 +791,7 @@ pub async fn confirm_autofit(
 ) -> AppResult<HttpResponse> {
     let product_id = id.into_inner();
     let (product, source) = edit_source(&state, user.id, product_id).await?;
-    let bytes = BASE64.decode(form.png.trim()).unwrap_or_default();
-    let decoding = state.decoding.clone();
-    let checked = web::block(move || {
-        let _turn = decoding.take();
-        logo::check_logo(&bytes)
-    })
-    .await?;
-    match checked {
+    match check_png(&state, &form.png).await? {
         Ok(accepted) => store_logo(&req, &user, &session, &state, product_id, accepted).await,
         Err(problems) => {
             let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
@@ -903,13 +939,6 @@ pub struct ReasonForm {
     #[serde(default)]
     pub reason: String,
     /// `yes` once the person saw what an irreversible step will do.
-    #[serde(default)]
-    pub confirmed: String,
-}
-
-/// The confirmation field of a step that has no other fields.
-#[derive(Deserialize)]
-pub struct ConfirmForm {
     #[serde(default)]
     pub confirmed: String,
 }

@@ -23,9 +23,9 @@ use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Catalogue, Lang, fill};
 use crate::state::AppState;
-use crate::views::confirm::{self, Confirmation};
+use crate::views::confirm::{self, ConfirmForm, Confirmation};
 use crate::views::labels::{reason_problem, refund_refusal};
-use crate::views::orders::RefundQueuePage;
+use crate::views::orders::{KeptPosition, RefundQueuePage};
 use crate::views::{PageCtx, Section, render, see_other, set_flash, take_flash};
 
 fn now() -> chrono::NaiveDateTime {
@@ -86,13 +86,6 @@ where
             .await
         }
     }
-}
-
-/// The confirmation field of a step that has no other fields.
-#[derive(Deserialize)]
-pub struct ConfirmForm {
-    #[serde(default)]
-    confirmed: String,
 }
 
 /// Which buyer step is asked about first.
@@ -282,6 +275,17 @@ async fn queue_page(
     state: &AppState,
     said: Said,
 ) -> AppResult<HttpResponse> {
+    queue_page_keeping(req, user, state, said, None).await
+}
+
+/// The queue with a refused position form still as the vendor typed it.
+async fn queue_page_keeping(
+    req: &HttpRequest,
+    user: &CurrentUser,
+    state: &AppState,
+    said: Said,
+    kept: Option<KeptPosition>,
+) -> AppResult<HttpResponse> {
     let vendor = (user.role == Role::Vendor).then_some(user.id);
     let (open, decided) = state
         .db(move |conn| {
@@ -311,6 +315,7 @@ async fn queue_page(
             notice,
             error,
             vendor_view: vendor.is_some(),
+            kept,
         },
     )
 }
@@ -360,6 +365,13 @@ pub async fn record_position(
     let position = VendorPosition::parse(form.position.trim());
     let note = form.note.trim().to_string();
     let contact = form.contact.trim().to_string();
+    let request_id = id.into_inner();
+    let kept = KeptPosition {
+        request_id,
+        position: form.position.trim().to_string(),
+        note: form.note.clone(),
+        contact: form.contact.clone(),
+    };
     let problem = if position.is_none() {
         Some(t.err_position_required)
     } else if note.is_empty() || note.chars().count() > MAX_DESCRIPTION_CHARS {
@@ -372,10 +384,9 @@ pub async fn record_position(
     let (Some(position), None) = (position, problem) else {
         let message = problem.unwrap_or(t.err_position_required);
         let said = Said::refused(StatusCode::BAD_REQUEST, message);
-        return queue_page(&req, &user, &state, said).await;
+        return queue_page_keeping(&req, &user, &state, said, Some(kept)).await;
     };
     let vendor_id = user.id;
-    let request_id = id.into_inner();
     let outcome = state
         .db(move |conn| {
             let input = refunds::PositionInput {
@@ -399,7 +410,8 @@ pub async fn record_position(
         }
         Err(error) => {
             let (status, message) = refusal(t, error)?;
-            queue_page(&req, &user, &state, Said::refused(status, message)).await
+            let said = Said::refused(status, message);
+            queue_page_keeping(&req, &user, &state, said, Some(kept)).await
         }
     }
 }

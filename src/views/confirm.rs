@@ -19,6 +19,13 @@ pub fn is_confirmed(field: &str) -> bool {
     field == CONFIRMED
 }
 
+/// The confirmation field of a step that has no other fields.
+#[derive(serde::Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    pub confirmed: String,
+}
+
 /// What the confirmation page says and posts.
 pub struct Confirmation {
     /// What will happen, one sentence each.

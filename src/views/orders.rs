@@ -274,7 +274,8 @@ impl OrderDetailPage {
 
     /// Whether the vendor may still give its position on this request.
     pub fn vendor_answers(&self, request: &RefundRequest) -> bool {
-        self.base == "/vendor/orders" && request.state == "open"
+        let viewer = self.page.user.as_ref().map(|user| user.role);
+        viewer == Some(crate::domain::account::Role::Vendor) && request.state == "open"
     }
 
     pub fn position_text(&self, request: &RefundRequest) -> &'static str {
@@ -327,11 +328,51 @@ pub struct RefundQueuePage {
     pub error: Option<String>,
     /// The vendor's own requests, with the position form instead of the decision.
     pub vendor_view: bool,
+    /// A refused position form, as it was typed.
+    pub kept: Option<KeptPosition>,
+}
+
+/// What the vendor typed into a position form that was refused.
+pub struct KeptPosition {
+    pub request_id: i64,
+    pub position: String,
+    pub note: String,
+    pub contact: String,
 }
 
 impl RefundQueuePage {
     pub fn position_text(&self, request: &RefundRequest) -> &'static str {
         position_text(self.page.t, request)
+    }
+
+    fn kept_for(&self, request: &RefundRequest) -> Option<&KeptPosition> {
+        self.kept.as_ref().filter(|k| k.request_id == request.id)
+    }
+
+    /// The position form starts from what was typed, else what is stored.
+    pub fn position_is(&self, request: &RefundRequest, code: &str) -> bool {
+        match self.kept_for(request) {
+            Some(kept) => kept.position == code,
+            None => request.vendor_position.as_deref() == Some(code),
+        }
+    }
+
+    pub fn note_for(&self, request: &RefundRequest) -> String {
+        match self.kept_for(request) {
+            Some(kept) => kept.note.clone(),
+            None => request.vendor_note.clone().unwrap_or_default(),
+        }
+    }
+
+    pub fn contact_for(&self, request: &RefundRequest) -> String {
+        match self.kept_for(request) {
+            Some(kept) => kept.contact.clone(),
+            None => request.vendor_contact.clone().unwrap_or_default(),
+        }
+    }
+
+    pub fn contact_line(&self, contact: &str) -> String {
+        fill(self.page.t.position_contact_line, &[("contact", contact)])
     }
 
     pub fn position_class(&self, request: &RefundRequest) -> &'static str {
