@@ -4,6 +4,7 @@ pub mod auth;
 pub mod config;
 pub mod connections;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod i18n;

@@ -294,6 +294,11 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), String> {
     } else {
         false
     };
+    if seeded {
+        // A fresh demo database gets the demo marketplace too: products,
+        // orders, tickets and statements of the last months.
+        yunshi::demo::seed_marketplace(&pool, to_stored(chrono::Utc::now()))?;
+    }
     let has_accounts = startup::has_accounts(&pool)?;
     let listener = TcpListener::bind(&settings.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;

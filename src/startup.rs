@@ -217,7 +217,8 @@ pub fn seed_demo_accounts(pool: &Pool) -> Result<bool, String> {
                 password_hash: &hash,
                 now,
             };
-            accounts::create(conn, &new).map_err(|e| e.to_string())?;
+            let account = accounts::create(conn, &new).map_err(|e| e.to_string())?;
+            accounts::mark_demo(conn, &account)?;
         }
         Ok(true)
     })

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::DbConn;
-use super::schema::accounts;
+use super::schema::{accounts, demo_accounts};
 use crate::domain::account::{Role, uin_from_random};
 
 /// An account as stored.
@@ -183,4 +183,34 @@ pub fn set_password(
             .execute(conn)?,
     };
     Ok(changed == 1)
+}
+
+/// Marks an account as a demo account whose password is published.
+pub fn mark_demo(conn: &mut DbConn, account: &Account) -> QueryResult<()> {
+    diesel::insert_into(demo_accounts::table)
+        .values((
+            demo_accounts::account_id.eq(account.id),
+            demo_accounts::password_hash.eq(&account.password_hash),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// A demo account the sign-in page may offer: enabled, its password still
+/// the published one (its hash unchanged since it was made).
+#[derive(Debug, Clone, Queryable)]
+pub struct DemoSignIn {
+    pub login: String,
+    pub display_name: String,
+    pub role: String,
+}
+
+pub fn demo_sign_ins(conn: &mut DbConn) -> QueryResult<Vec<DemoSignIn>> {
+    demo_accounts::table
+        .inner_join(accounts::table)
+        .filter(accounts::password_hash.eq(demo_accounts::password_hash))
+        .filter(accounts::disabled_at.is_null())
+        .order(accounts::id.asc())
+        .select((accounts::login, accounts::display_name, accounts::role))
+        .load(conn)
 }

@@ -109,6 +109,8 @@ pub struct VendorQueues {
     /// Negotiated refund requests on the vendor's orders it has not answered.
     pub refund_requests: QueueStat,
     pub rejected: i64,
+    /// Products of every state: none yet means a new vendor.
+    pub products: i64,
     pub drafts: i64,
     pub in_review: i64,
     pub open_delist_requests: QueueStat,
@@ -154,6 +156,13 @@ pub fn vendor_queues(
     let rejected = products_in(RevisionState::Rejected)?;
     let drafts = products_in(RevisionState::Draft)?;
     let in_review = products_in(RevisionState::Pending)?;
+    let all_products = products::count_products(
+        conn,
+        &ProductFilter {
+            vendor_id: Some(vendor_id),
+            ..ProductFilter::default()
+        },
+    )?;
     let delists: (i64, Option<NaiveDateTime>) = delist_requests::table
         .filter(delist_requests::vendor_id.eq(vendor_id))
         .filter(delist_requests::state.eq(DelistRequestState::Open.as_str()))
@@ -165,6 +174,7 @@ pub fn vendor_queues(
         overdue: overdue.into(),
         refund_requests: refunds.into(),
         rejected,
+        products: all_products,
         drafts,
         in_review,
         open_delist_requests: delists.into(),

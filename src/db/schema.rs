@@ -15,6 +15,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    demo_accounts (account_id) {
+        account_id -> BigInt,
+        password_hash -> Text,
+    }
+}
+
+diesel::table! {
     throttle_events (id) {
         id -> BigInt,
         kind -> Text,
@@ -285,8 +292,11 @@ diesel::joinable!(product_events -> products (product_id));
 diesel::joinable!(product_events -> accounts (actor_id));
 diesel::joinable!(delist_requests -> products (product_id));
 
+diesel::joinable!(demo_accounts -> accounts (account_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
+    demo_accounts,
     products,
     revisions,
     plans,

@@ -616,7 +616,6 @@ catalogue! {
     me_all_orders,
     col_refund_deadline,
     err_nul_character,
-    dash_computing,
     change_password,
     change_password_intro,
     current_password_label,
@@ -710,4 +709,10 @@ catalogue! {
     field_problem,
     product_number_hint,
     position_contact_line,
+    demo_accounts_title,
+    demo_accounts_hint,
+    demo_sign_in,
+    demo_sign_in_as,
+    vendor_first_steps_title,
+    vendor_first_steps,
 }

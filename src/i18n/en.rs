@@ -601,7 +601,6 @@ pub const EN: Catalogue = Catalogue {
     me_all_orders: "All orders and subscriptions",
     col_refund_deadline: "Refund deadline",
     err_nul_character: "Text cannot contain NUL characters; remove them and try again.",
-    dash_computing: "This month's running total is being computed; refresh in a moment.",
     change_password: "Change password",
     change_password_intro: "Changing it signs this account out on every other device and browser; you stay signed in here.",
     current_password_label: "Current password",
@@ -695,4 +694,10 @@ pub const EN: Catalogue = Catalogue {
     field_problem: "{field}: {problem}",
     product_number_hint: "Product no.",
     position_contact_line: "Contact: {contact}",
+    demo_accounts_title: "Demo accounts",
+    demo_accounts_hint: "This is a demo database: these accounts' password is published, for trying yunshi only. Click to sign in as one.",
+    demo_sign_in: "Sign in",
+    demo_sign_in_as: "Sign in as",
+    vendor_first_steps_title: "Start here",
+    vendor_first_steps: "You have no products yet. Create an image, a manual service or a license, upload its logo, add its plans and submit it for review; once an operator approves and lists it, buyers can buy it in the shop.",
 };

@@ -601,7 +601,6 @@ pub const ZH: Catalogue = Catalogue {
     me_all_orders: "全部订单与订阅",
     col_refund_deadline: "退款截止",
     err_nul_character: "输入内容不能包含空字符（NUL），请删除后重试。",
-    dash_computing: "正在计算本月至今的金额，请稍后刷新。",
     change_password: "修改密码",
     change_password_intro: "修改后，此账号在其他设备和浏览器上的登录会全部退出，本浏览器保持登录。",
     current_password_label: "当前密码",
@@ -695,4 +694,10 @@ pub const ZH: Catalogue = Catalogue {
     field_problem: "{field}：{problem}",
     product_number_hint: "商品编号",
     position_contact_line: "联系方式：{contact}",
+    demo_accounts_title: "演示账号",
+    demo_accounts_hint: "这是演示数据库：以下账号的密码已公开，仅供体验。点击即可以该身份登录。",
+    demo_sign_in: "一键登录",
+    demo_sign_in_as: "以此身份登录：",
+    vendor_first_steps_title: "从这里开始",
+    vendor_first_steps: "你还没有商品。新建一个镜像、人工服务或 License 商品，上传主图、填写规格后提交审核；运营审核通过并上架后，用户就能在云市场购买。",
 };

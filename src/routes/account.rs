@@ -22,20 +22,28 @@ pub struct LoginQuery {
     next: Option<String>,
 }
 
+/// The demo accounts the sign-in page may offer.
+async fn demo_sign_ins(state: &AppState) -> AppResult<Vec<accounts::DemoSignIn>> {
+    state.db(|conn| Ok(accounts::demo_sign_ins(conn)?)).await
+}
+
 pub async fn login_form(
     req: HttpRequest,
     user: MaybeUser,
+    state: web::Data<AppState>,
     query: web::Query<LoginQuery>,
 ) -> AppResult<HttpResponse> {
     let next = safe_next(query.next.as_deref());
     if let Some(user) = user.0 {
         return Ok(see_other(&next.unwrap_or_else(|| user.role.home().into())));
     }
+    let demo = demo_sign_ins(&state).await?;
     ok(&LoginPage {
         page: PageCtx::new(&req, None, Section::None),
         login: String::new(),
         next: next.unwrap_or_default(),
         error: None,
+        demo,
     })
 }
 
@@ -173,6 +181,7 @@ pub async fn login(
             fill(t.too_many_attempts, &[("minutes", &minutes.to_string())]),
         ),
     };
+    let demo = demo_sign_ins(&state).await?;
     render(
         status,
         &LoginPage {
@@ -180,6 +189,7 @@ pub async fn login(
             login,
             next: safe_next(next.as_deref()).unwrap_or_default(),
             error: Some(message),
+            demo,
         },
     )
 }

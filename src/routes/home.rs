@@ -66,17 +66,30 @@ pub async fn vendor_home(
             Ok((queues, mark, kept_totals.lookup(vendor_id, mark, now)))
         })
         .await?;
+    let compute = move |state: web::Data<AppState>| async move {
+        state
+            .db_heavy(move |conn| Ok(settlements::running_totals(conn, vendor_id, now)?))
+            .await
+    };
     let month_total = match lookup {
-        Lookup::Use(kept) => Some(kept),
-        Lookup::Computing => None,
-        Lookup::Refresh(kept, ticket) => {
-            // Computed in the background; this visit shows the last total.
+        Lookup::Use(kept) => kept,
+        // The first visit of the month waits for its figure rather than
+        // saying "being computed": the overview shows it at once.
+        Lookup::Computing => KeptTotal {
+            computed_at: now,
+            mark,
+            totals: compute(state.clone()).await?,
+        },
+        Lookup::Refresh(None, ticket) => ticket.keep(KeptTotal {
+            computed_at: now,
+            mark,
+            totals: compute(state.clone()).await?,
+        }),
+        Lookup::Refresh(Some(kept), ticket) => {
+            // Recomputed in the background; this visit shows the last total.
             let state = state.clone();
             actix_web::rt::spawn(async move {
-                let computed = state
-                    .db_heavy(move |conn| Ok(settlements::running_totals(conn, vendor_id, now)?))
-                    .await;
-                match computed {
+                match compute(state).await {
                     Ok(totals) => {
                         ticket.keep(KeptTotal {
                             computed_at: now,
@@ -145,7 +158,8 @@ pub async fn vendor_home(
         page,
         waiting,
         month: Month::of(now),
-        month_total: month_total.map(|kept| (kept.computed_at, kept.totals)),
+        month_total: (month_total.computed_at, month_total.totals),
+        has_products: queues.products > 0,
     })
 }
 

@@ -12,6 +12,22 @@ pub struct LoginPage {
     pub login: String,
     pub next: String,
     pub error: Option<String>,
+    /// The demo accounts still on their published password, offered for
+    /// one-click sign-in (empty on a production database).
+    pub demo: Vec<crate::db::accounts::DemoSignIn>,
+}
+
+impl LoginPage {
+    pub fn demo_password(&self) -> &'static str {
+        crate::startup::DEMO_PASSWORD
+    }
+
+    pub fn demo_role(&self, code: &str) -> &'static str {
+        match code.parse::<crate::domain::account::Role>() {
+            Ok(role) => super::role_label(self.page.t, role),
+            Err(_) => "",
+        }
+    }
 }
 
 /// A message beside each sign-up field that was refused.

@@ -29,8 +29,10 @@ pub struct VendorHome {
     pub waiting: Vec<Waiting>,
     pub month: Month,
     /// This month so far, as its statement would be if the month ended now,
-    /// and when it was computed; `None` while it is first being computed.
-    pub month_total: Option<(NaiveDateTime, Totals)>,
+    /// and when it was computed.
+    pub month_total: (NaiveDateTime, Totals),
+    /// Whether the vendor has made any product yet (else: 新建商品 first).
+    pub has_products: bool,
 }
 
 #[derive(Template)]
