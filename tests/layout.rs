@@ -183,3 +183,15 @@ fn forms_leave_their_messages_to_the_page_language() {
     }
     assert!(unchecked.is_empty(), "{unchecked:#?}");
 }
+
+#[actix_web::test]
+async fn every_page_has_a_favicon_and_a_description() {
+    let app = spawn_app().await;
+    let page = app.visitor().get("/login").await;
+    page.assert_contains("<link rel=\"icon\" href=\"/static/favicon.svg\"");
+    page.assert_contains("<meta name=\"description\" content=\"云市");
+    let icon = app.visitor().get("/static/favicon.svg").await;
+    assert_eq!(icon.status, StatusCode::OK);
+    assert_eq!(icon.headers["content-type"], "image/svg+xml");
+    icon.assert_contains("<svg");
+}

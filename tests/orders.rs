@@ -652,7 +652,7 @@ async fn csv_exports_exactly_the_filter_with_a_bom() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "订单编号,商品名称,购买用户ID,订单类型/计费方式,购买时长,金额,订单状态,创建时间"
+        "订单编号,商品名称,购买用户ID,订单类型/计费方式,购买时长,金额,金额（数值）,单位,订单状态,创建时间"
     );
     assert_eq!(lines.len(), 2, "{text}");
     assert!(
@@ -661,7 +661,7 @@ async fn csv_exports_exactly_the_filter_with_a_bom() {
         lines[1]
     );
     assert!(
-        lines[1].contains(",购买 预付费(包年包月),1(月),¥99,已支付,"),
+        lines[1].contains(",购买 预付费(包年包月),1(月),¥99,99.00,元,已支付,"),
         "{}",
         lines[1]
     );

@@ -286,7 +286,7 @@ async fn a_product_goes_from_draft_through_review_to_the_storefront() {
     assert_eq!(again.status, StatusCode::CONFLICT);
     let shop = app.visitor().get("/shop").await;
     shop.assert_contains("CentOS 7.9 LAMP");
-    shop.assert_contains("¥1.1/小时 起");
+    shop.assert_contains("¥1.1/小时起");
     let product = app.visitor().get(&format!("/shop/products/{id}")).await;
     assert_eq!(product.status, StatusCode::OK);
     product.assert_contains("¥99/月 · ¥990/年");

@@ -351,10 +351,10 @@ async fn an_operator_settles_a_month_and_the_vendor_reads_and_exports_it() {
     let listing = operator.get(made.location().unwrap()).await;
     assert_eq!(listing.status, StatusCode::OK);
     listing.assert_contains("新生成 1 份结算单");
-    listing.assert_contains("¥1132.6");
+    listing.assert_contains("¥1,132.60");
     // 2.5 % of ¥1132.60 is 2831.5 fen: ¥28.32; net ¥1104.28.
     listing.assert_contains("¥28.32");
-    listing.assert_contains("¥1104.28");
+    listing.assert_contains("¥1,104.28");
 
     // Twice is the same statement.
     let again = operator
@@ -399,7 +399,7 @@ async fn an_operator_settles_a_month_and_the_vendor_reads_and_exports_it() {
         &history.service_done,
         &history.service_open,
         &history.license,
-        "¥1104.28",
+        "¥1,104.28",
     ] {
         page.assert_contains(expected);
     }
@@ -629,7 +629,7 @@ async fn a_month_of_refunds_pays_nothing_and_carries_its_deficit_forward() {
         page.body[at..].to_string()
     };
     let preview = preview_of().await;
-    assert!(preview.contains("上期结转</dt><dd>¥-90"), "{preview}");
+    assert!(preview.contains("上期结转</dt><dd>-¥90.00"), "{preview}");
     generate(recovered).await;
     assert!(!preview_of().await.contains("上期结转"));
     let vendor_id = account_id(&app, "vendor1");
@@ -676,8 +676,8 @@ async fn a_month_of_refunds_pays_nothing_and_carries_its_deficit_forward() {
         .get(&format!("/vendor/settlements/{recovered}"))
         .await;
     shown.assert_contains("上期结转");
-    shown.assert_contains("¥-90");
-    shown.assert_contains("¥9");
+    shown.assert_contains("-¥90.00");
+    shown.assert_contains("¥9.00");
     let csv = vendor
         .get(&format!("/vendor/settlements/{recovered}.csv"))
         .await;

@@ -71,6 +71,22 @@ pub fn format_yuan(fen: i64) -> String {
     format!("¥{}", yuan_digits(fen))
 }
 
+/// Fen as finance reads money: two decimals, thousands grouped, the minus
+/// before the currency sign: `¥21,796,593.20`, `-¥50.00`, `¥0.00`.
+pub fn format_money(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    let digits = (abs / 100).to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{sign}¥{grouped}.{:02}", abs % 100)
+}
+
 /// Fen as yuan without the sign, for form fields: `99`, `54.62`, `1.1`.
 pub fn yuan_digits(fen: i64) -> String {
     let sign = if fen < 0 { "-" } else { "" };
@@ -86,6 +102,17 @@ pub fn yuan_digits(fen: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finance_reads_two_decimals_grouped_and_the_minus_first() {
+        assert_eq!(format_money(2_179_659_320), "¥21,796,593.20");
+        assert_eq!(format_money(-5000), "-¥50.00");
+        assert_eq!(format_money(0), "¥0.00");
+        assert_eq!(format_money(5), "¥0.05");
+        assert_eq!(format_money(99_900), "¥999.00");
+        assert_eq!(format_money(100_000), "¥1,000.00");
+        assert_eq!(format_money(-123_456_789), "-¥1,234,567.89");
+    }
 
     #[test]
     fn prices_parse_to_fen() {

@@ -155,11 +155,11 @@ pub fn started_hours(start: NaiveDateTime, end: NaiveDateTime) -> i64 {
 }
 
 /// 购买时长 as the seed shows it: `1(月)`, `1(年)` for 12 months, `-` otherwise.
-pub fn term_label(months: Option<i32>, month_word: &str, year_word: &str) -> String {
+pub fn term_of(months: Option<i32>) -> Option<Term> {
     match months {
-        Some(m) if m > 0 && m % 12 == 0 => format!("{}({year_word})", m / 12),
-        Some(m) if m > 0 => format!("{m}({month_word})"),
-        _ => "-".to_string(),
+        Some(m) if m > 0 && m % 12 == 0 => Some(Term::Years((m / 12) as u32)),
+        Some(m) if m > 0 => Some(Term::Months(m as u32)),
+        _ => None,
     }
 }
 
@@ -291,10 +291,11 @@ mod tests {
 
     #[test]
     fn the_table_shows_terms_and_amounts_like_the_seed() {
-        assert_eq!(term_label(Some(1), "月", "年"), "1(月)");
-        assert_eq!(term_label(Some(12), "月", "年"), "1(年)");
-        assert_eq!(term_label(Some(24), "月", "年"), "2(年)");
-        assert_eq!(term_label(None, "月", "年"), "-");
+        assert_eq!(term_of(Some(1)), Some(Term::Months(1)));
+        assert_eq!(term_of(Some(12)), Some(Term::Years(1)));
+        assert_eq!(term_of(Some(24)), Some(Term::Years(2)));
+        assert_eq!(term_of(Some(13)), Some(Term::Months(13)));
+        assert_eq!(term_of(None), None);
         assert_eq!(
             amount_label(OrderType::Purchase, Billing::Prepaid, 9900, 9900, "/小时"),
             "¥99"

@@ -33,6 +33,7 @@ route_table! {
     get "/healthz" => system::healthz,
     get "/metrics" => system::metrics,
     get "/static/app.css" => system::stylesheet,
+    get "/static/favicon.svg" => system::favicon,
     post "/lang" => system::switch_language,
     get "/login" => account::login_form,
     post "/login" => account::login,

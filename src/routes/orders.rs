@@ -419,6 +419,20 @@ pub(super) fn csv_line(fields: &[&str]) -> String {
     line
 }
 
+/// The amount as a number a spreadsheet sums (yuan, two decimals; a refund
+/// negative, as money going back) and its unit: 元, or 元/小时 for an
+/// hourly purchase, whose figure is the hourly price.
+fn csv_amount(t: &Catalogue, order: &orders::Order) -> (String, &'static str) {
+    let (fen, unit) = match (order.order_type(), order.billing()) {
+        (OrderType::Refund, _) => (-order.amount_fen, t.unit_yuan),
+        (_, Billing::Hourly) => (order.unit_price_fen, t.unit_yuan_per_hour),
+        _ => (order.amount_fen, t.unit_yuan),
+    };
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    (format!("{sign}{}.{:02}", abs / 100, abs % 100), unit)
+}
+
 /// Streams the current filter as CSV (UTF-8 with BOM), a chunk of rows per
 /// database round, so memory does not grow with the number of rows.
 async fn order_csv(
@@ -453,6 +467,8 @@ async fn order_csv(
             t.col_type_billing,
             t.col_term,
             t.col_amount,
+            t.col_amount_number,
+            t.col_amount_unit,
             t.col_order_status,
             t.col_created
         ])
@@ -462,6 +478,7 @@ async fn order_csv(
         let mut text = String::with_capacity(chunk.rows.len() * 160);
         for order in &chunk.rows {
             let c = order_cells(t, order);
+            let (number, unit) = csv_amount(t, order);
             text.push_str(&csv_line(&[
                 &c.order_no,
                 &c.product_name,
@@ -469,6 +486,8 @@ async fn order_csv(
                 &c.type_billing,
                 &c.term,
                 &c.amount,
+                &number,
+                unit,
                 &c.status,
                 &c.created,
             ]));
@@ -696,10 +715,13 @@ pub async fn order_page(
             refund_requests,
             related,
             settlement,
-            ticket_link: ticket_id.map(|id| match scope {
-                Scope::Buyer(_) => format!("/me/services/{id}"),
-                Scope::Vendor(_) => format!("/vendor/supervision/{id}"),
-                Scope::All => format!("/admin/supervision/{id}"),
+            ticket_link: ticket_id.map(|id| {
+                let link = match scope {
+                    Scope::Buyer(_) => format!("/me/services/{id}"),
+                    Scope::Vendor(_) => format!("/vendor/supervision/{id}"),
+                    Scope::All => format!("/admin/supervision/{id}"),
+                };
+                (link, id)
             }),
         },
     )

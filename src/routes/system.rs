@@ -43,6 +43,16 @@ pub async fn stylesheet() -> HttpResponse {
         .body(STYLESHEET)
 }
 
+const FAVICON: &str = include_str!("../../static/favicon.svg");
+
+/// The console's icon (a cloud), compiled in like the stylesheet.
+pub async fn favicon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(FAVICON)
+}
+
 #[derive(Deserialize)]
 pub struct LanguageForm {
     lang: String,

@@ -7,7 +7,7 @@ use super::PageCtx;
 use crate::db::products::PlanRow;
 use crate::db::settlements::ShownLine;
 use crate::domain::logo::{LogoProblem, LogoWarning, Side};
-use crate::domain::money::{PriceError, format_yuan};
+use crate::domain::money::{PriceError, format_money, format_yuan};
 use crate::domain::product::{Billing, FieldProblem};
 use crate::domain::settlement::{LineKind, LineNote};
 use crate::i18n::{Catalogue, fill};
@@ -80,9 +80,22 @@ impl PageCtx {
         }
     }
 
-    /// Fen as the seed shows money.
+    /// The cheapest plan on a shop card: "¥99/月起" in Chinese, "from ¥99/month"
+    /// in English (the monthly price only: a card has room for one figure).
+    pub fn price_from(&self, plan: &PlanRow) -> String {
+        let t = self.t;
+        let price = match plan.billing() {
+            Billing::Prepaid => format!("{}{}", format_yuan(plan.price_fen), t.per_month),
+            Billing::Hourly => format!("{}{}", format_yuan(plan.price_fen), t.per_hour),
+            Billing::OneTime => format_yuan(plan.price_fen),
+        };
+        fill(t.from_price, &[("price", &price)])
+    }
+
+    /// Money on statements and overviews, as finance reads it: ¥1,234.50,
+    /// -¥50.00 (the order table keeps the seed's ¥99 / ¥54.62).
     pub fn money(&self, fen: &i64) -> String {
-        format_yuan(*fen)
+        format_money(*fen)
     }
 
     /// A plan in one line, for comparing revisions.

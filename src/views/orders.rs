@@ -14,7 +14,7 @@ use crate::db::products::{PlanRow, RevisionWithPlans};
 use crate::db::refunds::{QueuedRequest, RefundRequest};
 use crate::db::settlements::OrderSettlement;
 use crate::domain::money::format_yuan;
-use crate::domain::order::{OrderStatus, OrderType, Term, amount_label, started_hours, term_label};
+use crate::domain::order::{OrderStatus, OrderType, Term, amount_label, started_hours, term_of};
 use crate::domain::product::Billing;
 use crate::domain::refund::{RefundReason, RefundRefusal, VendorPosition};
 use crate::domain::time::format_china;
@@ -72,7 +72,7 @@ pub fn order_cells(t: &Catalogue, order: &Order) -> OrderCells {
             type_label(t, order_type),
             billing_label(t, order.billing())
         ),
-        term: term_label(months, t.month_word, t.year_word),
+        term: term_cell(t, months),
         amount: amount_label(
             order_type,
             order.billing(),
@@ -190,8 +190,8 @@ pub struct OrderDetailPage {
     /// What the buyer may do about refunds (only on the buyer's page).
     pub refunds: Option<BuyerRefunds>,
     pub refund_requests: Vec<RefundRequest>,
-    /// The service ticket's page, for service and license orders.
-    pub ticket_link: Option<String>,
+    /// The service ticket's page and number, for service and license orders.
+    pub ticket_link: Option<(String, i64)>,
     /// Order numbers this one is linked with: its purchase, or its refunds.
     pub related: Vec<String>,
     /// The chain's statement lines (vendor and operator only).
@@ -280,6 +280,10 @@ impl OrderDetailPage {
 
     pub fn position_text(&self, request: &RefundRequest) -> &'static str {
         position_text(self.page.t, request)
+    }
+
+    pub fn ticket_name(&self, id: &i64) -> String {
+        fill(self.page.t.ticket_title, &[("id", &id.to_string())])
     }
 
     pub fn reasons(&self) -> Vec<(&'static str, &'static str)> {
@@ -455,18 +459,41 @@ pub fn subscription_usage(
             };
             format!(
                 "{state} · {}",
-                fill(t.running_hours, &[("hours", &hours.to_string())])
+                fill(
+                    if hours == 1 {
+                        t.running_hour_one
+                    } else {
+                        t.running_hours
+                    },
+                    &[("hours", &hours.to_string())]
+                )
             )
         }
         Billing::OneTime => "-".to_string(),
     }
 }
 
+/// A term in words, for choosing one: "3 个月", "1 month", "2 years".
 pub fn term_text(t: &Catalogue, term: Term) -> String {
-    match term {
-        Term::Months(n) => fill(t.term_months, &[("n", &n.to_string())]),
-        Term::Years(n) => fill(t.term_years, &[("n", &n.to_string())]),
-    }
+    let (template, n) = match term {
+        Term::Months(1) => (t.term_month_one, 1),
+        Term::Months(n) => (t.term_months, n),
+        Term::Years(1) => (t.term_year_one, 1),
+        Term::Years(n) => (t.term_years, n),
+    };
+    fill(template, &[("n", &n.to_string())])
+}
+
+/// 时长 in the order table: the seed's "1(月)" in Chinese, "1 month" in English.
+pub fn term_cell(t: &Catalogue, months: Option<i32>) -> String {
+    let (template, n) = match term_of(months) {
+        Some(Term::Months(1)) => (t.term_cell_month_one, 1),
+        Some(Term::Months(n)) => (t.term_cell_months, n),
+        Some(Term::Years(1)) => (t.term_cell_year_one, 1),
+        Some(Term::Years(n)) => (t.term_cell_years, n),
+        None => return "-".to_string(),
+    };
+    fill(template, &[("n", &n.to_string())])
 }
 
 #[derive(Template)]
@@ -567,5 +594,27 @@ impl ShopProductPage {
             .user
             .as_ref()
             .is_some_and(|u| u.role == crate::domain::account::Role::Buyer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn terms_read_as_the_seed_in_chinese_and_as_english_in_english() {
+        let (zh, en) = (Lang::Zh.catalogue(), Lang::En.catalogue());
+        assert_eq!(term_cell(zh, Some(1)), "1(月)");
+        assert_eq!(term_cell(zh, Some(24)), "2(年)");
+        assert_eq!(term_cell(en, Some(1)), "1 month");
+        assert_eq!(term_cell(en, Some(3)), "3 months");
+        assert_eq!(term_cell(en, Some(12)), "1 year");
+        assert_eq!(term_cell(en, Some(36)), "3 years");
+        assert_eq!(term_cell(en, None), "-");
+        assert_eq!(term_text(en, Term::Months(1)), "1 month");
+        assert_eq!(term_text(en, Term::Months(2)), "2 months");
+        assert_eq!(term_text(en, Term::Years(1)), "1 year");
+        assert_eq!(term_text(zh, Term::Months(1)), "1 个月");
     }
 }

@@ -27,6 +27,32 @@ pub struct Browser {
     base: String,
     shots: PathBuf,
     taken: u32,
+    /// axe-core's script, run on every page the journey opens.
+    axe: Option<String>,
+}
+
+/// Where `.ci/run` installs axe-core (`npm install --prefix target/axe`);
+/// `AXE_CORE` names another copy of `axe.min.js`.
+fn axe_source() -> Option<String> {
+    let default =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/axe/node_modules/axe-core/axe.min.js");
+    let path = std::env::var("AXE_CORE").map_or(default, PathBuf::from);
+    match std::fs::read_to_string(&path) {
+        Ok(source) => Some(source),
+        Err(_) => {
+            assert!(
+                !required(),
+                "BROWSER_TESTS=required but axe-core is missing at {} \
+                 (npm install --prefix target/axe axe-core@4.14.1)",
+                path.display()
+            );
+            eprintln!(
+                "axe-core not found at {}: pages are not audited",
+                path.display()
+            );
+            None
+        }
+    }
 }
 
 fn executable(variable: &str, default: &str) -> Option<PathBuf> {
@@ -113,6 +139,7 @@ impl Browser {
             base: base.to_string(),
             shots,
             taken: 0,
+            axe: axe_source(),
         })
     }
 
@@ -128,6 +155,7 @@ impl Browser {
             .goto(&format!("{}{path}", self.base))
             .await
             .unwrap_or_else(|error| panic!("open {path}: {error}"));
+        self.audit().await;
     }
 
     /// The current path and query.
@@ -282,6 +310,61 @@ impl Browser {
             .await
             .unwrap_or_else(|error| panic!("press {what:?}: {error}"));
         self.wait_for_new_page(&before, what).await;
+        self.audit().await;
+    }
+
+    /// Runs axe-core on the page and fails on any violation, of any impact.
+    pub async fn audit(&self) {
+        let Some(axe) = &self.axe else {
+            return;
+        };
+        self.client
+            .execute(&format!("{axe}\nreturn true;"), vec![])
+            .await
+            .expect("load axe-core into the page");
+        let script = "const done = arguments[arguments.length - 1];\
+            axe.run(document, { resultTypes: ['violations'] }).then(result => done(\
+              result.violations.map(v => `${v.id} (${v.impact}): ${v.help} at ` +\
+                v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))));";
+        let found = self
+            .client
+            .execute_async(script, vec![])
+            .await
+            .expect("run axe-core");
+        let violations: Vec<String> = found
+            .as_array()
+            .expect("axe-core answers with a list")
+            .iter()
+            .map(|item| item.as_str().unwrap_or_default().to_string())
+            .collect();
+        assert!(
+            violations.is_empty(),
+            "accessibility violations on {}:\n{}",
+            self.path_now().await,
+            violations.join("\n")
+        );
+    }
+
+    /// The addresses the page's main content links to.
+    pub async fn links(&self) -> Vec<String> {
+        let found = self
+            .client
+            .execute(
+                "return Array.from(document.querySelectorAll('main a[href]'))\
+                   .map(a => a.getAttribute('href'));",
+                vec![],
+            )
+            .await
+            .expect("list the links");
+        found
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|item| item.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// A new page has a new document; waits for it before anything is read.
