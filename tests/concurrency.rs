@@ -149,7 +149,8 @@ async fn sixteen_clients_accept_the_same_delivery_once() {
         )
         .await
         .assert_redirect_to(&format!("/vendor/supervision/{ticket}"));
-    let pages = race(&buyer, &format!("/me/services/{ticket}/accept"), &[]).await;
+    let confirmed = [("confirmed", "yes")];
+    let pages = race(&buyer, &format!("/me/services/{ticket}/accept"), &confirmed).await;
     assert_outcomes(&pages, 1, "accept");
     let accepted: i64 = count(&app, |conn| {
         ticket_events::table

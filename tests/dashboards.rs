@@ -123,7 +123,7 @@ async fn the_vendor_sees_what_waits_and_this_months_running_total() {
         )
         .await;
     buyer
-        .post(&format!("/me/services/{license}/accept"), &[])
+        .confirm(&format!("/me/services/{license}/accept"), &[])
         .await;
 
     // The first visit shows the total at once, never "being computed".

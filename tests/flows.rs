@@ -468,7 +468,7 @@ async fn a_rejected_requirement_shows_why_and_a_finished_ticket_stops_waiting() 
     vendor
         .post(&format!("{theirs}/deliver"), &[("delivery", "已上线")])
         .await;
-    buyer.post(&format!("{me}/accept"), &[]).await;
+    buyer.confirm(&format!("{me}/accept"), &[]).await;
     let long_ago = common::shop::now() - chrono::Duration::days(40);
     diesel::update(tickets::table.find(ticket))
         .set((

@@ -748,3 +748,44 @@ async fn hourly_subscriptions_are_not_renewed() {
     assert_eq!(posted.status, StatusCode::BAD_REQUEST);
     assert_eq!(order_count(&app), 1);
 }
+
+#[actix_web::test]
+async fn lists_say_what_the_filter_holds_and_offer_a_page_size() {
+    let app = spawn_app().await;
+    let (product, plans) = common::shop::listed_product(
+        &app,
+        "vendor1",
+        yunshi::domain::product::Kind::Image,
+        "计数镜像",
+        vec![common::shop::plan(
+            yunshi::domain::product::Billing::Prepaid,
+            "标准版",
+            9900,
+            None,
+        )],
+    );
+    let buyer = app.signed_in("buyer1").await;
+    let mut numbers = Vec::new();
+    for term in ["m1", "m2", "m3"] {
+        numbers.push(common::shop::buy(&buyer, product, plans[0], term).await);
+    }
+    buyer
+        .confirm(&format!("/me/orders/{}/five-day-refund", numbers[0]), &[])
+        .await;
+    let vendor = app.signed_in("vendor1").await;
+    let list = vendor.get("/vendor/orders").await;
+    // Three purchases (¥99 + ¥198 + ¥297) and one refund of ¥99.
+    list.assert_contains("共 4 笔订单 · 实付合计 ¥594.00 · 退款合计 ¥99.00");
+    let paid_only = vendor.get("/vendor/orders?type=purchase").await;
+    paid_only.assert_contains("共 3 笔订单");
+    let small = vendor.get("/vendor/orders?size=20").await;
+    assert_eq!(small.status, reqwest::StatusCode::OK);
+    small.assert_contains("<option value=\"20\" selected>20</option>");
+    let odd = vendor.get("/vendor/orders?size=7").await;
+    assert_eq!(odd.status, reqwest::StatusCode::BAD_REQUEST);
+    odd.assert_contains("每页：");
+    // The buyer's own list has no 购买用户ID column: every row is theirs.
+    let mine = buyer.get("/me/orders").await;
+    mine.assert_lacks("<th>购买用户ID</th>");
+    list.assert_contains("<th>购买用户ID</th>");
+}

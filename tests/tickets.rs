@@ -133,7 +133,7 @@ async fn a_manual_service_goes_from_requirement_to_acceptance() {
         .post(&format!("{theirs}/deliver"), &[("delivery", "已补充地图")])
         .await;
     buyer
-        .post(&format!("{me}/accept"), &[])
+        .confirm(&format!("{me}/accept"), &[])
         .await
         .assert_redirect_to(&me);
     let done = buyer.get(&me).await;
@@ -222,7 +222,7 @@ async fn a_license_is_delivered_and_accepted() {
         )
         .await;
     buyer
-        .post(&format!("{me}/accept"), &[])
+        .confirm(&format!("{me}/accept"), &[])
         .await
         .assert_redirect_to(&me);
     assert_eq!(ticket_state(&app, ticket), "completed");

@@ -39,7 +39,7 @@ pub const UNREAD_COUNTED_UP_TO: i64 = 100;
 pub fn recent(conn: &mut DbConn, account_id: i64, limit: i64) -> QueryResult<Vec<Notification>> {
     notifications::table
         .filter(notifications::account_id.eq(account_id))
-        .order(notifications::id.desc())
+        .order((notifications::created_at.desc(), notifications::id.desc()))
         .limit(limit)
         .select(Notification::as_select())
         .load(conn)

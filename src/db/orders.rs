@@ -640,17 +640,12 @@ fn prefix_end(prefix: &str) -> String {
     format!("{prefix}~")
 }
 
-/// A page of the scope's orders matching the filter, by keyset: no OFFSET, so
-/// a page deep in a million rows costs what the first one does.
-pub fn list(
-    conn: &mut DbConn,
-    scope: Scope,
-    filter: &OrderFilter,
-    page: &Page,
-    limit: i64,
-) -> QueryResult<OrderPage> {
-    let by_number = filter.order_no_prefix && filter.order_no.is_some();
-    let mut query = orders::table.select(Order::as_select()).into_boxed();
+type Backend = <DbConn as diesel::Connection>::Backend;
+
+/// The scope's orders that match the filter, as one query the list and its
+/// summary both start from.
+fn filtered(scope: Scope, filter: &OrderFilter) -> orders::BoxedQuery<'static, Backend> {
+    let mut query = orders::table.into_boxed();
     query = match scope {
         Scope::Vendor(id) => query.filter(orders::vendor_id.eq(id)),
         Scope::Buyer(id) => query.filter(orders::buyer_id.eq(id)),
@@ -689,6 +684,50 @@ pub fn list(
     if let Some(until) = filter.until {
         query = query.filter(orders::created_at.lt(until));
     }
+    query
+}
+
+/// What the current filter holds: how many orders, and the money paid by
+/// purchases and renewals and given back by refunds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OrderSummary {
+    pub count: i64,
+    pub paid_fen: i64,
+    pub refunded_fen: i64,
+}
+
+pub fn summary(conn: &mut DbConn, scope: Scope, filter: &OrderFilter) -> QueryResult<OrderSummary> {
+    use diesel::dsl::{count_star, sql};
+    use diesel::sql_types::BigInt;
+    // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back, 0 for no rows.
+    let total = || sql::<BigInt>("COALESCE(CAST(SUM(amount_fen) AS BIGINT), 0)");
+    let refund = OrderType::Refund.as_str();
+    let (count, paid_fen): (i64, i64) = filtered(scope, filter)
+        .filter(orders::order_type.ne(refund))
+        .select((count_star(), total()))
+        .first(conn)?;
+    let (refunds, refunded_fen): (i64, i64) = filtered(scope, filter)
+        .filter(orders::order_type.eq(refund))
+        .select((count_star(), total()))
+        .first(conn)?;
+    Ok(OrderSummary {
+        count: count + refunds,
+        paid_fen,
+        refunded_fen,
+    })
+}
+
+/// A page of the scope's orders matching the filter, by keyset: no OFFSET, so
+/// a page deep in a million rows costs what the first one does.
+pub fn list(
+    conn: &mut DbConn,
+    scope: Scope,
+    filter: &OrderFilter,
+    page: &Page,
+    limit: i64,
+) -> QueryResult<OrderPage> {
+    let by_number = filter.order_no_prefix && filter.order_no.is_some();
+    let mut query = filtered(scope, filter).select(Order::as_select());
     // The plain bound (<= / >=) lets the index start at the cursor.
     query = match page {
         Page::First => query,

@@ -266,6 +266,7 @@ pub async fn disable_account(
                 fields: Vec::new(),
                 button: t.disable,
                 back: "/admin/accounts".to_string(),
+                afterwards: t.confirm_can_enable_again,
             },
         );
     }

@@ -385,6 +385,7 @@ pub async fn delist_product(
                 fields: vec![("reason", reason)],
                 button: t.delist_product,
                 back: format!("/admin/products/{product_id}"),
+                afterwards: t.confirm_cannot_undo,
             },
         );
     }
@@ -535,6 +536,7 @@ pub async fn carry_out_request(
                 fields: Vec::new(),
                 button: t.carry_out,
                 back: "/admin/delist-requests".to_string(),
+                afterwards: t.confirm_cannot_undo,
             },
         );
     }

@@ -33,6 +33,17 @@ use crate::views::{self, PageCtx, Section, render, see_other, set_flash, take_fl
 
 /// Rows on one page of an order list.
 pub const ORDER_PAGE_SIZE: i64 = 50;
+
+/// The page sizes a list offers.
+pub const PAGE_SIZES: [i64; 3] = [20, 50, 100];
+
+/// A typed page size, if it is one of those offered.
+fn page_size(typed: &str) -> Option<i64> {
+    typed
+        .parse::<i64>()
+        .ok()
+        .filter(|size| PAGE_SIZES.contains(size))
+}
 /// Rows fetched per round while streaming a CSV export.
 const CSV_CHUNK: i64 = 1000;
 
@@ -65,6 +76,9 @@ pub struct OrderQuery {
     after: String,
     #[serde(default)]
     before: String,
+    /// Rows per page: 20, 50 (the default) or 100.
+    #[serde(default)]
+    size: String,
 }
 
 fn encode_cursor(cursor: &Cursor) -> String {
@@ -116,7 +130,11 @@ fn parse_list(t: &Catalogue, query: OrderQuery, allow_vendor: bool) -> ListReque
         },
         from: trimmed(&query.from),
         to: trimmed(&query.to),
+        size: trimmed(&query.size),
     };
+    if !typed.size.is_empty() && page_size(&typed.size).is_none() {
+        errors.push(field_error(t, t.page_size_label, t.err_page_size));
+    }
     if !typed.buyer_uin.is_empty() {
         match parse_uin(&typed.buyer_uin) {
             Some(uin) => filter.buyer_uin = Some(uin),
@@ -315,22 +333,19 @@ async fn order_list(
     let rows_html = state
         .remembered(&state.order_lists, key, async || {
             let by_number = filter.order_no_prefix;
-            let result = state
+            let size = page_size(&typed.size).unwrap_or(ORDER_PAGE_SIZE);
+            let (result, summary) = state
                 .db(move |conn| {
                     filter.vendor_id = vendor_id_for(conn, vendor_uin)?;
-                    Ok(orders::list(
-                        conn,
-                        scope,
-                        &filter,
-                        &position,
-                        ORDER_PAGE_SIZE,
-                    )?)
+                    let result = orders::list(conn, scope, &filter, &position, size)?;
+                    Ok((result, orders::summary(conn, scope, &filter)?))
                 })
                 .await?;
             let (newer_link, older_link) = pager_links(base, &typed, &result, by_number);
             let fragment = OrderRowsFragment {
                 t,
                 base,
+                summary,
                 result,
                 newer_link,
                 older_link,

@@ -920,6 +920,7 @@ pub async fn withdraw_product(
                 fields: Vec::new(),
                 button: t.withdraw_review,
                 back: format!("/vendor/products/{product_id}"),
+                afterwards: t.confirm_can_resubmit,
             },
         );
     }

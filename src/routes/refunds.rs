@@ -150,6 +150,7 @@ async fn ask_buyer(
             fields: Vec::new(),
             button,
             back: format!("/me/orders/{order_no}"),
+            afterwards: t.confirm_cannot_undo,
         },
     )
 }
@@ -491,6 +492,7 @@ async fn ask_decision(
             fields: vec![typed],
             button,
             back: "/admin/refunds".to_string(),
+            afterwards: t.confirm_cannot_undo,
         },
     )
 }

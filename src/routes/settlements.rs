@@ -492,6 +492,7 @@ pub async fn pay(
                         fields: vec![("reference", reference)],
                         button: t.mark_paid,
                         back: format!("/admin/settlements/{id}"),
+                        afterwards: t.confirm_cannot_undo,
                     },
                 );
             }

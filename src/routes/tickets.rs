@@ -12,11 +12,14 @@ use crate::db::tickets::{self, Payload, TicketError, TicketFilter, TicketUser};
 use crate::db::{DbConn, orders};
 use crate::domain::account::Role;
 use crate::domain::product::check_reason;
-use crate::domain::ticket::{Template, TicketAction, TicketRefusal, TicketState};
+use crate::domain::ticket::{
+    Template, TicketAction, TicketActor, TicketRefusal, TicketState, transition,
+};
 use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Catalogue, Lang};
 use crate::state::AppState;
+use crate::views::confirm::{self, Confirmation};
 use crate::views::labels::reason_problem;
 use crate::views::tickets::{TicketForms, TicketListPage, TicketPage};
 use crate::views::{self, PageCtx, Section, render, see_other, set_flash, take_flash};
@@ -235,6 +238,8 @@ pub struct ActionForm {
     reason: String,
     #[serde(default)]
     message: String,
+    #[serde(default)]
+    confirmed: String,
 }
 
 /// Checks what an action needs typed: a requirement and contact, a delivery, or a reason.
@@ -316,6 +321,41 @@ async fn act(
         id: user.id,
         role: user.role,
     };
+    // 确认验收 completes the ticket and bills the service: it asks first.
+    if action == TicketAction::Accept && !confirm::is_confirmed(&form.confirmed) {
+        let found = state
+            .db(move |conn: &mut DbConn| {
+                let ticket =
+                    tickets::find(conn, ticket_id, ticket_user)?.ok_or(AppError::NotFound)?;
+                // Only a step that can happen is asked about; any other is
+                // refused below as usual.
+                let actor = TicketActor::Person(ticket_user.role);
+                let possible = transition(ticket.template(), ticket.state(), action, actor).is_ok();
+                let order_no = orders::find_by_id(conn, ticket.order_id)?.map(|o| o.order_no);
+                Ok(order_no.filter(|_| possible))
+            })
+            .await?;
+        if let Some(order_no) = found {
+            let line = crate::i18n::fill(
+                t.confirm_accept,
+                &[("id", &ticket_id.to_string()), ("order_no", &order_no)],
+            );
+            let path = ticket_path(user.role, ticket_id);
+            return confirm::ask(
+                &req,
+                &user,
+                Section::MyOrders,
+                Confirmation {
+                    lines: vec![line],
+                    action: format!("{path}/accept"),
+                    fields: Vec::new(),
+                    button: t.accept_action,
+                    back: path,
+                    afterwards: t.confirm_cannot_undo,
+                },
+            );
+        }
+    }
     let outcome = state
         .db(move |conn| {
             Ok(tickets::apply(

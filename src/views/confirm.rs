@@ -38,6 +38,9 @@ pub struct Confirmation {
     pub button: &'static str,
     /// Where 返回 leads: the page the step was started from.
     pub back: String,
+    /// What can and cannot be undone afterwards (most steps cannot; a
+    /// disabled account can be enabled again).
+    pub afterwards: &'static str,
 }
 
 #[derive(Template)]

@@ -97,6 +97,8 @@ pub struct TypedFilter {
     pub vendor: String,
     pub from: String,
     pub to: String,
+    /// Rows per page as typed (empty: the default).
+    pub size: String,
 }
 
 impl TypedFilter {
@@ -112,6 +114,7 @@ impl TypedFilter {
             ("vendor", &self.vendor),
             ("from", &self.from),
             ("to", &self.to),
+            ("size", &self.size),
         ];
         let kept: Vec<(&str, &str)> = pairs
             .iter()
@@ -139,6 +142,14 @@ pub struct OrderListPage {
 }
 
 impl OrderListPage {
+    pub fn page_sizes(&self) -> [i64; 3] {
+        [20, 50, 100]
+    }
+
+    pub fn size_chosen(&self, size: i64) -> bool {
+        self.filter.size == size.to_string() || (self.filter.size.is_empty() && size == 50)
+    }
+
     pub fn product_chosen(&self, id: &i64) -> bool {
         self.filter.product == id.to_string()
     }
@@ -161,6 +172,8 @@ impl OrderListPage {
 pub struct OrderRowsFragment {
     pub t: &'static Catalogue,
     pub base: &'static str,
+    /// How many orders the whole filter holds, and their money.
+    pub summary: crate::db::orders::OrderSummary,
     pub result: OrderPage,
     pub newer_link: Option<String>,
     pub older_link: Option<String>,
@@ -169,6 +182,28 @@ pub struct OrderRowsFragment {
 impl OrderRowsFragment {
     pub fn cells(&self, order: &Order) -> OrderCells {
         order_cells(self.t, order)
+    }
+
+    pub fn shows_buyer(&self) -> bool {
+        true
+    }
+
+    /// "共 12 笔订单 · 实付合计 ¥1,234.00 · 退款合计 ¥99.00" for the filter.
+    pub fn summary_line(&self) -> String {
+        fill(
+            self.t.orders_summary,
+            &[
+                ("count", &self.summary.count.to_string()),
+                (
+                    "paid",
+                    &crate::domain::money::format_money(self.summary.paid_fen),
+                ),
+                (
+                    "refunded",
+                    &crate::domain::money::format_money(self.summary.refunded_fen),
+                ),
+            ],
+        )
     }
 }
 
@@ -223,6 +258,10 @@ impl OrderDetailPage {
 
     pub fn cells(&self, order: &Order) -> OrderCells {
         order_cells(self.page.t, order)
+    }
+
+    pub fn shows_buyer(&self) -> bool {
+        self.base != "/me/orders"
     }
 
     pub fn usage(&self, subscription: &Subscription) -> String {
@@ -512,6 +551,11 @@ pub struct MyOrdersPage {
 impl MyOrdersPage {
     pub fn cells(&self, order: &Order) -> OrderCells {
         order_cells(self.page.t, order)
+    }
+
+    /// The buyer's own list: every row is theirs, so no 购买用户ID column.
+    pub fn shows_buyer(&self) -> bool {
+        false
     }
 
     pub fn usage(&self, subscription: &Subscription) -> String {

@@ -218,7 +218,8 @@ pub fn diff_rows(
             Some(DiffRow {
                 label,
                 is_logo: label == page.t.logo_label,
-                changed: live_value != pending_value,
+                // A first version has nothing to differ from.
+                changed: old.is_some() && live_value != pending_value,
                 live: live_value,
                 pending: pending_value,
             })

@@ -373,6 +373,8 @@ async fn a_manual_service_is_delivered_after_a_rejection_and_a_decline() {
     b.sign_in("buyer1").await;
     b.go(&format!("/me/services/{ticket}")).await;
     b.press(t.accept_action).await;
+    b.see(t.confirm_title).await;
+    b.press_in("#confirm", t.accept_action).await;
     b.see(t.ts_completed).await;
     b.shot("accepted").await;
     b.sign_out().await;
@@ -441,6 +443,8 @@ async fn a_license_is_delivered_and_accepted() {
     b.go(&format!("/me/services/{ticket}")).await;
     b.see("授权码已发送至 zhangsan@example.com").await;
     b.press(t.accept_action).await;
+    b.see(t.confirm_title).await;
+    b.press_in("#confirm", t.accept_action).await;
     b.see(t.ts_completed).await;
     b.shot("license-accepted").await;
     b.go("/me").await;
