@@ -319,6 +319,25 @@ fn an_empty_database_gets_demo_accounts_only_with_demo() {
     assert!(demo.contains("Demo accounts created"), "{demo}");
     assert!(demo.contains("yunshi-demo"), "{demo}");
     assert_eq!(account_count(&backend.url), 5);
+    // And the demo marketplace with them: listed products, orders, statements.
+    {
+        use diesel::prelude::*;
+        use yunshi::db::schema::{orders, products, statements};
+        let backend = yunshi::db::Backend::from_url(&backend.url).unwrap();
+        let pool = yunshi::db::open(&backend, 1).unwrap();
+        let mut conn = pool.get().unwrap();
+        let listed: i64 = products::table
+            .filter(products::listing.eq("listed"))
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        let sold: i64 = orders::table.count().get_result(&mut conn).unwrap();
+        let settled: i64 = statements::table.count().get_result(&mut conn).unwrap();
+        assert!(
+            listed >= 6 && sold >= 20 && settled >= 1,
+            "{listed} {sold} {settled}"
+        );
+    }
     // Started again without --demo: nothing new, nothing printed about them.
     let again = serve_until(&dir, &[], &env, "serving");
     assert!(!again.contains("yunshi-demo"), "{again}");

@@ -986,3 +986,43 @@ async fn dashboards_show_what_is_waiting() {
         .await
         .assert_contains("目前没有需要您处理的事项。");
 }
+
+#[actix_web::test]
+async fn the_plan_editor_adds_and_removes_rows_and_says_what_a_price_is_per() {
+    let app = spawn_app().await;
+    let vendor = app.signed_in("vendor1").await;
+    let mut typed = common::shop::image_form("规格编辑", "99").to_vec();
+    typed.extend([
+        ("plan_billing_1", "hourly"),
+        ("plan_name_1", "按量"),
+        ("plan_price_1", "1.1"),
+    ]);
+    // 添加规格 shows the form again as typed, nothing saved.
+    let mut adding = typed.clone();
+    adding.push(("step", "add_row"));
+    let added = vendor.post("/vendor/products", &adding).await;
+    assert_eq!(added.status, StatusCode::OK);
+    added.assert_contains("value=\"按量\"");
+    added.assert_contains("name=\"plan_name_3\"");
+    added.assert_contains("元/月");
+    added.assert_contains("元/小时");
+    // The hourly row has no yearly price field; the prepaid one has.
+    added.assert_contains("name=\"plan_year_price_0\"");
+    added.assert_lacks("name=\"plan_year_price_1\"");
+    // 删除 takes that row out, the others stay as typed.
+    let mut removing = typed.clone();
+    removing.push(("remove_plan", "1"));
+    let removed = vendor.post("/vendor/products", &removing).await;
+    assert_eq!(removed.status, StatusCode::OK);
+    removed.assert_lacks("value=\"按量\"");
+    removed.assert_contains("value=\"标准版\"");
+    removed.assert_contains("value=\"规格编辑\"");
+    let made: i64 = {
+        use diesel::prelude::*;
+        yunshi::db::schema::products::table
+            .count()
+            .get_result(&mut app.conn())
+            .unwrap()
+    };
+    assert_eq!(made, 0, "neither button saves");
+}

@@ -31,13 +31,7 @@ const SECRET_KEY: &str = "resilience-test-secret-key-0123456789abcdef";
 
 fn serve(database_url: &str, data_dir: &PathBuf) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_yunshi"))
-        .args([
-            "serve",
-            "--demo",
-            "--bind",
-            "127.0.0.1:0",
-            "--no-auto-settle",
-        ])
+        .args(["serve", "--bind", "127.0.0.1:0", "--no-auto-settle"])
         .env("DATABASE_URL", database_url)
         .env("DATA_DIR", data_dir)
         .env("SECRET_KEY", SECRET_KEY)
@@ -106,8 +100,11 @@ async fn acknowledged_purchases_survive_a_sigkill_mid_load() {
     let (backend, _database) = fresh_database();
     let url = url_of(&backend);
     let data_dir = scratch_dir("crash");
-    let server = serve(&url, &data_dir);
+    // The demo accounts only (`serve --demo` would bring the demo
+    // marketplace, whose orders this test does not count).
     let pool = yunshi::db::open(&backend, 2).expect("open the server's database");
+    yunshi::startup::seed_demo_accounts(&pool).expect("the demo accounts");
+    let server = serve(&url, &data_dir);
     let (product, plans) = listed_product_in(
         &pool,
         "vendor1",

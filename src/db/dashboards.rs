@@ -259,3 +259,17 @@ pub fn buyer_overview(
         refundable,
     })
 }
+
+/// The vendor's orders of the last `days` days, as (created at, type, amount
+/// in fen), for the overview's chart.
+pub fn recent_sales(
+    conn: &mut DbConn,
+    vendor_id: i64,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<(NaiveDateTime, String, i64)>> {
+    orders::table
+        .filter(orders::vendor_id.eq(vendor_id))
+        .filter(orders::created_at.ge(since))
+        .select((orders::created_at, orders::order_type, orders::amount_fen))
+        .load(conn)
+}

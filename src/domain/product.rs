@@ -130,7 +130,7 @@ pub struct PlanInput {
 }
 
 impl PlanInput {
-    fn is_blank(&self) -> bool {
+    pub fn is_blank(&self) -> bool {
         self.name.trim().is_empty()
             && self.price.trim().is_empty()
             && self.year_price.trim().is_empty()

@@ -57,3 +57,8 @@ mod tests {
         assert_eq!(to_stored(now).nanosecond(), 123_456_000);
     }
 }
+
+/// The China-time calendar day of a stored UTC time.
+pub fn china_day(stored: NaiveDateTime) -> chrono::NaiveDate {
+    stored.and_utc().with_timezone(&china()).date_naive()
+}

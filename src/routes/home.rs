@@ -7,6 +7,7 @@ use chrono::NaiveDateTime;
 use crate::auth::{Buyer, CurrentUser, MaybeUser, Operator, Vendor};
 use crate::db::dashboards::{self, QueueStat};
 use crate::db::{notifications, settlements};
+use crate::domain::sales;
 use crate::domain::settlement::Month;
 use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
@@ -59,11 +60,13 @@ pub async fn vendor_home(
     let vendor_id = user.id;
     let now = to_stored(chrono::Utc::now());
     let kept_totals = state.running_totals.clone();
-    let (queues, mark, lookup) = state
+    let (queues, mark, lookup, sold) = state
         .db(move |conn| {
             let queues = dashboards::vendor_queues(conn, vendor_id, now)?;
+            let sold = dashboards::recent_sales(conn, vendor_id, sales::since(now))?;
             let mark = dashboards::billing_mark(conn, vendor_id)?;
-            Ok((queues, mark, kept_totals.lookup(vendor_id, mark, now)))
+            let lookup = kept_totals.lookup(vendor_id, mark, now);
+            Ok((queues, mark, lookup, sold))
         })
         .await?;
     let compute = move |state: web::Data<AppState>| async move {
@@ -106,6 +109,7 @@ pub async fn vendor_home(
     };
     let page = PageCtx::new(&req, Some(&user), Section::VendorHome);
     let t = page.t;
+    let page_lang = page.lang;
     let waiting = vec![
         waiting(
             &page,
@@ -160,6 +164,7 @@ pub async fn vendor_home(
         month: Month::of(now),
         month_total: (month_total.computed_at, month_total.totals),
         has_products: queues.products > 0,
+        sales_chart: crate::views::home::sales_chart(&sales::by_day(&sold, now), t, page_lang),
     })
 }
 

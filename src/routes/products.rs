@@ -138,6 +138,23 @@ pub async fn new_product_form(
     }
 }
 
+/// The plan editor's own buttons: 添加规格 and 删除 re-show the form as typed,
+/// with a row more or one less; nothing is saved. `None` for any other post.
+fn plan_rows_edited(fields: &[(String, String)]) -> Option<ProductInput> {
+    let value_of = |key: &str| fields.iter().find(|(name, _)| name == key).map(|(_, v)| v);
+    if let Some(row) = value_of("remove_plan") {
+        let suffix = format!("_{}", row.trim());
+        let kept: Vec<(String, String)> = fields
+            .iter()
+            .filter(|(name, _)| !(name.starts_with("plan_") && name.ends_with(&suffix)))
+            .cloned()
+            .collect();
+        return Some(ProductInput::from_fields(&kept));
+    }
+    (value_of("step").map(String::as_str) == Some("add_row"))
+        .then(|| ProductInput::from_fields(fields))
+}
+
 pub async fn create_product(
     req: HttpRequest,
     Vendor(user): Vendor,
@@ -145,8 +162,22 @@ pub async fn create_product(
     state: web::Data<AppState>,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
-    let input = ProductInput::from_fields(&form);
     let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
+    if let Some(input) = plan_rows_edited(&form) {
+        let kind = Kind::parse(&input.kind).unwrap_or(Kind::Image);
+        return views::ok(&ProductFormPage {
+            page,
+            product_id: None,
+            kind,
+            input,
+            errors: Default::default(),
+            logo: None,
+            logo_errors: Vec::new(),
+            autofit_png: None,
+            notice: None,
+        });
+    }
+    let input = ProductInput::from_fields(&form);
     let content = match check_input(&input, None) {
         Ok(content) => content,
         Err(errors) => {
@@ -498,6 +529,12 @@ pub async fn save_product(
     let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
     let t = page.t;
     let kind = product.kind();
+    if let Some(input) = plan_rows_edited(&post.fields) {
+        return views::ok(&ProductFormPage {
+            input,
+            ..edit_form(page, product_id, kind, source)
+        });
+    }
     let step = EditStep::of(&post.fields);
     let input = ProductInput::from_fields(&post.fields);
     let checked = check_input(&input, Some(kind));

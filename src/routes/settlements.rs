@@ -53,6 +53,10 @@ pub async fn vendor_settlements(
     let last_ended = Month::of(now).previous();
     let chart = net_chart(
         &net_by_month(&statements, last_ended, CHART_MONTHS),
+        Some((
+            preview.month,
+            preview.totals.net_fen + preview.carried_in_fen,
+        )),
         page.t.settlement_chart_label,
         page.lang,
     );

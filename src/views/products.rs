@@ -72,6 +72,32 @@ impl ProductFormPage {
         rows.into_iter().enumerate().collect()
     }
 
+    /// What a row's price is per: 元/月, 元/小时 or 元/次, by its billing
+    /// (a blank row takes the first mode the kind allows).
+    pub fn price_unit(&self, plan: &PlanInput) -> &'static str {
+        let t = self.page.t;
+        let billing = Billing::parse(&plan.billing)
+            .or_else(|| Billing::ALL.iter().copied().find(|b| self.kind.allows(*b)));
+        match billing {
+            Some(Billing::Hourly) => t.unit_per_hour,
+            Some(Billing::OneTime) => t.unit_per_time,
+            _ => t.unit_per_month,
+        }
+    }
+
+    /// A yearly price only applies to a prepaid plan.
+    pub fn takes_year_price(&self, plan: &PlanInput) -> bool {
+        match Billing::parse(&plan.billing) {
+            Some(billing) => billing == Billing::Prepaid,
+            None => self.kind.allows(Billing::Prepaid),
+        }
+    }
+
+    /// Whether the form may show one more row.
+    pub fn may_add_row(&self) -> bool {
+        self.input.plans.len() + 2 < crate::domain::product::MAX_PLANS
+    }
+
     /// The billing modes the product's kind allows, for the plan rows' select.
     pub fn billing_modes(&self) -> Vec<&'static str> {
         Billing::ALL

@@ -8,7 +8,7 @@ use askama::Template;
 
 use super::PageCtx;
 use crate::db::settlements::{ListedStatement, ShownLine, Statement, VendorRate};
-use crate::domain::money::format_yuan;
+use crate::domain::money::{format_money, format_yuan};
 use crate::domain::settlement::{LineKind, Month, Totals};
 use crate::i18n::Lang;
 
@@ -53,17 +53,41 @@ pub fn compact_yuan(fen: i64, lang: Lang) -> String {
     }
 }
 
+/// Room on the left for the value axis.
+const AXIS_BAND: i64 = 64;
+
 /// A bar chart of net payable per month, as inline SVG: no script, readable
-/// without colour (each bar has its amount above and a title), and negative
-/// months drawn below the baseline.
-pub fn net_chart(points: &[(Month, i64)], label: &str, lang: Lang) -> String {
+/// without colour (each bar has its amount above and a title), a value axis
+/// (the highest month, 0 and the lowest), negative months drawn below the
+/// baseline, and the running month so far as a lighter last bar.
+pub fn net_chart(
+    points: &[(Month, i64)],
+    running: Option<(Month, i64)>,
+    label: &str,
+    lang: Lang,
+) -> String {
     let plot = CHART_HEIGHT - LABEL_BAND - TOP_BAND;
-    let most = points.iter().map(|(_, net)| *net).max().unwrap_or(0).max(0);
-    let least = points.iter().map(|(_, net)| *net).min().unwrap_or(0).min(0);
+    let bars: Vec<(Month, i64, bool)> = points
+        .iter()
+        .map(|(month, net)| (*month, *net, false))
+        .chain(running.map(|(month, net)| (month, net, true)))
+        .collect();
+    let most = bars
+        .iter()
+        .map(|(_, net, _)| *net)
+        .max()
+        .unwrap_or(0)
+        .max(0);
+    let least = bars
+        .iter()
+        .map(|(_, net, _)| *net)
+        .min()
+        .unwrap_or(0)
+        .min(0);
     let span = (most - least).max(1);
     // The baseline sits where 0 falls between the largest and smallest month.
     let baseline = TOP_BAND + plot * most / span;
-    let slot = CHART_WIDTH / points.len().max(1) as i64;
+    let slot = (CHART_WIDTH - AXIS_BAND) / bars.len().max(1) as i64;
     let bar = (slot * 3 / 5).max(4);
     let mut svg = String::new();
     let _ = write!(
@@ -71,24 +95,47 @@ pub fn net_chart(points: &[(Month, i64)], label: &str, lang: Lang) -> String {
         r#"<svg class="chart" viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
         attribute_text(label)
     );
-    let _ = write!(
-        svg,
-        r#"<line class="axis" x1="0" y1="{baseline}" x2="{CHART_WIDTH}" y2="{baseline}"/>"#
-    );
-    for (index, (month, net)) in points.iter().enumerate() {
-        let x = index as i64 * slot + (slot - bar) / 2;
-        let height = (plot * net.abs() / span).max(if *net == 0 { 0 } else { 1 });
-        let (y, class) = if *net >= 0 {
-            (baseline - height, "bar")
-        } else {
-            (baseline, "bar negative")
-        };
-        let amount = format_yuan(*net);
-        let short = compact_yuan(*net, lang);
-        let centre = x + bar / 2;
+    // The value axis: the highest month, zero and (when below) the lowest.
+    let mut ticks = vec![(most, TOP_BAND), (0, baseline)];
+    if least < 0 {
+        ticks.push((least, TOP_BAND + plot));
+    }
+    for (value, y) in ticks {
+        if value != 0 && y == baseline {
+            continue;
+        }
         let _ = write!(
             svg,
-            r#"<g><title>{month} {amount}</title><rect class="{class}" x="{x}" y="{y}" width="{bar}" height="{height}"/>"#
+            r#"<line class="grid" x1="{AXIS_BAND}" y1="{y}" x2="{CHART_WIDTH}" y2="{y}"/><text class="axis-label" x="{}" y="{}" text-anchor="end">{}</text>"#,
+            AXIS_BAND - 6,
+            y + 4,
+            compact_yuan(value, lang)
+        );
+    }
+    let _ = write!(
+        svg,
+        r#"<line class="axis" x1="{AXIS_BAND}" y1="{baseline}" x2="{CHART_WIDTH}" y2="{baseline}"/>"#
+    );
+    for (index, (month, net, so_far)) in bars.iter().enumerate() {
+        let x = AXIS_BAND + index as i64 * slot + (slot - bar) / 2;
+        let height = (plot * net.abs() / span).max(if *net == 0 { 0 } else { 1 });
+        let (y, class) = match (*net >= 0, *so_far) {
+            (true, false) => (baseline - height, "bar"),
+            (true, true) => (baseline - height, "bar running"),
+            (false, false) => (baseline, "bar negative"),
+            (false, true) => (baseline, "bar negative running"),
+        };
+        let amount = format_money(*net);
+        let short = compact_yuan(*net, lang);
+        let centre = x + bar / 2;
+        let name = if *so_far {
+            format!("{month}…")
+        } else {
+            month.to_string()
+        };
+        let _ = write!(
+            svg,
+            r#"<g><title>{name} {amount}</title><rect class="{class}" x="{x}" y="{y}" width="{bar}" height="{height}"/>"#
         );
         if *net != 0 {
             let text_y = if *net >= 0 { y - 4 } else { y + height + 12 };
@@ -99,7 +146,7 @@ pub fn net_chart(points: &[(Month, i64)], label: &str, lang: Lang) -> String {
         }
         let _ = write!(
             svg,
-            r#"<text class="month" x="{centre}" y="{}" text-anchor="middle">{month}</text></g>"#,
+            r#"<text class="month" x="{centre}" y="{}" text-anchor="middle">{name}</text></g>"#,
             CHART_HEIGHT - 8
         );
     }
@@ -221,12 +268,21 @@ mod tests {
             (month("2026-09"), 0),
             (month("2026-10"), -2_500),
         ];
-        let svg = net_chart(&points, "净额 <图>", Lang::Zh);
+        let svg = net_chart(
+            &points,
+            Some((month("2026-11"), 5_000)),
+            "净额 <图>",
+            Lang::Zh,
+        );
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
-        assert_eq!(svg.matches("<rect").count(), 3);
+        assert_eq!(svg.matches("<rect").count(), 4);
         assert_eq!(svg.matches("class=\"bar negative\"").count(), 1);
-        assert!(svg.contains("¥100"));
-        assert!(svg.contains("¥-25"));
+        assert_eq!(svg.matches("class=\"bar running\"").count(), 1);
+        assert!(svg.contains("2026-11…"), "the running month is named so");
+        // The value axis: the highest month, zero and the lowest.
+        assert!(svg.contains("text-anchor=\"end\">¥100</text>"));
+        assert!(svg.contains("text-anchor=\"end\">¥0</text>"));
+        assert!(svg.contains("text-anchor=\"end\">¥-25</text>"));
         assert!(svg.contains("2026-09"));
         assert!(svg.contains("aria-label=\"净额 &lt;图&gt;\""));
         assert!(!svg.contains("<script"));
@@ -239,7 +295,7 @@ mod tests {
             .into_iter()
             .map(|m| (m, 0))
             .collect::<Vec<_>>();
-        let svg = net_chart(&points, "chart", Lang::En);
+        let svg = net_chart(&points, None, "chart", Lang::En);
         assert_eq!(svg.matches("<rect").count(), 12);
         assert!(svg.contains("height=\"0\""));
     }
