@@ -32,6 +32,11 @@ pub fn format_china(stored: NaiveDateTime) -> String {
     )
 }
 
+/// The China-time calendar day of a stored UTC time.
+pub fn china_day(stored: NaiveDateTime) -> chrono::NaiveDate {
+    stored.and_utc().with_timezone(&china()).date_naive()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,9 +61,4 @@ mod tests {
         let now = DateTime::from_timestamp(1_700_000_000, 123_456_789).unwrap();
         assert_eq!(to_stored(now).nanosecond(), 123_456_000);
     }
-}
-
-/// The China-time calendar day of a stored UTC time.
-pub fn china_day(stored: NaiveDateTime) -> chrono::NaiveDate {
-    stored.and_utc().with_timezone(&china()).date_naive()
 }
