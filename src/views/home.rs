@@ -138,21 +138,28 @@ pub fn sales_chart(days: &[DaySales], t: &Catalogue, lang: Lang) -> String {
         r#"<svg class="chart sales" viewBox="0 0 {SALES_WIDTH} {SALES_HEIGHT}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
         attribute(t.sales_chart_label)
     );
-    // The value axes: 0, half and the most, with gridlines.
+    // The value axes: 0, half and the most, with gridlines; the orders axis
+    // names whole numbers only (no "0.5 orders").
     for step in 0..=2 {
         let income = most_income * step / 2;
-        let orders = most_orders * step / 2;
         let y = y_of(income, most_income);
+        let orders = (step != 1 || most_orders % 2 == 0).then(|| most_orders * step / 2);
         let _ = write!(
             svg,
-            r#"<line class="grid" x1="{LEFT}" y1="{y}" x2="{}" y2="{y}"/><text class="axis-label" x="{}" y="{}" text-anchor="end">{}</text><text class="axis-label" x="{}" y="{}" text-anchor="start">{orders}</text>"#,
+            r#"<line class="grid" x1="{LEFT}" y1="{y}" x2="{}" y2="{y}"/><text class="axis-label" x="{}" y="{}" text-anchor="end">{}</text>"#,
             SALES_WIDTH - RIGHT,
             LEFT - 6,
             y + 4,
             crate::views::settlements::compact_yuan(income, lang),
-            SALES_WIDTH - RIGHT + 6,
-            y + 4,
         );
+        if let Some(orders) = orders {
+            let _ = write!(
+                svg,
+                r#"<text class="axis-label" x="{}" y="{}" text-anchor="start">{orders}</text>"#,
+                SALES_WIDTH - RIGHT + 6,
+                y + 4,
+            );
+        }
     }
     let mut line = Vec::new();
     for (index, day) in days.iter().enumerate() {

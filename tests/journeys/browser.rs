@@ -488,6 +488,29 @@ impl Browser {
         wider.as_bool().unwrap_or(true)
     }
 
+    /// Buttons and fields that reach past the right edge of the window,
+    /// other than those inside a box that scrolls sideways on its own (a wide
+    /// table, the phone menu).
+    pub async fn controls_off_screen(&self) -> Vec<String> {
+        let script = "const scrolls = e => { for (let p = e.parentElement; p; p = p.parentElement) {\
+                if (['auto', 'scroll'].includes(getComputedStyle(p).overflowX)) return true; } return false; };\
+            return Array.from(document.querySelectorAll('button, input, select, textarea, a.button'))\
+              .filter(e => e.offsetParent !== null && !e.classList.contains('default-submit'))\
+              .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !scrolls(e))\
+              .map(e => e.name || e.id || e.textContent.trim().slice(0, 30));";
+        let found = self
+            .client
+            .execute(script, vec![])
+            .await
+            .expect("measure the controls");
+        found
+            .as_array()
+            .expect("a list of controls")
+            .iter()
+            .map(|name| name.as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
     /// The form fields of the page a screen reader could not name: no
     /// `<label>`, `aria-label`, `aria-labelledby` or title.
     pub async fn unlabelled_fields(&self) -> Vec<String> {

@@ -699,6 +699,8 @@ async fn every_page_of_every_role_fits_a_desktop_and_a_phone() {
                     !b.page_scrolls_sideways().await,
                     "{path} scrolls sideways at {width} px"
                 );
+                let cut = b.controls_off_screen().await;
+                assert!(cut.is_empty(), "{path} at {width} px cuts off {cut:?}");
                 let name = format!(
                     "{}{}-{width}",
                     login.unwrap_or("anonymous"),
