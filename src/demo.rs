@@ -262,6 +262,9 @@ pub fn seed_marketplace(pool: &Pool, now: NaiveDateTime) -> DemoResult<()> {
         buyer2: account(conn, "buyer2")?,
     };
     use TicketAction::*;
+    // The platform's fee: 5 % of 青云科技's sales, 3 % of 蓝鲸软件's.
+    settlements::set_fee(conn, cast.operator.id, cast.vendor1.id, 500, day(121)).map_err(text)?;
+    settlements::set_fee(conn, cast.operator.id, cast.vendor2.id, 300, day(121)).map_err(text)?;
 
     // 青云科技's shelf: every kind and every billing mode.
     let (centos, centos_plans) = product(

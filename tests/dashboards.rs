@@ -130,7 +130,7 @@ async fn the_vendor_sees_what_waits_and_this_months_running_total() {
     let home = vendor.get("/vendor").await;
     home.assert_lacks("请稍后刷新");
     home.assert_contains(
-        "<strong>1</strong> 待确认需求的服务单</a> <span class=\"muted\">· 最早已等待 0 分钟",
+        "<strong>1</strong> 待确认需求的服务单<span class=\"age\">最早已等待 0 分钟",
     );
     home.assert_contains("href=\"/vendor/supervision?state=awaiting_confirmation\"");
     home.assert_contains("<strong>1</strong> 待交付的服务单");
@@ -184,7 +184,7 @@ async fn the_operator_sees_each_queue_with_its_oldest_item() {
         ("1", "待付款的结算单", "/admin/settlements"),
     ] {
         home.assert_contains(&format!(
-            "<a href=\"{link}\"><strong>{count}</strong> {label}</a> <span class=\"muted\">· 最早已等待"
+            "<a class=\"queue-card\" href=\"{link}\"><strong>{count}</strong> {label}<span class=\"age\">最早已等待"
         ));
     }
     home.assert_lacks("待审核的版本");
