@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 
 use super::PageCtx;
 use super::orders::{OrderCells, order_cells};
+use super::settlements::attribute_text;
 use crate::db::notifications::Notification;
 use crate::db::orders::Order;
 use crate::db::tickets::TicketRow;
@@ -136,7 +137,7 @@ pub fn sales_chart(days: &[DaySales], t: &Catalogue, lang: Lang) -> String {
     let _ = write!(
         svg,
         r#"<svg class="chart sales" viewBox="0 0 {SALES_WIDTH} {SALES_HEIGHT}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
-        attribute(t.sales_chart_label)
+        attribute_text(t.sales_chart_label)
     );
     // The value axes: 0, half and the most, with gridlines; the orders axis
     // names whole numbers only (no "0.5 orders").
@@ -178,7 +179,7 @@ pub fn sales_chart(days: &[DaySales], t: &Catalogue, lang: Lang) -> String {
         let _ = write!(
             svg,
             r#"<g><title>{}</title><rect class="bar" x="{x}" y="{y}" width="{bar}" height="{height}"/></g>"#,
-            attribute(&title)
+            attribute_text(&title)
         );
         line.push(format!("{centre},{}", y_of(day.orders, most_orders)));
         if index % 5 == 0 || index + 1 == days.len() {
@@ -197,14 +198,6 @@ pub fn sales_chart(days: &[DaySales], t: &Catalogue, lang: Lang) -> String {
     );
     svg.push_str("</svg>");
     svg
-}
-
-/// Text safe inside a double-quoted SVG attribute or element.
-fn attribute(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]

@@ -154,8 +154,8 @@ pub fn net_chart(
     svg
 }
 
-/// Text safe inside a double-quoted SVG attribute.
-fn attribute_text(text: &str) -> String {
+/// Text safe inside a double-quoted SVG attribute (or as SVG text).
+pub(crate) fn attribute_text(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
