@@ -46,19 +46,25 @@ async fn service_bought(app: &TestApp) -> (Visitor, Visitor, i64, String) {
     (buyer, app.signed_in("vendor1").await, ticket, number)
 }
 
+/// The buyer submits the requirement on its ticket page `me`.
+async fn submit_requirement(buyer: &Visitor, me: &str) -> common::Page {
+    buyer
+        .post(
+            &format!("{me}/submit_requirement"),
+            &[("requirement", "三页企业站"), ("contact", "13800000000")],
+        )
+        .await
+}
+
 #[actix_web::test]
 async fn each_ticket_step_tells_the_other_side_and_never_the_one_who_acted() {
     let app = spawn_app().await;
     let (buyer, vendor, ticket, number) = service_bought(&app).await;
     let me = format!("/me/services/{ticket}");
     let theirs = format!("/vendor/supervision/{ticket}");
-    let submitted = buyer
-        .post(
-            &format!("{me}/submit_requirement"),
-            &[("requirement", "三页企业站"), ("contact", "13800000000")],
-        )
-        .await;
-    submitted.assert_redirect_to(&me);
+    submit_requirement(&buyer, &me)
+        .await
+        .assert_redirect_to(&me);
     let page = buyer.get(&me).await;
     page.assert_contains("需求已提交，等待服务商确认。");
     vendor
@@ -440,12 +446,7 @@ async fn a_rejected_requirement_shows_why_and_a_finished_ticket_stops_waiting() 
     let (buyer, vendor, ticket, _number) = service_bought(&app).await;
     let me = format!("/me/services/{ticket}");
     let theirs = format!("/vendor/supervision/{ticket}");
-    buyer
-        .post(
-            &format!("{me}/submit_requirement"),
-            &[("requirement", "三页企业站"), ("contact", "13800000000")],
-        )
-        .await;
+    submit_requirement(&buyer, &me).await;
     vendor
         .post(&format!("{theirs}/reject"), &[("reason", "请说明页面内容")])
         .await;
@@ -458,12 +459,7 @@ async fn a_rejected_requirement_shows_why_and_a_finished_ticket_stops_waiting() 
     );
     page.assert_contains("服务商驳回了需求，原因：");
     // Finished: its wait is frozen at the opening-to-completion time.
-    buyer
-        .post(
-            &format!("{me}/submit_requirement"),
-            &[("requirement", "三页企业站"), ("contact", "13800000000")],
-        )
-        .await;
+    submit_requirement(&buyer, &me).await;
     vendor.post(&format!("{theirs}/confirm"), &[]).await;
     vendor
         .post(&format!("{theirs}/deliver"), &[("delivery", "已上线")])
@@ -489,12 +485,7 @@ async fn a_ticket_past_its_promised_delivery_is_overdue_and_the_vendor_is_remind
     let (buyer, vendor, ticket, number) = service_bought(&app).await;
     let me = format!("/me/services/{ticket}");
     let theirs = format!("/vendor/supervision/{ticket}");
-    buyer
-        .post(
-            &format!("{me}/submit_requirement"),
-            &[("requirement", "三页企业站"), ("contact", "13800000000")],
-        )
-        .await;
+    submit_requirement(&buyer, &me).await;
     vendor.post(&format!("{theirs}/confirm"), &[]).await;
     let (promised, due): (Option<i32>, Option<chrono::NaiveDateTime>) = tickets::table
         .find(ticket)
