@@ -287,6 +287,21 @@ async fn a_product_goes_from_draft_through_review_to_the_storefront() {
     let shop = app.visitor().get("/shop").await;
     shop.assert_contains("CentOS 7.9 LAMP");
     shop.assert_contains("¥1.1/小时起");
+    // With one plan there is no choice to start "from".
+    let (_, _) = common::shop::listed_product(
+        &app,
+        "vendor2",
+        yunshi::domain::product::Kind::Service,
+        "单一规格服务",
+        vec![common::shop::plan(
+            yunshi::domain::product::Billing::OneTime,
+            "基础",
+            300_000,
+            None,
+        )],
+    );
+    let shop = app.visitor().get("/shop").await;
+    shop.assert_contains("<p class=\"price\">¥3000</p>");
     let product = app.visitor().get(&format!("/shop/products/{id}")).await;
     assert_eq!(product.status, StatusCode::OK);
     product.assert_contains("¥99/月 · ¥990/年");

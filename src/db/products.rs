@@ -1257,6 +1257,8 @@ pub struct ShopEntry {
     pub logo_sha256: Option<String>,
     pub vendor_name: String,
     pub cheapest: Option<PlanRow>,
+    /// How many plans it has ("起" only when there is a choice).
+    pub plan_count: usize,
 }
 
 /// Listed products, newest first, optionally of one kind or category.
@@ -1307,11 +1309,13 @@ pub fn shop_entries(
     let rows: Vec<Row> = query.load(conn)?;
     let revision_ids: Vec<i64> = rows.iter().map(|row| row.2).collect();
     let mut cheapest: std::collections::HashMap<i64, PlanRow> = std::collections::HashMap::new();
+    let mut counts: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
     for plan in plans::table
         .filter(plans::revision_id.eq_any(&revision_ids))
         .select(PlanRow::as_select())
         .load::<PlanRow>(conn)?
     {
+        *counts.entry(plan.revision_id).or_default() += 1;
         let keep = cheapest
             .get(&plan.revision_id)
             .is_none_or(|best| plan.price_fen < best.price_fen);
@@ -1332,6 +1336,7 @@ pub fn shop_entries(
                     logo_sha256,
                     vendor_name,
                     cheapest: cheapest.remove(&revision_id),
+                    plan_count: counts.get(&revision_id).copied().unwrap_or(0),
                 }
             },
         )
