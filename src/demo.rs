@@ -54,14 +54,6 @@ pub fn logo_png(colour: [u8; 3]) -> Vec<u8> {
     out.into_inner()
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// Who is who in the demo.
 struct Cast {
     operator: Actor,
@@ -129,14 +121,8 @@ fn product(
     let png = logo_png(listing.colour);
     // The logo is checked like an upload: the demo is valid by construction.
     logo::check_logo(&png).map_err(|problems| format!("demo logo refused: {problems:?}"))?;
-    let sha = sha256_hex(&png);
-    let logo = NewLogo {
-        sha256: &sha,
-        content_type: "image/png",
-        width: logo::SIZE as i32,
-        height: logo::SIZE as i32,
-        bytes: &png,
-    };
+    let sha = products::sha256_hex(&png);
+    let logo = NewLogo::checked_png(&sha, &png);
     products::attach_logo(conn, vendor, id, &logo, at).map_err(text)?;
     if stop_at == Stage::Draft {
         return Ok((id, Vec::new()));

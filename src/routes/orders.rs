@@ -31,11 +31,8 @@ use crate::views::orders::{
 };
 use crate::views::{self, PageCtx, Section, render, see_other, set_flash, take_flash};
 
-/// Rows on one page of an order list.
-pub const ORDER_PAGE_SIZE: i64 = 50;
-
-/// The page sizes a list offers.
-pub const PAGE_SIZES: [i64; 3] = [20, 50, 100];
+/// The list's page sizes live with the page that offers them.
+pub use crate::views::orders::{ORDER_PAGE_SIZE, PAGE_SIZES};
 
 /// A typed page size, if it is one of those offered.
 fn page_size(typed: &str) -> Option<i64> {

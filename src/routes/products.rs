@@ -5,7 +5,6 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::auth::{CurrentUser, Vendor};
 use crate::db::products::{self, Actor, ProductFilter, RevisionWithPlans, StepError};
@@ -609,8 +608,8 @@ pub async fn save_product(
         .db(move |conn| {
             Ok(match logo {
                 Some(accepted) => {
-                    let sha256 = sha256_hex(&accepted.png);
-                    let logo = new_logo(&sha256, &accepted.png);
+                    let sha256 = products::sha256_hex(&accepted.png);
+                    let logo = products::NewLogo::checked_png(&sha256, &accepted.png);
                     products::save_draft_with_logo(conn, vendor, product_id, &content, &logo, now())
                 }
                 None => products::save_draft(conn, vendor, product_id, &content, now()),
@@ -705,24 +704,6 @@ fn logo_saved_notice(t: &Catalogue, accepted: &AcceptedLogo) -> String {
     }
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// A checked logo as the store keeps it: always a 240×240 PNG.
-fn new_logo<'a>(sha256: &'a str, png: &'a [u8]) -> products::NewLogo<'a> {
-    products::NewLogo {
-        sha256,
-        content_type: "image/png",
-        width: logo::SIZE as i32,
-        height: logo::SIZE as i32,
-        bytes: png,
-    }
-}
-
 /// Stores a checked logo on the product's draft (opening one if needed).
 async fn attach(
     state: &AppState,
@@ -733,8 +714,8 @@ async fn attach(
     let vendor = Actor { id: user.id };
     state
         .db(move |conn| {
-            let sha256 = sha256_hex(&accepted.png);
-            let logo = new_logo(&sha256, &accepted.png);
+            let sha256 = products::sha256_hex(&accepted.png);
+            let logo = products::NewLogo::checked_png(&sha256, &accepted.png);
             Ok(products::attach_logo(
                 conn,
                 vendor,

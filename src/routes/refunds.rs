@@ -32,17 +32,19 @@ fn now() -> chrono::NaiveDateTime {
     to_stored(chrono::Utc::now())
 }
 
+/// A refund already made is a conflict; any other refusal is bad input.
+fn refusal_status(refusal: RefundRefusal) -> StatusCode {
+    match refusal {
+        RefundRefusal::AlreadyRefunded => StatusCode::CONFLICT,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
 /// The words and status for a refused refund step.
 fn refusal(t: &Catalogue, error: RefundError) -> AppResult<(StatusCode, String)> {
     match error {
         RefundError::NotFound => Err(AppError::NotFound),
-        RefundError::Refused(refusal) => {
-            let status = match refusal {
-                crate::domain::refund::RefundRefusal::AlreadyRefunded => StatusCode::CONFLICT,
-                _ => StatusCode::BAD_REQUEST,
-            };
-            Ok((status, refund_refusal(t, refusal)))
-        }
+        RefundError::Refused(refusal) => Ok((refusal_status(refusal), refund_refusal(t, refusal))),
         RefundError::AlreadyOpen => Ok((StatusCode::CONFLICT, t.refund_already_open.into())),
         RefundError::StateChanged => Ok((StatusCode::CONFLICT, t.state_changed.into())),
         RefundError::Db(error) => Err(error.into()),
@@ -123,11 +125,7 @@ async fn ask_buyer(
         BuyerStep::StopBilling => stop_check(&facts),
     };
     if let Err(refusal) = checked {
-        let status = match refusal {
-            RefundRefusal::AlreadyRefunded => StatusCode::CONFLICT,
-            _ => StatusCode::BAD_REQUEST,
-        };
-        let said = Said::refused(status, refund_refusal(t, refusal));
+        let said = Said::refused(refusal_status(refusal), refund_refusal(t, refusal));
         let view = OrderView::buyer(buyer_id);
         return order_page(req, user, state, order_no, view, said).await;
     }

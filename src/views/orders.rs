@@ -125,6 +125,12 @@ impl TypedFilter {
     }
 }
 
+/// Rows of an order list page unless the visitor chooses another size.
+pub const ORDER_PAGE_SIZE: i64 = 50;
+
+/// The page sizes a list offers.
+pub const PAGE_SIZES: [i64; 3] = [20, 50, 100];
+
 #[derive(Template)]
 #[template(path = "orders/list.html")]
 pub struct OrderListPage {
@@ -143,11 +149,17 @@ pub struct OrderListPage {
 
 impl OrderListPage {
     pub fn page_sizes(&self) -> [i64; 3] {
-        [20, 50, 100]
+        PAGE_SIZES
     }
 
     pub fn size_chosen(&self, size: i64) -> bool {
-        self.filter.size == size.to_string() || (self.filter.size.is_empty() && size == 50)
+        let default = ORDER_PAGE_SIZE;
+        self.filter.size == size.to_string() || (self.filter.size.is_empty() && size == default)
+    }
+
+    /// The default size is sent as no value, so that it is left out of the address.
+    pub fn is_default_size(&self, size: &i64) -> bool {
+        *size == ORDER_PAGE_SIZE
     }
 
     pub fn product_chosen(&self, id: &i64) -> bool {
