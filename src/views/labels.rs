@@ -67,29 +67,29 @@ impl PageCtx {
     /// `¥99/月 · ¥990/年`, `¥1.1/小时`, `¥500`.
     pub fn plan_price(&self, plan: &PlanRow) -> String {
         let t = self.t;
-        match plan.billing() {
-            Billing::Prepaid => {
-                let monthly = format!("{}{}", format_yuan(plan.price_fen), t.per_month);
-                match plan.year_price_fen {
-                    Some(yearly) => format!("{monthly} · {}{}", format_yuan(yearly), t.per_year),
-                    None => monthly,
-                }
+        let unit = self.unit_price(plan);
+        match (plan.billing(), plan.year_price_fen) {
+            (Billing::Prepaid, Some(yearly)) => {
+                format!("{unit} · {}{}", format_yuan(yearly), t.per_year)
             }
-            Billing::Hourly => format!("{}{}", format_yuan(plan.price_fen), t.per_hour),
-            Billing::OneTime => format_yuan(plan.price_fen),
+            _ => unit,
         }
+    }
+
+    /// A plan's price per its unit: ¥99/月, ¥1.1/小时, ¥500.
+    fn unit_price(&self, plan: &PlanRow) -> String {
+        let per = match plan.billing() {
+            Billing::Prepaid => self.t.per_month,
+            Billing::Hourly => self.t.per_hour,
+            Billing::OneTime => "",
+        };
+        format!("{}{per}", format_yuan(plan.price_fen))
     }
 
     /// The cheapest plan on a shop card: "¥99/月起" in Chinese, "from ¥99/month"
     /// in English (the monthly price only: a card has room for one figure).
     pub fn price_from(&self, plan: &PlanRow) -> String {
-        let t = self.t;
-        let price = match plan.billing() {
-            Billing::Prepaid => format!("{}{}", format_yuan(plan.price_fen), t.per_month),
-            Billing::Hourly => format!("{}{}", format_yuan(plan.price_fen), t.per_hour),
-            Billing::OneTime => format_yuan(plan.price_fen),
-        };
-        fill(t.from_price, &[("price", &price)])
+        fill(self.t.from_price, &[("price", &self.unit_price(plan))])
     }
 
     /// Money on statements and overviews, as finance reads it: ¥1,234.50,
