@@ -1,6 +1,8 @@
 //! yunshi (云市): the console of a cloud marketplace.
+#![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod connections;
 pub mod db;

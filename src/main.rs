@@ -321,7 +321,8 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), String> {
         startup::spawn_settler(pool.clone());
     }
     startup::spawn_session_sweeper(pool.clone());
-    startup::spawn_overdue_reminder(pool.clone());
+    let clock = std::sync::Arc::new(yunshi::clock::Clock::system());
+    startup::spawn_overdue_reminder(pool.clone(), clock.clone());
     actix_web::rt::System::new()
         .block_on(async move {
             startup::run(
@@ -338,6 +339,7 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), String> {
                         per_address: args.connections_per_address as usize,
                         ..yunshi::connections::ConnectionLimits::for_this_process()
                     },
+                    clock,
                 },
             )?
             .await

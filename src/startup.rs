@@ -45,6 +45,8 @@ pub struct ServeOptions {
     /// Connections per client address and in all, and how long a body may
     /// take (see `connections`).
     pub limits: ConnectionLimits,
+    /// The app's clock, shared with the background sweeps.
+    pub clock: std::sync::Arc<crate::clock::Clock>,
 }
 
 /// How long a request's head (its line and headers) may take to arrive.
@@ -290,10 +292,13 @@ fn forget_ended_sessions(pool: &Pool) {
 /// Reminds vendors of tickets past their promised delivery time, now and
 /// every minute, on a thread of its own. Each ticket is reminded once, on
 /// whichever instance gets there first.
-pub fn spawn_overdue_reminder(pool: Pool) -> std::thread::JoinHandle<()> {
+pub fn spawn_overdue_reminder(
+    pool: Pool,
+    clock: std::sync::Arc<crate::clock::Clock>,
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         loop {
-            let now = to_stored(chrono::Utc::now());
+            let now = clock.now();
             let reminded = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
                 db::tickets::remind_overdue(&mut conn, now).map_err(|e| e.to_string())
             });

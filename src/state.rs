@@ -21,6 +21,8 @@ use crate::telemetry::Metrics;
 #[derive(Clone)]
 pub struct AppState {
     pub pool: Pool,
+    /// The time the app believes it is; tests move it on.
+    pub clock: Arc<crate::clock::Clock>,
     pub backend_name: &'static str,
     pub running_totals: Arc<RunningTotals>,
     pub metrics: Arc<Metrics>,
@@ -71,6 +73,7 @@ impl AppState {
     pub fn new(pool: Pool, backend_name: &'static str, options: &ServeOptions) -> AppState {
         AppState {
             pool,
+            clock: options.clock.clone(),
             backend_name,
             running_totals: Arc::new(RunningTotals::default()),
             metrics: Arc::new(Metrics::default()),
@@ -120,6 +123,11 @@ impl AppState {
             std::time::Instant::now(),
         );
         Ok(value)
+    }
+
+    /// Now, by the app's clock.
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        self.clock.now()
     }
 
     /// Runs store calls on the blocking pool, never on an async worker. An

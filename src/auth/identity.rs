@@ -14,7 +14,6 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use super::csrf;
 use crate::db::{accounts, notifications, sessions};
 use crate::domain::account::Role;
-use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -68,7 +67,7 @@ pub async fn resolve(req: &HttpRequest) -> AppResult<Option<CurrentUser>> {
         .ok_or_else(|| AppError::internal("AppState missing"))?;
     // The session itself is read on every request, never copied: an ended
     // session must not outlive its row anywhere.
-    let now = to_stored(chrono::Utc::now());
+    let now = state.now();
     let looked_up = token.clone();
     let live = state
         .db(move |conn| Ok(sessions::live(conn, &looked_up, now)?))

@@ -10,7 +10,6 @@ use crate::auth::{CurrentUser, MaybeUser, password};
 use crate::db::{accounts, sessions, sign_in};
 use crate::domain::account::{self, AccountRuleError, Role};
 use crate::domain::sign_in::{SIGN_IN_FAILURES, SIGN_UPS, client_address};
-use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Catalogue, fill};
 use crate::state::AppState;
@@ -87,7 +86,7 @@ pub async fn login(
         next,
     } = form.into_inner();
     let address = client_address_of(&req, &state);
-    let now = to_stored(chrono::Utc::now());
+    let now = state.now();
     let typed_login = login.clone();
     // Three steps, so that no connection is held while Argon2 runs. First
     // the attempt is reserved as a failure (refused when the address has
@@ -274,7 +273,7 @@ pub async fn signup(
     if let (false, Ok(login), Ok(display_name)) = (errors.any(), &login, &display_name) {
         let (login, display_name, typed_password) =
             (login.clone(), display_name.clone(), form.password.clone());
-        let now = to_stored(chrono::Utc::now());
+        let now = state.now();
         let address = client_address_of(&req, &state);
         // Reserved before hashing, like a sign-in attempt: at most the limit
         // of simultaneous sign-ups from one address go on, and every attempt
@@ -392,7 +391,7 @@ pub async fn change_password(
         return refuse(page, StatusCode::BAD_REQUEST, rule_message(t, rule).into());
     }
     let address = client_address_of(&req, &state);
-    let now = to_stored(chrono::Utc::now());
+    let now = state.now();
     let account_id = user.id;
     let reserved = state
         .db(move |conn| {

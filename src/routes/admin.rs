@@ -9,7 +9,6 @@ use super::account::{new_password_check, rule_message};
 use crate::auth::{Operator, password};
 use crate::db::{self, accounts, audit, sessions};
 use crate::domain::account::{self, AccountRuleError, Role};
-use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
 use crate::i18n::fill;
 use crate::state::AppState;
@@ -114,7 +113,7 @@ pub async fn create_account(
         Ok((role, login, display_name)) => {
             let typed_password = form.password.clone();
             let actor = operator.0.id;
-            let now = to_stored(chrono::Utc::now());
+            let now = state.now();
             let created = state
                 .db(move |conn| {
                     let hash = password::hash(&typed_password).map_err(AppError::internal)?;
@@ -180,7 +179,7 @@ async fn switch_account(
 ) -> AppResult<HttpResponse> {
     let t = crate::i18n::Lang::of_request(&req).catalogue();
     let actor = operator.0.id;
-    let now = to_stored(chrono::Utc::now());
+    let now = state.now();
     let outcome = state
         .db(move |conn| {
             db::write_transaction(conn, |conn| {
@@ -387,7 +386,7 @@ pub async fn reset_password(
         .map_err(AppError::internal)?;
     let (actor, account_id) = (operator.0.id, target.id);
     let described = format!("{} {} ({})", target.role, target.login, target.uin);
-    let now = to_stored(chrono::Utc::now());
+    let now = state.now();
     state
         .db(move |conn| {
             db::write_transaction(conn, |conn| {

@@ -9,7 +9,6 @@ use crate::db::dashboards::{self, QueueStat};
 use crate::db::{notifications, settlements};
 use crate::domain::sales;
 use crate::domain::settlement::Month;
-use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
 use crate::i18n::fill;
 use crate::state::{AppState, KeptTotal, Lookup};
@@ -58,7 +57,7 @@ pub async fn vendor_home(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let vendor_id = user.id;
-    let now = to_stored(chrono::Utc::now());
+    let now = state.now();
     let kept_totals = state.running_totals.clone();
     let (queues, mark, lookup, sold) = state
         .db(move |conn| {
@@ -174,7 +173,7 @@ pub async fn admin_home(
     Operator(user): Operator,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let now = to_stored(chrono::Utc::now());
+    let now = state.now();
     let queues = state
         .db(move |conn| Ok(dashboards::operator_queues(conn, now)?))
         .await?;
@@ -245,7 +244,7 @@ pub async fn buyer_home(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let buyer_id = user.id;
-    let now = to_stored(chrono::Utc::now());
+    let now = state.now();
     let overview = state
         .db(move |conn| Ok(dashboards::buyer_overview(conn, buyer_id, now)?))
         .await?;
@@ -278,7 +277,7 @@ pub async fn open_notification(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    let now = to_stored(chrono::Utc::now());
+    let now = state.now();
     let (account_id, id) = (user.id, id.into_inner());
     let link = state
         .db(move |conn| Ok(notifications::open(conn, account_id, id, now)?))
@@ -293,7 +292,7 @@ pub async fn mark_all_read(
     user: CurrentUser,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let now = to_stored(chrono::Utc::now());
+    let now = state.now();
     state
         .db(move |conn| Ok(notifications::mark_all_read(conn, user.id, now)?))
         .await?;

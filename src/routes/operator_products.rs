@@ -14,7 +14,6 @@ use crate::auth::{CurrentUser, Operator};
 use crate::db::products::{self, Actor, ProductFilter, StepError};
 use crate::domain::account::parse_uin;
 use crate::domain::product::{Kind, check_reason};
-use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, fill};
 use crate::state::AppState;
@@ -25,9 +24,6 @@ use crate::views::products::{
 };
 use crate::views::{self, PageCtx, Section, render, see_other, set_flash, take_flash};
 
-fn now() -> chrono::NaiveDateTime {
-    to_stored(chrono::Utc::now())
-}
 
 pub async fn review_queue(
     req: HttpRequest,
@@ -35,11 +31,12 @@ pub async fn review_queue(
     session: Session,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let entries = state.db(|conn| Ok(products::review_queue(conn)?)).await?;
     views::ok(&ReviewQueuePage {
         page: PageCtx::new(&req, Some(&user), Section::AdminReviews),
         entries,
-        now: now(),
+        now: now,
         notice: take_flash(&session),
     })
 }
@@ -108,6 +105,7 @@ async fn decide_review(
     revision_id: i64,
     rejection: Option<String>,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let t = Lang::of_request(&req).catalogue();
     let reason = match rejection.as_deref().map(check_reason) {
         Some(Err(problem)) => {
@@ -132,8 +130,8 @@ async fn decide_review(
     let outcome = state
         .db(move |conn| {
             Ok(match &reason {
-                None => products::approve(conn, operator, revision_id, now()),
-                Some(reason) => products::reject(conn, operator, revision_id, reason, now()),
+                None => products::approve(conn, operator, revision_id, now),
+                Some(reason) => products::reject(conn, operator, revision_id, reason, now),
             })
         })
         .await?;
@@ -181,6 +179,7 @@ pub async fn approve_revision(
     id: web::Path<i64>,
     form: web::Form<ApproveForm>,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let revision_id = id.into_inner();
     if form.and_list != "1" {
         return decide_review(req, user, session, state, revision_id, None).await;
@@ -188,7 +187,7 @@ pub async fn approve_revision(
     let t = Lang::of_request(&req).catalogue();
     let operator = Actor { id: user.id };
     let approved = state
-        .db(move |conn| Ok(products::approve(conn, operator, revision_id, now())))
+        .db(move |conn| Ok(products::approve(conn, operator, revision_id, now)))
         .await?;
     let product_id = match approved {
         Ok(product_id) => product_id,
@@ -211,7 +210,7 @@ pub async fn approve_revision(
     };
     // The approval stands even if listing is refused (someone listed it first).
     let listed = state
-        .db(move |conn| Ok(products::list(conn, operator, product_id, now())))
+        .db(move |conn| Ok(products::list(conn, operator, product_id, now)))
         .await?;
     match listed {
         Ok(()) => set_flash(&session, t.approved_and_listed),
@@ -330,6 +329,7 @@ pub async fn list_product(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let product_id = id.into_inner();
     product_step(
         req,
@@ -337,7 +337,7 @@ pub async fn list_product(
         session,
         state,
         StepOn::new(Viewer::Operator, product_id, |t| t.listed_done),
-        move |conn, operator| products::list(conn, operator, product_id, now()),
+        move |conn, operator| products::list(conn, operator, product_id, now),
     )
     .await
 }
@@ -350,6 +350,7 @@ pub async fn delist_product(
     id: web::Path<i64>,
     form: web::Form<ReasonForm>,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let product_id = id.into_inner();
     let reason = match check_reason(&form.reason) {
         Ok(reason) => reason,
@@ -395,7 +396,7 @@ pub async fn delist_product(
         session,
         state,
         StepOn::new(Viewer::Operator, product_id, |t| t.delisted_done),
-        move |conn, operator| products::delist(conn, operator, product_id, &reason, now()),
+        move |conn, operator| products::delist(conn, operator, product_id, &reason, now),
     )
     .await
 }
@@ -408,6 +409,7 @@ async fn delist_requests_page(
     notice: Option<views::Flash>,
     error: Option<String>,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let (open, decided) = state
         .db(|conn| {
             Ok((
@@ -422,7 +424,7 @@ async fn delist_requests_page(
             page: PageCtx::new(req, Some(user), Section::AdminDelistRequests),
             open,
             decided,
-            now: now(),
+            now: now,
             notice,
             error,
         },
@@ -447,6 +449,7 @@ async fn decide_request(
     request_id: i64,
     decline_reason: Option<String>,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let t = Lang::of_request(&req).catalogue();
     let note = match decline_reason.as_deref().map(check_reason) {
         Some(Err(problem)) => {
@@ -475,7 +478,7 @@ async fn decide_request(
                 request_id,
                 carry_out,
                 &note,
-                now(),
+                now,
             ))
         })
         .await?;

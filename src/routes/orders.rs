@@ -21,7 +21,6 @@ use crate::domain::order::{
 };
 use crate::domain::product::{Billing, Listing};
 use crate::domain::refund::{five_day_refund, may_request_refund, stop_billing};
-use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Catalogue, Lang, fill};
 use crate::state::{AppState, OrderListKey};
@@ -44,9 +43,6 @@ fn page_size(typed: &str) -> Option<i64> {
 /// Rows fetched per round while streaming a CSV export.
 const CSV_CHUNK: i64 = 1000;
 
-fn now() -> chrono::NaiveDateTime {
-    to_stored(chrono::Utc::now())
-}
 
 /// The list's query string, all text so that any value gets a message, not a 400 from serde.
 #[derive(Deserialize, Default)]
@@ -637,6 +633,7 @@ pub async fn order_page(
     said: Said,
 ) -> AppResult<HttpResponse> {
     let scope = view.scope;
+    let now = state.now();
     let (order, chain, subscription, renewable, refund_requests, ticket_id, related, settlement) =
         state
             .db(move |conn| {
@@ -676,7 +673,7 @@ pub async fn order_page(
                 let settlement = if matches!(scope, Scope::Buyer(_)) {
                     Vec::new()
                 } else {
-                    crate::db::settlements::lines_of_orders(conn, &chain, now())?
+                    crate::db::settlements::lines_of_orders(conn, &chain, now)?
                 };
                 Ok((
                     order,
@@ -695,7 +692,6 @@ pub async fn order_page(
         (Some(s), true) => Term::offered(s.year_price_fen.is_some()),
         _ => Vec::new(),
     };
-    let now = now();
     let facts = order.facts();
     let five_day = five_day_refund(&facts, now);
     let refunds = is_buyer.then(|| BuyerRefunds {
@@ -807,6 +803,7 @@ pub async fn my_orders(
     state: web::Data<AppState>,
     query: web::Query<MyOrdersQuery>,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let position = match (decode_cursor(&query.after), decode_cursor(&query.before)) {
         (Some(after), _) => Page::After(after),
         (None, Some(before)) => Page::Before(before),
@@ -845,7 +842,7 @@ pub async fn my_orders(
         result,
         older_link,
         newer_link,
-        now: now(),
+        now: now,
         notice: take_flash(&session),
     })
 }
@@ -1075,7 +1072,8 @@ async fn repeat_notice(
     buyer_id: i64,
     repeat: orders::Repeat,
 ) -> AppResult<Option<RepeatNotice>> {
-    let since = now() - orders::RECENT_REPEAT;
+    let now = state.now();
+    let since = now - orders::RECENT_REPEAT;
     let order = state
         .db(move |conn| Ok(orders::recent_repeat(conn, buyer_id, &repeat, since)?))
         .await?;
@@ -1116,6 +1114,7 @@ pub async fn place_order(
     id: web::Path<i64>,
     form: web::Form<PayForm>,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let product_id = id.into_inner();
     let t = Lang::of_request(&req).catalogue();
     let checkout_key = checkout_key_of(&form, t)?;
@@ -1142,7 +1141,7 @@ pub async fn place_order(
                 plan_id,
                 term,
                 seen_total_fen: seen_total,
-                now: now(),
+                now: now,
             };
             Ok(orders::purchase(conn, &request))
         })
@@ -1270,6 +1269,7 @@ pub async fn renew(
     order_no: web::Path<String>,
     form: web::Form<PayForm>,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let t = Lang::of_request(&req).catalogue();
     let checkout_key = checkout_key_of(&form, t)?;
     let order_no = order_no.into_inner();
@@ -1293,7 +1293,7 @@ pub async fn renew(
                 subscription_id,
                 term,
                 seen_total,
-                now(),
+                now,
             ))
         })
         .await?;

@@ -14,7 +14,6 @@ use crate::domain::product::{
     Kind, Listing, PlanInput, ProductInput, RevisionState, StepRefusal, check_input, check_reason,
     name_search_pattern,
 };
-use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Catalogue, Lang, fill};
 use crate::state::AppState;
@@ -27,9 +26,6 @@ use crate::views::{self, PageCtx, Section, render, see_other, set_flash, take_fl
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
-fn now() -> chrono::NaiveDateTime {
-    to_stored(chrono::Utc::now())
-}
 
 /// The user's words for a refused step.
 pub fn step_message(t: &Catalogue, refusal: StepRefusal) -> &'static str {
@@ -161,6 +157,7 @@ pub async fn create_product(
     state: web::Data<AppState>,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
     if let Some(input) = plan_rows_edited(&form) {
         let kind = Kind::parse(&input.kind).unwrap_or(Kind::Image);
@@ -199,7 +196,7 @@ pub async fn create_product(
     };
     let vendor = Actor { id: user.id };
     let product_id = state
-        .db(move |conn| products::create(conn, vendor, &content, now()).map_err(step_into_app))
+        .db(move |conn| products::create(conn, vendor, &content, now).map_err(step_into_app))
         .await?;
     set_flash(&session, page.t.product_created);
     Ok(see_other(&format!("/vendor/products/{product_id}/edit")))
@@ -522,6 +519,7 @@ pub async fn save_product(
     id: web::Path<i64>,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let product_id = id.into_inner();
     let (product, source) = edit_source(&state, user.id, product_id).await?;
     let post = read_edit_post(&req, payload).await?;
@@ -610,9 +608,9 @@ pub async fn save_product(
                 Some(accepted) => {
                     let sha256 = products::sha256_hex(&accepted.png);
                     let logo = products::NewLogo::checked_png(&sha256, &accepted.png);
-                    products::save_draft_with_logo(conn, vendor, product_id, &content, &logo, now())
+                    products::save_draft_with_logo(conn, vendor, product_id, &content, &logo, now)
                 }
-                None => products::save_draft(conn, vendor, product_id, &content, now()),
+                None => products::save_draft(conn, vendor, product_id, &content, now),
             })
         })
         .await?;
@@ -626,7 +624,7 @@ pub async fn save_product(
     }
     if step == EditStep::Submit {
         let submitted = state
-            .db(move |conn| Ok(products::submit(conn, vendor, product_id, now())))
+            .db(move |conn| Ok(products::submit(conn, vendor, product_id, now)))
             .await?;
         match submitted {
             Ok(()) => set_flash(&session, t.saved_and_submitted),
@@ -711,6 +709,7 @@ async fn attach(
     product_id: i64,
     accepted: AcceptedLogo,
 ) -> AppResult<Result<(), StepError>> {
+    let now = state.now();
     let vendor = Actor { id: user.id };
     state
         .db(move |conn| {
@@ -721,7 +720,7 @@ async fn attach(
                 vendor,
                 product_id,
                 &logo,
-                now(),
+                now,
             ))
         })
         .await
@@ -884,6 +883,7 @@ pub async fn submit_product(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let product_id = id.into_inner();
     product_step(
         req,
@@ -891,7 +891,7 @@ pub async fn submit_product(
         session,
         state,
         StepOn::new(Viewer::Vendor, product_id, |t| t.review_submitted),
-        move |conn, vendor| products::submit(conn, vendor, product_id, now()),
+        move |conn, vendor| products::submit(conn, vendor, product_id, now),
     )
     .await
 }
@@ -904,6 +904,7 @@ pub async fn withdraw_product(
     id: web::Path<i64>,
     form: web::Form<ConfirmForm>,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let product_id = id.into_inner();
     if !confirm::is_confirmed(&form.confirmed) {
         let vendor_id = user.id;
@@ -948,7 +949,7 @@ pub async fn withdraw_product(
         session,
         state,
         StepOn::new(Viewer::Vendor, product_id, |t| t.review_withdrawn),
-        move |conn, vendor| products::withdraw(conn, vendor, product_id, now()),
+        move |conn, vendor| products::withdraw(conn, vendor, product_id, now),
     )
     .await
 }
@@ -970,6 +971,7 @@ pub async fn request_delist(
     id: web::Path<i64>,
     form: web::Form<ReasonForm>,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let product_id = id.into_inner();
     let reason = match check_reason(&form.reason) {
         Ok(reason) => reason,
@@ -993,7 +995,7 @@ pub async fn request_delist(
         session,
         state,
         StepOn::new(Viewer::Vendor, product_id, |t| t.delist_requested_done),
-        move |conn, vendor| products::request_delist(conn, vendor, product_id, &reason, now()),
+        move |conn, vendor| products::request_delist(conn, vendor, product_id, &reason, now),
     )
     .await
 }

@@ -19,7 +19,6 @@ use crate::domain::refund::{
     RefundReason, RefundRefusal, VendorPosition, check_refund_amount,
     five_day_refund as five_day_check, remaining_fen, stop_billing as stop_check,
 };
-use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Catalogue, Lang, fill};
 use crate::state::AppState;
@@ -28,9 +27,6 @@ use crate::views::labels::{reason_problem, refund_refusal};
 use crate::views::orders::{KeptPosition, RefundQueuePage};
 use crate::views::{PageCtx, Section, render, see_other, set_flash, take_flash};
 
-fn now() -> chrono::NaiveDateTime {
-    to_stored(chrono::Utc::now())
-}
 
 /// A refund already made is a conflict; any other refusal is bad input.
 fn refusal_status(refusal: RefundRefusal) -> StatusCode {
@@ -106,6 +102,7 @@ async fn ask_buyer(
     order_no: String,
     step: BuyerStep,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let buyer_id = user.id;
     let number = order_no.clone();
     let order = state
@@ -121,7 +118,7 @@ async fn ask_buyer(
     let t = Lang::of_request(req).catalogue();
     let facts = order.facts();
     let checked = match step {
-        BuyerStep::FiveDay => five_day_check(&facts, now()).map(|_| ()),
+        BuyerStep::FiveDay => five_day_check(&facts, now).map(|_| ()),
         BuyerStep::StopBilling => stop_check(&facts),
     };
     if let Err(refusal) = checked {
@@ -161,6 +158,7 @@ pub async fn five_day_refund(
     order_no: web::Path<String>,
     form: web::Form<ConfirmForm>,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     if !confirm::is_confirmed(&form.confirmed) {
         return ask_buyer(
             &req,
@@ -178,7 +176,7 @@ pub async fn five_day_refund(
         state,
         order_no.into_inner(),
         |t| t.five_day_done,
-        |conn, buyer, number| refunds::five_day(conn, buyer, number, now()).map(|_| ()),
+        move |conn, buyer, number| refunds::five_day(conn, buyer, number, now).map(|_| ()),
     )
     .await
 }
@@ -191,6 +189,7 @@ pub async fn stop_billing(
     order_no: web::Path<String>,
     form: web::Form<ConfirmForm>,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     if !confirm::is_confirmed(&form.confirmed) {
         let step = BuyerStep::StopBilling;
         return ask_buyer(&req, &user, &state, order_no.into_inner(), step).await;
@@ -202,7 +201,7 @@ pub async fn stop_billing(
         state,
         order_no.into_inner(),
         |t| t.stop_done,
-        |conn, buyer, number| refunds::stop(conn, buyer, number, now()).map(|_| ()),
+        move |conn, buyer, number| refunds::stop(conn, buyer, number, now).map(|_| ()),
     )
     .await
 }
@@ -226,6 +225,7 @@ pub async fn request_refund(
     order_no: web::Path<String>,
     form: web::Form<RequestForm>,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let t = Lang::of_request(&req).catalogue();
     let order_no = order_no.into_inner();
     let description = form.description.trim().to_string();
@@ -260,7 +260,7 @@ pub async fn request_refund(
         order_no,
         |t| t.refund_requested_done,
         move |conn, buyer, number| {
-            refunds::request(conn, buyer, number, reason, &description, now())
+            refunds::request(conn, buyer, number, reason, &description, now)
         },
     )
     .await
@@ -285,6 +285,7 @@ async fn queue_page_keeping(
     said: Said,
     kept: Option<KeptPosition>,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let vendor = (user.role == Role::Vendor).then_some(user.id);
     let (open, decided) = state
         .db(move |conn| {
@@ -310,7 +311,7 @@ async fn queue_page_keeping(
             page: PageCtx::new(req, Some(user), section),
             open,
             decided,
-            now: now(),
+            now: now,
             notice,
             error,
             vendor_view: vendor.is_some(),
@@ -360,6 +361,7 @@ pub async fn record_position(
     id: web::Path<i64>,
     form: web::Form<PositionForm>,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let t = Lang::of_request(&req).catalogue();
     let position = VendorPosition::parse(form.position.trim());
     let note = form.note.trim().to_string();
@@ -398,7 +400,7 @@ pub async fn record_position(
                 vendor_id,
                 request_id,
                 &input,
-                now(),
+                now,
             ))
         })
         .await?;
@@ -511,6 +513,7 @@ async fn decide(
     request_id: i64,
     posted: Posted,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let t = Lang::of_request(&req).catalogue();
     let Posted {
         decision,
@@ -535,7 +538,7 @@ async fn decide(
     let granting = matches!(decision, Decision::Refund { .. });
     let operator = user.id;
     let outcome = state
-        .db(move |conn| Ok(refunds::decide(conn, operator, request_id, decision, now())))
+        .db(move |conn| Ok(refunds::decide(conn, operator, request_id, decision, now)))
         .await?;
     match outcome {
         Ok(()) => {

@@ -14,7 +14,7 @@ use crate::db::settlements::{self, SettleError, ShownLine, Statement};
 use crate::domain::money::format_yuan;
 use crate::domain::money::yuan_digits;
 use crate::domain::settlement::{Month, Totals, parse_fee_percent};
-use crate::domain::time::{format_china, to_stored};
+use crate::domain::time::format_china;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Catalogue, Lang, fill};
 use crate::state::AppState;
@@ -25,9 +25,6 @@ use crate::views::settlements::{
 };
 use crate::views::{PageCtx, Section, render, see_other, set_flash, take_flash};
 
-fn now() -> chrono::NaiveDateTime {
-    to_stored(chrono::Utc::now())
-}
 
 /// How many months the vendor's chart shows.
 const CHART_MONTHS: usize = 12;
@@ -40,7 +37,7 @@ pub async fn vendor_settlements(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let vendor_id = user.id;
-    let now = now();
+    let now = state.now();
     let (statements, preview) = state
         .db_heavy(move |conn| {
             Ok((
@@ -260,7 +257,8 @@ async fn admin_page(
     said: Said,
     settle_value: Option<String>,
 ) -> AppResult<HttpResponse> {
-    let last_ended = Month::of(now()).previous();
+    let now = state.now();
+    let last_ended = Month::of(now).previous();
     let (month, statements, months, rates) = state
         .db(move |conn| {
             let months = settlements::months(conn)?;
@@ -339,6 +337,7 @@ pub async fn generate(
     state: web::Data<AppState>,
     form: web::Form<SettleForm>,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let t = Lang::of_request(&req).catalogue();
     let typed = form.month.trim().to_string();
     let Some(month) = Month::parse(&typed) else {
@@ -348,7 +347,7 @@ pub async fn generate(
     // The month's statements are made on connections of their own, side by side.
     let pool = state.pool.clone();
     let outcome = web::block(move || {
-        settlements::settle_month_on(&pool, month, now(), crate::startup::SETTLE_WORKERS)
+        settlements::settle_month_on(&pool, month, now, crate::startup::SETTLE_WORKERS)
     })
     .await?;
     let label = month.to_string();
@@ -470,6 +469,7 @@ pub async fn pay(
     id: web::Path<i64>,
     form: web::Form<PayForm>,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let t = Lang::of_request(&req).catalogue();
     let id = id.into_inner();
     let refused = match check_reference(t, &form.reference) {
@@ -516,7 +516,7 @@ pub async fn pay(
                         operator,
                         id,
                         &reference,
-                        now(),
+                        now,
                     ))
                 })
                 .await?;
@@ -556,6 +556,7 @@ pub async fn set_fee(
     id: web::Path<i64>,
     form: web::Form<FeeForm>,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let t = Lang::of_request(&req).catalogue();
     let Some(fee_bps) = parse_fee_percent(&form.percent) else {
         let said = Said::refused(StatusCode::BAD_REQUEST, t.fee_bad);
@@ -570,7 +571,7 @@ pub async fn set_fee(
                 operator,
                 vendor_id,
                 fee_bps,
-                now(),
+                now,
             ))
         })
         .await?;

@@ -15,7 +15,6 @@ use crate::domain::product::check_reason;
 use crate::domain::ticket::{
     Template, TicketAction, TicketActor, TicketRefusal, TicketState, transition,
 };
-use crate::domain::time::to_stored;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Catalogue, Lang};
 use crate::state::AppState;
@@ -24,9 +23,6 @@ use crate::views::labels::reason_problem;
 use crate::views::tickets::{TicketForms, TicketListPage, TicketPage};
 use crate::views::{self, PageCtx, Section, render, see_other, set_flash, take_flash};
 
-fn now() -> chrono::NaiveDateTime {
-    to_stored(chrono::Utc::now())
-}
 
 const MAX_TEXT_CHARS: usize = 2000;
 const MAX_CONTACT_CHARS: usize = 200;
@@ -49,10 +45,11 @@ async fn list_page(
     base: &'static str,
     section: Section,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let filter = TicketFilter {
         state: TicketState::parse(&query.state),
         template: Template::parse(&query.template),
-        overdue_at: (query.overdue == "1").then(now),
+        overdue_at: (query.overdue == "1").then_some(now),
     };
     let ticket_user = TicketUser {
         id: user.id,
@@ -76,7 +73,7 @@ async fn list_page(
             .map(|t| t.as_str().to_string())
             .unwrap_or_default(),
         overdue_only: filter.overdue_at.is_some(),
-        now: now(),
+        now: now,
         me,
     })
 }
@@ -124,6 +121,7 @@ async fn ticket_page(
     said: Said,
     forms: TicketForms,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let ticket_user = TicketUser {
         id: user.id,
         role: user.role,
@@ -166,7 +164,7 @@ async fn ticket_page(
             notice,
             error,
             forms,
-            now: now(),
+            now: now,
         },
     )
 }
@@ -302,6 +300,7 @@ async fn act(
     action_code: &str,
     form: ActionForm,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let t = Lang::of_request(&req).catalogue();
     if action_code == "message" {
         return send_message(req, user, session, state, ticket_id, form).await;
@@ -364,7 +363,7 @@ async fn act(
                 ticket_user,
                 action,
                 &payload,
-                now(),
+                now,
             ))
         })
         .await?;
@@ -424,6 +423,7 @@ async fn send_message(
     ticket_id: i64,
     form: ActionForm,
 ) -> AppResult<HttpResponse> {
+    let now = state.now();
     let t = Lang::of_request(&req).catalogue();
     let text = form.message.trim().to_string();
     if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
@@ -435,7 +435,7 @@ async fn send_message(
         role: user.role,
     };
     let sent = state
-        .db(move |conn| Ok(tickets::message(conn, ticket_id, ticket_user, &text, now())))
+        .db(move |conn| Ok(tickets::message(conn, ticket_id, ticket_user, &text, now)))
         .await?;
     let (status, message) = match sent {
         Ok(()) => {

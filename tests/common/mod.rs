@@ -28,6 +28,8 @@ pub struct TestApp {
     pub pool: Pool,
     pub backend: Backend,
     database: TestDatabase,
+    /// The server's clock: `travel` moves it on.
+    pub clock: std::sync::Arc<yunshi::clock::Clock>,
 }
 
 /// A test's own database, dropped (or deleted) when the value is.
@@ -202,8 +204,10 @@ async fn start(
         page_copies_live: std::time::Duration::from_millis(startup::PAGE_COPIES_MS),
         trusted_proxies: Vec::new(),
         limits: yunshi::connections::ConnectionLimits::default(),
+        clock: std::sync::Arc::new(yunshi::clock::Clock::system()),
     };
     adjust(&mut options);
+    let clock = options.clock.clone();
     let server =
         startup::run(listener, pool.clone(), backend.name(), options).expect("start the server");
     actix_web::rt::spawn(server);
@@ -212,10 +216,17 @@ async fn start(
         pool,
         backend,
         database,
+        clock,
     }
 }
 
 impl TestApp {
+    /// Moves the server's clock on by `by`: the pages and steps that follow
+    /// happen that much later, with no row edited.
+    pub fn travel(&self, by: chrono::Duration) {
+        self.clock.advance(by);
+    }
+
     /// A new visitor: its own cookie jar, redirects not followed.
     pub fn visitor(&self) -> Visitor {
         self.visitor_from(None)
