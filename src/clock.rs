@@ -21,7 +21,8 @@ impl Clock {
 
     /// Now, in UTC, as rows store it.
     pub fn now(&self) -> NaiveDateTime {
-        to_stored(chrono::Utc::now()) + Duration::seconds(self.offset_seconds.load(Ordering::Relaxed))
+        to_stored(chrono::Utc::now())
+            + Duration::seconds(self.offset_seconds.load(Ordering::Relaxed))
     }
 
     /// Moves the clock on by `by` (tests only need it; the server never calls it).

@@ -5,6 +5,10 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use crate::db::StoreError;
+use crate::domain::refusal::{Answer, Refusal};
+use crate::i18n::Catalogue;
+
 pub type AppResult<T> = Result<T, AppError>;
 
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +26,9 @@ pub enum AppError {
     /// The state changed since the page was shown (lost a race, double submit).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A rule refused the step; the refusal has its own status and words.
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
     #[error("payload too large")]
     PayloadTooLarge,
     /// The request body did not arrive in time; the message is in the
@@ -44,12 +51,14 @@ impl AppError {
         AppError::Internal(context.to_string())
     }
 
-    /// The message to show beside the status's generic text, if any.
-    pub fn user_message(&self) -> Option<&str> {
+    /// The message to show beside the status's generic text, if any, in
+    /// the reader's language.
+    pub fn user_message(&self, t: &Catalogue) -> Option<String> {
         match self {
             AppError::BadRequest(message)
             | AppError::Conflict(message)
-            | AppError::TooSlow(message) => Some(message),
+            | AppError::TooSlow(message) => Some(message.clone()),
+            AppError::Refused(refusal) => Some(refusal.message(t)),
             _ => None,
         }
     }
@@ -62,6 +71,7 @@ impl ResponseError for AppError {
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Refused(refusal) => refusal_status(*refusal),
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooSlow(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
@@ -80,6 +90,35 @@ impl ResponseError for AppError {
                 HttpResponse::InternalServerError().body("internal error")
             }
             other => HttpResponse::build(other.status_code()).body(other.to_string()),
+        }
+    }
+}
+
+/// The status a refusal answers with.
+pub fn refusal_status(refusal: Refusal) -> StatusCode {
+    match refusal.answer() {
+        Answer::BadInput => StatusCode::BAD_REQUEST,
+        Answer::NotYours => StatusCode::FORBIDDEN,
+        Answer::Conflict => StatusCode::CONFLICT,
+    }
+}
+
+/// A refused step's status and words, for the page it concerns to show;
+/// any other store error stays an error (404, 503, 500).
+pub fn refused(t: &Catalogue, error: StoreError) -> AppResult<(StatusCode, String)> {
+    match error {
+        StoreError::Refused(refusal) => Ok((refusal_status(refusal), refusal.message(t))),
+        other => Err(other.into()),
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> AppError {
+        match error {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Refused(refusal) => AppError::Refused(refusal),
+            StoreError::Pool(_) => AppError::Unavailable,
+            StoreError::Db(error) => error.into(),
         }
     }
 }

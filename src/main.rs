@@ -4,6 +4,7 @@ use std::io::BufRead;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use yunshi::domain::refusal::Refusal;
 
 use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
@@ -246,7 +247,7 @@ fn settle(global: &GlobalArgs, month: &str) -> Result<(), String> {
     let report =
         settlements::settle_month_on(&pool, month, now, startup::SETTLE_WORKERS).map_err(|e| {
             match e {
-                settlements::SettleError::MonthNotOver => {
+                yunshi::db::StoreError::Refused(Refusal::MonthNotOver { .. }) => {
                     format!("{month} has not ended yet (China time); it cannot be settled")
                 }
                 other => other.to_string(),

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod bulk;
 pub mod dashboards;
+pub mod error;
 pub mod notifications;
 pub mod notify;
 pub mod orders;
@@ -23,6 +24,8 @@ use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionMa
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub use error::{StoreError, StoreResult, changed_once};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");

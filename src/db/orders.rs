@@ -1,6 +1,7 @@
 //! Queries on orders and subscriptions: placing purchases and renewals in one
 //! transaction, and the order lists with keyset pagination.
 
+use crate::domain::refusal::Refusal;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -8,7 +9,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use super::notify::{self, Parties};
 use super::products::{self as product_store, PlanRow};
 use super::schema::{checkouts, orders, subscriptions};
-use super::{DbConn, write_transaction};
+use super::{DbConn, StoreError, write_transaction};
 use crate::domain::notice::{Event, Subject};
 use crate::domain::order::{
     OrderStatus, OrderType, PurchaseRefusal, Term, extend_expiry, order_number, total_fen,
@@ -92,30 +93,6 @@ pub struct Subscription {
 impl Subscription {
     pub fn billing(&self) -> Billing {
         Billing::parse(&self.billing).unwrap_or(Billing::Prepaid)
-    }
-}
-
-/// Why an order was not placed.
-#[derive(Debug, thiserror::Error)]
-pub enum OrderError {
-    #[error("not found")]
-    NotFound,
-    #[error("refused: {0:?}")]
-    Refused(PurchaseRefusal),
-    /// This checkout was paid already (a repeated or concurrent submission):
-    /// nothing was written; `order_of_checkout` finds the order it made.
-    #[error("this checkout was paid already")]
-    AlreadyPaid,
-    /// Another change to the same subscription committed first.
-    #[error("lost a race to another change")]
-    Conflict,
-    #[error(transparent)]
-    Db(#[from] DieselError),
-}
-
-impl From<PurchaseRefusal> for OrderError {
-    fn from(refusal: PurchaseRefusal) -> OrderError {
-        OrderError::Refused(refusal)
     }
 }
 
@@ -212,13 +189,13 @@ pub fn order_of_checkout(
 }
 
 /// Refuses a checkout key that already paid, before anything is written.
-fn unpaid_checkout(conn: &mut DbConn, key: &str) -> Result<(), OrderError> {
+fn unpaid_checkout(conn: &mut DbConn, key: &str) -> Result<(), StoreError> {
     let paid: i64 = checkouts::table
         .filter(checkouts::checkout_key.eq(key))
         .count()
         .get_result(conn)?;
     if paid > 0 {
-        return Err(OrderError::AlreadyPaid);
+        return Err(StoreError::Refused(Refusal::CheckoutPaid));
     }
     Ok(())
 }
@@ -231,7 +208,7 @@ fn record_checkout(
     key: &str,
     order: &Order,
     now: NaiveDateTime,
-) -> Result<(), OrderError> {
+) -> Result<(), StoreError> {
     let inserted = diesel::insert_into(checkouts::table)
         .values((
             checkouts::checkout_key.eq(key),
@@ -243,7 +220,7 @@ fn record_checkout(
     match inserted {
         Ok(_) => Ok(()),
         Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-            Err(OrderError::AlreadyPaid)
+            Err(StoreError::Refused(Refusal::CheckoutPaid))
         }
         Err(other) => Err(other.into()),
     }
@@ -267,8 +244,8 @@ pub fn buyable_plan(
     conn: &mut DbConn,
     product_id: i64,
     plan_id: i64,
-) -> Result<(product_store::Product, String, PlanRow), OrderError> {
-    let product = product_store::find(conn, product_id)?.ok_or(OrderError::NotFound)?;
+) -> Result<(product_store::Product, String, PlanRow), StoreError> {
+    let product = product_store::find(conn, product_id)?.ok_or(StoreError::NotFound)?;
     let live_id = product.live_revision_id.ok_or(PurchaseRefusal::NotListed)?;
     if product.listing() != Listing::Listed {
         return Err(PurchaseRefusal::NotListed.into());
@@ -282,7 +259,7 @@ pub fn buyable_plan(
 }
 
 /// Places a paid purchase and its subscription in one transaction, or writes nothing.
-pub fn purchase(conn: &mut DbConn, request: &PurchaseRequest) -> Result<Order, OrderError> {
+pub fn purchase(conn: &mut DbConn, request: &PurchaseRequest) -> Result<Order, StoreError> {
     write_transaction(conn, |conn| {
         unpaid_checkout(conn, &request.checkout_key)?;
         let (product, name, plan) = buyable_plan(conn, request.product_id, request.plan_id)?;
@@ -414,13 +391,13 @@ pub fn renew(
     term: Term,
     seen_total_fen: i64,
     now: NaiveDateTime,
-) -> Result<Order, OrderError> {
+) -> Result<Order, StoreError> {
     write_transaction(conn, |conn| {
         unpaid_checkout(conn, checkout_key)?;
         let subscription = subscription(conn, subscription_id)?
             .filter(|s| s.buyer_id == buyer_id)
-            .ok_or(OrderError::NotFound)?;
-        let purchase = purchase_of(conn, subscription_id)?.ok_or(OrderError::NotFound)?;
+            .ok_or(StoreError::NotFound)?;
+        let purchase = purchase_of(conn, subscription_id)?.ok_or(StoreError::NotFound)?;
         let renewable = subscription.billing() == Billing::Prepaid
             && subscription.stopped_at.is_none()
             && purchase.status == OrderStatus::Paid.as_str();
@@ -453,7 +430,7 @@ pub fn renew(
         if changed != 1 {
             // Read as renewable, changed before the update (PostgreSQL
             // re-reads the row once the other transaction commits).
-            return Err(OrderError::Conflict);
+            return Err(StoreError::Refused(Refusal::StateChanged));
         }
         let kind = Kind::parse(&purchase.product_kind).unwrap_or(Kind::Image);
         let order = insert_order(

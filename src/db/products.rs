@@ -8,7 +8,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::notify::{self, Parties};
 use super::schema::{accounts, delist_requests, logos, plans, product_events, products, revisions};
-use super::{DbConn, audit, write_transaction};
+use super::{DbConn, StoreError, StoreResult, audit, changed_once, write_transaction};
 use crate::domain::notice::{Event, Subject};
 use crate::domain::product::{
     Billing, DelistRequestState, Kind, Listing, ProductContent, RevisionState, StepRefusal,
@@ -122,25 +122,6 @@ pub struct DelistRequest {
     pub decided_at: Option<NaiveDateTime>,
 }
 
-/// Why a product step did not happen.
-#[derive(Debug, thiserror::Error)]
-pub enum StepError {
-    #[error("not found")]
-    NotFound,
-    #[error("refused: {0:?}")]
-    Refused(StepRefusal),
-    #[error(transparent)]
-    Db(#[from] DieselError),
-}
-
-impl From<StepRefusal> for StepError {
-    fn from(refusal: StepRefusal) -> StepError {
-        StepError::Refused(refusal)
-    }
-}
-
-pub type StepResult<T> = Result<T, StepError>;
-
 /// Who acts: their account id, for the logs.
 #[derive(Debug, Clone, Copy)]
 pub struct Actor {
@@ -165,15 +146,6 @@ fn event(
         ))
         .execute(conn)
         .map(|_| ())
-}
-
-/// A conditional update that changed nothing lost a race or found another state.
-fn changed_once(changed: usize) -> StepResult<()> {
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(StepRefusal::WrongState.into())
-    }
 }
 
 fn touch(conn: &mut DbConn, product_id: i64, now: NaiveDateTime) -> QueryResult<()> {
@@ -209,7 +181,7 @@ pub fn create(
     vendor: Actor,
     content: &ProductContent,
     now: NaiveDateTime,
-) -> StepResult<i64> {
+) -> StoreResult<i64> {
     write_transaction(conn, |conn| {
         let product_id: i64 = diesel::insert_into(products::table)
             .values((
@@ -366,7 +338,7 @@ pub fn latest_revision(conn: &mut DbConn, product_id: i64) -> QueryResult<Revisi
 
 /// Opens a draft copied from the latest revision (content, logo and plans), or
 /// returns the draft already open. A pending revision is read-only: refused.
-fn open_draft(conn: &mut DbConn, product_id: i64, now: NaiveDateTime) -> StepResult<Revision> {
+fn open_draft(conn: &mut DbConn, product_id: i64, now: NaiveDateTime) -> StoreResult<Revision> {
     if let Some(open) = open_revision(conn, product_id)? {
         return match open.state() {
             RevisionState::Draft => Ok(open),
@@ -408,7 +380,7 @@ fn open_draft(conn: &mut DbConn, product_id: i64, now: NaiveDateTime) -> StepRes
             ))
             .execute(conn)?;
     }
-    revision(conn, new_id)?.ok_or(StepError::NotFound)
+    revision(conn, new_id)?.ok_or(StoreError::NotFound)
 }
 
 /// Saves the vendor's edit into the product's one draft, opening it if needed.
@@ -419,7 +391,7 @@ pub fn save_draft(
     product_id: i64,
     content: &ProductContent,
     now: NaiveDateTime,
-) -> StepResult<i64> {
+) -> StoreResult<i64> {
     write_transaction(conn, |conn| {
         save_into_draft(conn, vendor, product_id, content, now)
     })
@@ -434,7 +406,7 @@ pub fn save_draft_with_logo(
     content: &ProductContent,
     logo: &NewLogo,
     now: NaiveDateTime,
-) -> StepResult<i64> {
+) -> StoreResult<i64> {
     write_transaction(conn, |conn| {
         let draft = save_into_draft(conn, vendor, product_id, content, now)?;
         put_logo_on_draft(conn, vendor, product_id, logo, now)?;
@@ -449,8 +421,8 @@ fn save_into_draft(
     product_id: i64,
     content: &ProductContent,
     now: NaiveDateTime,
-) -> StepResult<i64> {
-    find_owned(conn, product_id, vendor.id)?.ok_or(StepError::NotFound)?;
+) -> StoreResult<i64> {
+    find_owned(conn, product_id, vendor.id)?.ok_or(StoreError::NotFound)?;
     let draft = open_draft(conn, product_id, now)?;
     let changed = diesel::update(
         revisions::table
@@ -525,7 +497,7 @@ pub fn attach_logo(
     product_id: i64,
     logo: &NewLogo,
     now: NaiveDateTime,
-) -> StepResult<()> {
+) -> StoreResult<()> {
     write_transaction(conn, |conn| {
         put_logo_on_draft(conn, vendor, product_id, logo, now)
     })
@@ -538,8 +510,8 @@ fn put_logo_on_draft(
     product_id: i64,
     logo: &NewLogo,
     now: NaiveDateTime,
-) -> StepResult<()> {
-    find_owned(conn, product_id, vendor.id)?.ok_or(StepError::NotFound)?;
+) -> StoreResult<()> {
+    find_owned(conn, product_id, vendor.id)?.ok_or(StoreError::NotFound)?;
     let draft = open_draft(conn, product_id, now)?;
     let logo_id: i64 = diesel::insert_into(logos::table)
         .values((
@@ -572,7 +544,7 @@ fn put_logo_on_draft(
         &format!("#{}", draft.number),
         now,
     )?;
-    touch(conn, product_id, now).map_err(StepError::from)
+    touch(conn, product_id, now).map_err(StoreError::from)
 }
 
 /// 提交审核: the draft becomes pending; operators are told.
@@ -581,9 +553,9 @@ pub fn submit(
     vendor: Actor,
     product_id: i64,
     now: NaiveDateTime,
-) -> StepResult<()> {
+) -> StoreResult<()> {
     write_transaction(conn, |conn| {
-        find_owned(conn, product_id, vendor.id)?.ok_or(StepError::NotFound)?;
+        find_owned(conn, product_id, vendor.id)?.ok_or(StoreError::NotFound)?;
         let draft = match open_revision(conn, product_id)? {
             Some(open) if open.state() == RevisionState::Draft => open,
             _ => return Err(StepRefusal::WrongState.into()),
@@ -632,9 +604,9 @@ pub fn withdraw(
     vendor: Actor,
     product_id: i64,
     now: NaiveDateTime,
-) -> StepResult<()> {
+) -> StoreResult<()> {
     write_transaction(conn, |conn| {
-        find_owned(conn, product_id, vendor.id)?.ok_or(StepError::NotFound)?;
+        find_owned(conn, product_id, vendor.id)?.ok_or(StoreError::NotFound)?;
         let pending = match open_revision(conn, product_id)? {
             Some(open) if open.state() == RevisionState::Pending => open,
             _ => return Err(StepRefusal::WrongState.into()),
@@ -659,7 +631,7 @@ pub fn withdraw(
             &format!("#{}", pending.number),
             now,
         )?;
-        touch(conn, product_id, now).map_err(StepError::from)
+        touch(conn, product_id, now).map_err(StoreError::from)
     })
 }
 
@@ -671,8 +643,8 @@ fn decide(
     approve: bool,
     reason: &str,
     now: NaiveDateTime,
-) -> StepResult<Revision> {
-    let pending = revision(conn, revision_id)?.ok_or(StepError::NotFound)?;
+) -> StoreResult<Revision> {
+    let pending = revision(conn, revision_id)?.ok_or(StoreError::NotFound)?;
     let target = if approve {
         RevisionState::Approved
     } else {
@@ -701,10 +673,10 @@ pub fn approve(
     operator: Actor,
     revision_id: i64,
     now: NaiveDateTime,
-) -> StepResult<i64> {
+) -> StoreResult<i64> {
     write_transaction(conn, |conn| {
         let approved = decide(conn, operator, revision_id, true, "", now)?;
-        let product = find(conn, approved.product_id)?.ok_or(StepError::NotFound)?;
+        let product = find(conn, approved.product_id)?.ok_or(StoreError::NotFound)?;
         diesel::update(products::table.find(product.id))
             .set((
                 products::live_revision_id.eq(Some(revision_id)),
@@ -742,10 +714,10 @@ pub fn reject(
     revision_id: i64,
     reason: &str,
     now: NaiveDateTime,
-) -> StepResult<i64> {
+) -> StoreResult<i64> {
     write_transaction(conn, |conn| {
         let rejected = decide(conn, operator, revision_id, false, reason, now)?;
-        let product = find(conn, rejected.product_id)?.ok_or(StepError::NotFound)?;
+        let product = find(conn, rejected.product_id)?.ok_or(StoreError::NotFound)?;
         touch(conn, product.id, now)?;
         let number = format!("#{}", rejected.number);
         event(conn, product.id, operator, "rejected", reason, now)?;
@@ -789,9 +761,9 @@ pub fn list(
     operator: Actor,
     product_id: i64,
     now: NaiveDateTime,
-) -> StepResult<()> {
+) -> StoreResult<()> {
     write_transaction(conn, |conn| {
-        let product = find(conn, product_id)?.ok_or(StepError::NotFound)?;
+        let product = find(conn, product_id)?.ok_or(StoreError::NotFound)?;
         may_list(product.listing(), product.live_revision_id.is_some())?;
         let changed = diesel::update(
             products::table
@@ -821,7 +793,7 @@ pub fn list(
 }
 
 /// Takes a listed product off sale (inside a transaction); returns its name.
-fn take_off_sale(conn: &mut DbConn, product: &Product, now: NaiveDateTime) -> StepResult<String> {
+fn take_off_sale(conn: &mut DbConn, product: &Product, now: NaiveDateTime) -> StoreResult<String> {
     let changed = diesel::update(
         products::table
             .filter(products::id.eq(product.id))
@@ -844,9 +816,9 @@ pub fn delist(
     product_id: i64,
     reason: &str,
     now: NaiveDateTime,
-) -> StepResult<()> {
+) -> StoreResult<()> {
     write_transaction(conn, |conn| {
-        let product = find(conn, product_id)?.ok_or(StepError::NotFound)?;
+        let product = find(conn, product_id)?.ok_or(StoreError::NotFound)?;
         let name = take_off_sale(conn, &product, now)?;
         diesel::update(
             delist_requests::table
@@ -881,9 +853,9 @@ pub fn request_delist(
     product_id: i64,
     reason: &str,
     now: NaiveDateTime,
-) -> StepResult<()> {
+) -> StoreResult<()> {
     write_transaction(conn, |conn| {
-        let product = find_owned(conn, product_id, vendor.id)?.ok_or(StepError::NotFound)?;
+        let product = find_owned(conn, product_id, vendor.id)?.ok_or(StoreError::NotFound)?;
         if product.listing() != Listing::Listed {
             return Err(StepRefusal::WrongState.into());
         }
@@ -939,14 +911,14 @@ pub fn decide_delist_request(
     carry_out: bool,
     note: &str,
     now: NaiveDateTime,
-) -> StepResult<()> {
+) -> StoreResult<()> {
     write_transaction(conn, |conn| {
         let request: DelistRequest = delist_requests::table
             .find(request_id)
             .select(DelistRequest::as_select())
             .first(conn)
             .optional()?
-            .ok_or(StepError::NotFound)?;
+            .ok_or(StoreError::NotFound)?;
         let target = if carry_out {
             DelistRequestState::Done
         } else {
@@ -965,7 +937,7 @@ pub fn decide_delist_request(
         ))
         .execute(conn)?;
         changed_once(changed)?;
-        let product = find(conn, request.product_id)?.ok_or(StepError::NotFound)?;
+        let product = find(conn, request.product_id)?.ok_or(StoreError::NotFound)?;
         let subject = Subject::Product {
             product_id: product.id,
         };

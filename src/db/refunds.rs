@@ -2,6 +2,7 @@
 //! negotiated refund requests decided by an operator. Each is one transaction
 //! whose updates name the state they expect, so two requests refund once.
 
+use crate::domain::refusal::Refusal;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -9,7 +10,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use super::notify::{self, Parties};
 use super::orders::{NewOrder, Order, Scope, find_by_number, insert_order};
 use super::schema::{accounts, orders, refund_requests, subscriptions};
-use super::{DbConn, audit, write_transaction};
+use super::{DbConn, StoreError, StoreResult, audit, write_transaction};
 use crate::domain::notice::{Event, Subject};
 use crate::domain::order::{OrderStatus, OrderType};
 use crate::domain::refund::{
@@ -47,33 +48,9 @@ impl RefundRequest {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum RefundError {
-    #[error("not found")]
-    NotFound,
-    #[error("refused: {0:?}")]
-    Refused(RefundRefusal),
-    /// A request for this order is already open.
-    #[error("already open")]
-    AlreadyOpen,
-    /// Someone else changed it first (a double submit, another operator).
-    #[error("state changed")]
-    StateChanged,
-    #[error(transparent)]
-    Db(#[from] DieselError),
-}
-
-impl From<RefundRefusal> for RefundError {
-    fn from(refusal: RefundRefusal) -> RefundError {
-        RefundError::Refused(refusal)
-    }
-}
-
-pub type RefundResult<T> = Result<T, RefundError>;
-
 /// Adds `amount` to the order's refunded sum, only if the sum is still what
 /// was read; the order becomes 已退款 when nothing is left.
-fn mark_refunded(conn: &mut DbConn, order: &Order, amount_fen: i64) -> RefundResult<()> {
+fn mark_refunded(conn: &mut DbConn, order: &Order, amount_fen: i64) -> StoreResult<()> {
     let refunded = order.refunded_fen + amount_fen;
     let status = if refunded >= order.amount_fen {
         OrderStatus::Refunded
@@ -94,7 +71,7 @@ fn mark_refunded(conn: &mut DbConn, order: &Order, amount_fen: i64) -> RefundRes
     if changed == 1 {
         Ok(())
     } else {
-        Err(RefundError::StateChanged)
+        Err(StoreError::Refused(Refusal::StateChanged))
     }
 }
 
@@ -105,7 +82,7 @@ fn refund_order(
     kind: RefundKind,
     amount_fen: i64,
     now: NaiveDateTime,
-) -> RefundResult<Order> {
+) -> StoreResult<Order> {
     Ok(insert_order(
         conn,
         &NewOrder {
@@ -173,13 +150,13 @@ pub fn five_day(
     buyer_id: i64,
     order_no: &str,
     now: NaiveDateTime,
-) -> RefundResult<Order> {
+) -> StoreResult<Order> {
     write_transaction(conn, |conn| {
         let order =
-            find_by_number(conn, order_no, Scope::Buyer(buyer_id))?.ok_or(RefundError::NotFound)?;
+            find_by_number(conn, order_no, Scope::Buyer(buyer_id))?.ok_or(StoreError::NotFound)?;
         five_day_refund(&order.facts(), now)?;
         mark_refunded(conn, &order, order.amount_fen).map_err(|e| match e {
-            RefundError::StateChanged => RefundError::Refused(RefundRefusal::AlreadyRefunded),
+            StoreError::Refused(Refusal::StateChanged) => RefundRefusal::AlreadyRefunded.into(),
             other => other,
         })?;
         end_subscription(conn, &order, now)?;
@@ -195,10 +172,10 @@ pub fn stop(
     buyer_id: i64,
     order_no: &str,
     now: NaiveDateTime,
-) -> RefundResult<Order> {
+) -> StoreResult<Order> {
     write_transaction(conn, |conn| {
         let order =
-            find_by_number(conn, order_no, Scope::Buyer(buyer_id))?.ok_or(RefundError::NotFound)?;
+            find_by_number(conn, order_no, Scope::Buyer(buyer_id))?.ok_or(StoreError::NotFound)?;
         stop_billing(&order.facts())?;
         let changed = diesel::update(
             orders::table
@@ -225,10 +202,10 @@ pub fn request(
     reason: RefundReason,
     description: &str,
     now: NaiveDateTime,
-) -> RefundResult<()> {
+) -> StoreResult<()> {
     write_transaction(conn, |conn| {
         let order =
-            find_by_number(conn, order_no, Scope::Buyer(buyer_id))?.ok_or(RefundError::NotFound)?;
+            find_by_number(conn, order_no, Scope::Buyer(buyer_id))?.ok_or(StoreError::NotFound)?;
         may_request_refund(&order.facts())?;
         let inserted = diesel::insert_into(refund_requests::table)
             .values((
@@ -245,7 +222,7 @@ pub fn request(
         let request_id = match inserted {
             Ok(id) => id,
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                return Err(RefundError::AlreadyOpen);
+                return Err(StoreError::Refused(Refusal::RefundAlreadyOpen));
             }
             Err(other) => return Err(other.into()),
         };
@@ -277,14 +254,14 @@ pub fn decide(
     request_id: i64,
     decision: Decision,
     now: NaiveDateTime,
-) -> RefundResult<()> {
+) -> StoreResult<()> {
     write_transaction(conn, |conn| {
         let request: RefundRequest = refund_requests::table
             .find(request_id)
             .select(RefundRequest::as_select())
             .first(conn)
             .optional()?
-            .ok_or(RefundError::NotFound)?;
+            .ok_or(StoreError::NotFound)?;
         let order: Order = orders::table
             .find(request.order_id)
             .select(Order::as_select())
@@ -315,7 +292,7 @@ pub fn decide(
         ))
         .execute(conn)?;
         if changed != 1 {
-            return Err(RefundError::StateChanged);
+            return Err(StoreError::Refused(Refusal::StateChanged));
         }
         match &refund {
             Some(refund) => {
@@ -446,7 +423,7 @@ pub fn record_position(
     request_id: i64,
     input: &PositionInput,
     now: NaiveDateTime,
-) -> RefundResult<()> {
+) -> StoreResult<()> {
     write_transaction(conn, |conn| {
         let request: RefundRequest = refund_requests::table
             .filter(refund_requests::id.eq(request_id))
@@ -454,7 +431,7 @@ pub fn record_position(
             .select(RefundRequest::as_select())
             .first(conn)
             .optional()?
-            .ok_or(RefundError::NotFound)?;
+            .ok_or(StoreError::NotFound)?;
         let changed = diesel::update(
             refund_requests::table
                 .filter(refund_requests::id.eq(request.id))
@@ -469,7 +446,7 @@ pub fn record_position(
         ))
         .execute(conn)?;
         if changed != 1 {
-            return Err(RefundError::StateChanged);
+            return Err(StoreError::Refused(Refusal::StateChanged));
         }
         let order_no: String = orders::table
             .find(request.order_id)

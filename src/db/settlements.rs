@@ -3,6 +3,7 @@
 //! and `statement_lines (bill_part, order_id)` hold even if two generators race),
 //! previews, payment and fee rates.
 
+use crate::domain::refusal::Refusal;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -13,7 +14,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use super::bulk::{StatementLineRow, insert_statement_lines};
 use super::notify::{self, Parties};
 use super::schema::{accounts, orders, statement_lines, statements, subscriptions, tickets};
-use super::{DbConn, Pool, audit, write_transaction};
+use super::{DbConn, Pool, StoreError, audit, write_transaction};
 use crate::domain::notice::{Event, Subject};
 use crate::domain::order::OrderType;
 use crate::domain::product::{Billing, Kind};
@@ -67,25 +68,6 @@ impl Statement {
             "ready"
         }
     }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SettleError {
-    /// Statements are made once the month is over.
-    #[error("month not over")]
-    MonthNotOver,
-    #[error("not found")]
-    NotFound,
-    #[error("no database connection: {0}")]
-    Pool(String),
-    /// Already paid, or paid by someone else first.
-    #[error("state changed")]
-    StateChanged,
-    /// A carried statement: its deficit goes into the next one.
-    #[error("nothing to pay")]
-    NothingToPay,
-    #[error(transparent)]
-    Db(#[from] DieselError),
 }
 
 /// One order row as settlement reads it, with its subscription's times.
@@ -335,7 +317,7 @@ pub fn settle_month(
     conn: &mut DbConn,
     month: Month,
     now: NaiveDateTime,
-) -> Result<SettleReport, SettleError> {
+) -> Result<SettleReport, StoreError> {
     let (todo, made) = still_to_make(conn, month, now)?;
     let mine = make_statements(conn, &todo, &AtomicUsize::new(0), month, now)?;
     Ok(made.plus(mine))
@@ -349,7 +331,7 @@ fn make_statements(
     next: &AtomicUsize,
     month: Month,
     now: NaiveDateTime,
-) -> Result<SettleReport, SettleError> {
+) -> Result<SettleReport, StoreError> {
     let mut mine = SettleReport::default();
     while let Some(&(vendor_id, fee_bps)) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
         if generate(conn, vendor_id, fee_bps, month, now)? {
@@ -369,8 +351,8 @@ pub fn settle_month_on(
     month: Month,
     now: NaiveDateTime,
     workers: usize,
-) -> Result<SettleReport, SettleError> {
-    let mut conn = pool.get().map_err(|e| SettleError::Pool(e.to_string()))?;
+) -> Result<SettleReport, StoreError> {
+    let mut conn = pool.get().map_err(|e| StoreError::Pool(e.to_string()))?;
     let (todo, report) = still_to_make(&mut conn, month, now)?;
     // A second SQLite writer would only wait for the first.
     let workers = if matches!(*conn, DbConn::Sqlite(_)) {
@@ -380,18 +362,18 @@ pub fn settle_month_on(
     };
     drop(conn);
     let next = AtomicUsize::new(0);
-    let work = || -> Result<SettleReport, SettleError> {
-        let mut conn = pool.get().map_err(|e| SettleError::Pool(e.to_string()))?;
+    let work = || -> Result<SettleReport, StoreError> {
+        let mut conn = pool.get().map_err(|e| StoreError::Pool(e.to_string()))?;
         make_statements(&mut conn, &todo, &next, month, now)
     };
-    let outcomes: Vec<Result<SettleReport, SettleError>> = std::thread::scope(|scope| {
+    let outcomes: Vec<Result<SettleReport, StoreError>> = std::thread::scope(|scope| {
         let running: Vec<_> = (0..workers.max(1)).map(|_| scope.spawn(work)).collect();
         running
             .into_iter()
             .map(|worker| {
                 worker
                     .join()
-                    .unwrap_or_else(|_| Err(SettleError::Pool("a worker panicked".into())))
+                    .unwrap_or_else(|_| Err(StoreError::Pool("a worker panicked".into())))
             })
             .collect()
     });
@@ -406,9 +388,9 @@ fn still_to_make(
     conn: &mut DbConn,
     month: Month,
     now: NaiveDateTime,
-) -> Result<(Vec<(i64, i32)>, SettleReport), SettleError> {
+) -> Result<(Vec<(i64, i32)>, SettleReport), StoreError> {
     if !month.has_ended(now) {
-        return Err(SettleError::MonthNotOver);
+        return Err(StoreError::Refused(Refusal::MonthNotOver { month }));
     }
     let done: Vec<i64> = statements::table
         .filter(statements::month.eq(month.to_string()))
@@ -998,11 +980,11 @@ pub fn mark_paid(
     statement_id: i64,
     reference: &str,
     now: NaiveDateTime,
-) -> Result<Statement, SettleError> {
+) -> Result<Statement, StoreError> {
     write_transaction(conn, |conn| {
-        let statement = find(conn, statement_id)?.ok_or(SettleError::NotFound)?;
+        let statement = find(conn, statement_id)?.ok_or(StoreError::NotFound)?;
         if statement.is_carried() {
-            return Err(SettleError::NothingToPay);
+            return Err(StoreError::Refused(Refusal::NothingToPay));
         }
         let changed = diesel::update(
             statements::table
@@ -1018,7 +1000,7 @@ pub fn mark_paid(
         ))
         .execute(conn)?;
         if changed != 1 {
-            return Err(SettleError::StateChanged);
+            return Err(StoreError::Refused(Refusal::StatementPaid));
         }
         audit::record(
             conn,
@@ -1071,7 +1053,7 @@ pub fn set_fee(
     vendor_id: i64,
     fee_bps: i32,
     now: NaiveDateTime,
-) -> Result<(), SettleError> {
+) -> Result<(), StoreError> {
     write_transaction(conn, |conn| {
         let login: String = accounts::table
             .find(vendor_id)
@@ -1079,7 +1061,7 @@ pub fn set_fee(
             .select(accounts::login)
             .first(conn)
             .optional()?
-            .ok_or(SettleError::NotFound)?;
+            .ok_or(StoreError::NotFound)?;
         diesel::update(accounts::table.find(vendor_id))
             .set(accounts::fee_bps.eq(fee_bps))
             .execute(conn)?;

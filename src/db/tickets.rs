@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::notify::{self, Parties};
 use super::orders::Order;
 use super::schema::{accounts, orders, products, revisions, ticket_events, tickets};
-use super::{DbConn, write_transaction};
+use super::{DbConn, StoreError, write_transaction};
 use crate::domain::account::Role;
 use crate::domain::notice::{Event, Subject};
 use crate::domain::ticket::{
@@ -67,22 +67,6 @@ pub struct TicketEvent {
     pub action: String,
     pub note: String,
     pub created_at: NaiveDateTime,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum TicketError {
-    #[error("not found")]
-    NotFound,
-    #[error("refused: {0:?}")]
-    Refused(TicketRefusal),
-    #[error(transparent)]
-    Db(#[from] diesel::result::Error),
-}
-
-impl From<TicketRefusal> for TicketError {
-    fn from(refusal: TicketRefusal) -> TicketError {
-        TicketError::Refused(refusal)
-    }
 }
 
 fn role_code(actor: TicketActor) -> &'static str {
@@ -211,9 +195,9 @@ pub fn apply(
     action: TicketAction,
     payload: &Payload,
     now: NaiveDateTime,
-) -> Result<TicketState, TicketError> {
+) -> Result<TicketState, StoreError> {
     write_transaction(conn, |conn| {
-        let ticket = find_scoped(conn, ticket_id, user)?.ok_or(TicketError::NotFound)?;
+        let ticket = find_scoped(conn, ticket_id, user)?.ok_or(StoreError::NotFound)?;
         let actor = TicketActor::Person(user.role);
         let next = transition(ticket.template(), ticket.state(), action, actor)?;
         move_ticket(conn, &ticket, next, payload, now)?;
@@ -237,7 +221,7 @@ fn move_ticket(
     next: TicketState,
     payload: &Payload,
     now: NaiveDateTime,
-) -> Result<(), TicketError> {
+) -> Result<(), StoreError> {
     let target = tickets::table
         .filter(tickets::id.eq(ticket.id))
         .filter(tickets::state.eq(&ticket.state));
@@ -330,9 +314,9 @@ pub fn message(
     user: TicketUser,
     text: &str,
     now: NaiveDateTime,
-) -> Result<(), TicketError> {
+) -> Result<(), StoreError> {
     write_transaction(conn, |conn| {
-        let ticket = find_scoped(conn, ticket_id, user)?.ok_or(TicketError::NotFound)?;
+        let ticket = find_scoped(conn, ticket_id, user)?.ok_or(StoreError::NotFound)?;
         let event = match user.role {
             Role::Buyer => Event::BuyerMessage,
             Role::Vendor => Event::VendorMessage,

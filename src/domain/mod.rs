@@ -26,6 +26,7 @@ pub mod notice;
 pub mod order;
 pub mod product;
 pub mod refund;
+pub mod refusal;
 pub mod sales;
 pub mod session;
 pub mod settlement;

@@ -6,15 +6,13 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::products::{
-    ReasonForm, Said, StepOn, product_page, product_step, state_filter, step_into_app,
-    step_message, step_status,
-};
+use super::products::{ReasonForm, Said, StepOn, product_page, product_step, state_filter};
 use crate::auth::{CurrentUser, Operator};
-use crate::db::products::{self, Actor, ProductFilter, StepError};
+use crate::db::StoreError;
+use crate::db::products::{self, Actor, ProductFilter};
 use crate::domain::account::parse_uin;
 use crate::domain::product::{Kind, check_reason};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, refusal_status};
 use crate::i18n::{Lang, fill};
 use crate::state::AppState;
 use crate::views::confirm::{self, ConfirmForm, Confirmation};
@@ -23,7 +21,6 @@ use crate::views::products::{
     AdminProductsPage, DelistRequestsPage, ReviewPage, ReviewQueuePage, Viewer, diff_rows,
 };
 use crate::views::{self, PageCtx, Section, render, see_other, set_flash, take_flash};
-
 
 pub async fn review_queue(
     req: HttpRequest,
@@ -147,20 +144,20 @@ async fn decide_review(
             );
             Ok(see_other("/admin/reviews"))
         }
-        Err(StepError::Refused(refusal)) => {
-            let message = step_message(t, refusal).to_string();
+        Err(StoreError::Refused(refusal)) => {
+            let message = refusal.message(t);
             review_page(
                 &req,
                 &user,
                 &state,
                 revision_id,
-                step_status(refusal),
+                refusal_status(refusal),
                 String::new(),
                 Some(message),
             )
             .await
         }
-        Err(other) => Err(step_into_app(other)),
+        Err(other) => Err(AppError::from(other)),
     }
 }
 
@@ -191,9 +188,9 @@ pub async fn approve_revision(
         .await?;
     let product_id = match approved {
         Ok(product_id) => product_id,
-        Err(StepError::Refused(refusal)) => {
-            let message = step_message(t, refusal).to_string();
-            let status = step_status(refusal);
+        Err(StoreError::Refused(refusal)) => {
+            let message = refusal.message(t);
+            let status = refusal_status(refusal);
             let empty = String::new();
             return review_page(
                 &req,
@@ -206,7 +203,7 @@ pub async fn approve_revision(
             )
             .await;
         }
-        Err(other) => return Err(step_into_app(other)),
+        Err(other) => return Err(AppError::from(other)),
     };
     // The approval stands even if listing is refused (someone listed it first).
     let listed = state
@@ -214,14 +211,11 @@ pub async fn approve_revision(
         .await?;
     match listed {
         Ok(()) => set_flash(&session, t.approved_and_listed),
-        Err(StepError::Refused(refusal)) => {
-            let message = fill(
-                t.approved_not_listed,
-                &[("reason", step_message(t, refusal))],
-            );
+        Err(StoreError::Refused(refusal)) => {
+            let message = fill(t.approved_not_listed, &[("reason", &refusal.message(t))]);
             views::set_warning(&session, &message);
         }
-        Err(other) => return Err(step_into_app(other)),
+        Err(other) => return Err(AppError::from(other)),
     }
     Ok(see_other("/admin/reviews"))
 }
@@ -473,12 +467,7 @@ async fn decide_request(
         .db(move |conn| {
             let note = note.unwrap_or_default();
             Ok(products::decide_delist_request(
-                conn,
-                operator,
-                request_id,
-                carry_out,
-                &note,
-                now,
+                conn, operator, request_id, carry_out, &note, now,
             ))
         })
         .await?;
@@ -494,19 +483,19 @@ async fn decide_request(
             );
             Ok(see_other("/admin/delist-requests"))
         }
-        Err(StepError::Refused(refusal)) => {
-            let message = step_message(t, refusal).to_string();
+        Err(StoreError::Refused(refusal)) => {
+            let message = refusal.message(t);
             delist_requests_page(
                 &req,
                 &user,
                 &state,
-                step_status(refusal),
+                refusal_status(refusal),
                 None,
                 Some(message),
             )
             .await
         }
-        Err(other) => Err(step_into_app(other)),
+        Err(other) => Err(AppError::from(other)),
     }
 }
 

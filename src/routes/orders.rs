@@ -1,6 +1,7 @@
 //! Orders: buying and renewing (buyers), the order lists with search, filters,
 //! keyset pages and CSV (vendors and operators), and the order pages.
 
+use crate::domain::refusal::Refusal;
 use std::sync::Arc;
 
 use actix_session::Session;
@@ -12,7 +13,8 @@ use serde::Deserialize;
 
 use super::products::Said;
 use crate::auth::{Buyer, CurrentUser, MaybeUser, Operator, Vendor};
-use crate::db::orders::{self, Cursor, OrderError, OrderFilter, Page, Scope};
+use crate::db::StoreError;
+use crate::db::orders::{self, Cursor, OrderFilter, Page, Scope};
 use crate::db::{accounts, products, refunds};
 use crate::domain::account::parse_uin;
 use crate::domain::money::format_yuan;
@@ -21,7 +23,7 @@ use crate::domain::order::{
 };
 use crate::domain::product::{Billing, Listing};
 use crate::domain::refund::{five_day_refund, may_request_refund, stop_billing};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, refusal_status};
 use crate::i18n::{Catalogue, Lang, fill};
 use crate::state::{AppState, OrderListKey};
 use crate::views::orders::{
@@ -42,7 +44,6 @@ fn page_size(typed: &str) -> Option<i64> {
 }
 /// Rows fetched per round while streaming a CSV export.
 const CSV_CHUNK: i64 = 1000;
-
 
 /// The list's query string, all text so that any value gets a message, not a 400 from serde.
 #[derive(Deserialize, Default)]
@@ -847,26 +848,6 @@ pub async fn my_orders(
     })
 }
 
-/// A price that moved is a conflict with what the buyer saw; the rest is bad input.
-fn refusal_status(refusal: PurchaseRefusal) -> StatusCode {
-    if refusal == PurchaseRefusal::PriceChanged {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::BAD_REQUEST
-    }
-}
-
-/// The user's words for a refused purchase or renewal.
-fn refusal_message(t: &Catalogue, refusal: PurchaseRefusal) -> &'static str {
-    match refusal {
-        PurchaseRefusal::NotListed => t.not_buyable,
-        PurchaseRefusal::UnknownPlan => t.unknown_plan,
-        PurchaseRefusal::BadTerm => t.bad_term,
-        PurchaseRefusal::PriceChanged => t.price_changed,
-        PurchaseRefusal::NotRenewable => t.not_renewable,
-    }
-}
-
 /// A listed product's page with the buy forms; anything else is 404.
 pub async fn shop_product(
     req: HttpRequest,
@@ -952,12 +933,9 @@ pub async fn checkout(
         .db(
             move |conn| match orders::buyable_plan(conn, product_id, plan_id) {
                 Ok(found) => Ok(Ok(found)),
-                Err(OrderError::Refused(refusal)) => Ok(Err(refusal)),
-                Err(OrderError::Db(error)) => Err(error.into()),
+                Err(StoreError::Refused(refusal)) => Ok(Err(refusal)),
                 // Reading a plan neither pays nor races.
-                Err(OrderError::NotFound | OrderError::AlreadyPaid | OrderError::Conflict) => {
-                    Err(AppError::NotFound)
-                }
+                Err(other) => Err(other.into()),
             },
         )
         .await?;
@@ -992,7 +970,7 @@ pub async fn checkout(
             title: t.checkout_title,
         }),
         Err(refusal) => {
-            let message = refusal_message(t, refusal).to_string();
+            let message = refusal.message(t);
             shop_product_page(
                 &req,
                 Some(&user),
@@ -1027,9 +1005,9 @@ async fn paid_checkout(
     t: &'static Catalogue,
     buyer_id: i64,
     checkout_key: String,
-    outcome: Result<orders::Order, OrderError>,
+    outcome: Result<orders::Order, StoreError>,
     done: &'static str,
-) -> AppResult<Result<HttpResponse, PurchaseRefusal>> {
+) -> AppResult<Result<HttpResponse, Refusal>> {
     let shown = |order: orders::Order, repeated: bool| {
         let said = if repeated {
             t.order_already_placed.to_string()
@@ -1044,22 +1022,24 @@ async fn paid_checkout(
         // A twin submission of this checkout may have won the race (on
         // PostgreSQL the loser of a renewal race sees the changed row
         // before it reaches the key): if the key paid, show that order.
-        Err(lost @ (OrderError::AlreadyPaid | OrderError::Conflict)) => {
+        Err(
+            lost @ (StoreError::Refused(Refusal::CheckoutPaid)
+            | StoreError::Refused(Refusal::StateChanged)),
+        ) => {
             let first = state
                 .db(move |conn| Ok(orders::order_of_checkout(conn, buyer_id, &checkout_key)?))
                 .await?;
             match (first, lost) {
                 (Some(order), _) => Ok(Ok(shown(order, true))),
                 // Someone else's key: nothing of theirs is shown.
-                (None, OrderError::AlreadyPaid) => {
+                (None, StoreError::Refused(Refusal::CheckoutPaid)) => {
                     Err(AppError::Conflict(t.err_checkout_expired.into()))
                 }
                 (None, _) => Err(AppError::Conflict(t.state_changed.into())),
             }
         }
-        Err(OrderError::Refused(refusal)) => Ok(Err(refusal)),
-        Err(OrderError::NotFound) => Err(AppError::NotFound),
-        Err(OrderError::Db(error)) => Err(error.into()),
+        Err(StoreError::Refused(refusal)) => Ok(Err(refusal)),
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -1159,10 +1139,10 @@ pub async fn place_order(
     match paid {
         Ok(shown) => Ok(shown),
         Err(refusal) => {
-            let message = refusal_message(t, refusal).to_string();
+            let message = refusal.message(t);
             let status = refusal_status(refusal);
             match refusal {
-                PurchaseRefusal::NotListed => Err(AppError::BadRequest(message)),
+                Refusal::Purchase(PurchaseRefusal::NotListed) => Err(AppError::BadRequest(message)),
                 _ => {
                     shop_product_page(&req, Some(&user), &state, product_id, status, Some(message))
                         .await
@@ -1204,17 +1184,20 @@ pub async fn renew_checkout(
         })
         .await?;
     let term = Term::parse(&query.term);
-    let total = term.ok_or(PurchaseRefusal::BadTerm).and_then(|term| {
-        if subscription.billing() != Billing::Prepaid {
-            return Err(PurchaseRefusal::NotRenewable);
-        }
-        total_fen(
-            Billing::Prepaid,
-            subscription.unit_price_fen,
-            subscription.year_price_fen,
-            Some(term),
-        )
-    });
+    let total = term
+        .ok_or(PurchaseRefusal::BadTerm)
+        .and_then(|term| {
+            if subscription.billing() != Billing::Prepaid {
+                return Err(PurchaseRefusal::NotRenewable);
+            }
+            total_fen(
+                Billing::Prepaid,
+                subscription.unit_price_fen,
+                subscription.year_price_fen,
+                Some(term),
+            )
+        })
+        .map_err(Refusal::from);
     let repeat = if total.is_ok() {
         let repeat = orders::Repeat::Renewal {
             subscription_id: subscription.id,
@@ -1247,7 +1230,7 @@ pub async fn renew_checkout(
             title: t.renew_title,
         }),
         Err(refusal) => {
-            let message = refusal_message(t, refusal).to_string();
+            let message = refusal.message(t);
             order_page(
                 &req,
                 &user,
@@ -1284,7 +1267,7 @@ pub async fn renew(
                 .ok_or(AppError::NotFound)?;
             let subscription_id = order.subscription_id.ok_or(AppError::NotFound)?;
             let Some(term) = term else {
-                return Ok(Err(OrderError::Refused(PurchaseRefusal::BadTerm)));
+                return Ok(Err(PurchaseRefusal::BadTerm.into()));
             };
             Ok(orders::renew(
                 conn,
@@ -1310,7 +1293,7 @@ pub async fn renew(
     match paid {
         Ok(shown) => Ok(shown),
         Err(refusal) => {
-            let message = refusal_message(t, refusal).to_string();
+            let message = refusal.message(t);
             let status = refusal_status(refusal);
             order_page(
                 &req,

@@ -7,14 +7,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::auth::{CurrentUser, Vendor};
-use crate::db::products::{self, Actor, ProductFilter, RevisionWithPlans, StepError};
+use crate::db::StoreError;
+use crate::db::products::{self, Actor, ProductFilter, RevisionWithPlans};
 use crate::domain::logo::{self, AcceptedLogo, LogoProblem};
 use crate::domain::money::yuan_digits;
 use crate::domain::product::{
     Kind, Listing, PlanInput, ProductInput, RevisionState, StepRefusal, check_input, check_reason,
     name_search_pattern,
 };
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, refusal_status};
 use crate::i18n::{Catalogue, Lang, fill};
 use crate::state::AppState;
 use crate::views::confirm::{self, ConfirmForm, Confirmation};
@@ -25,7 +26,6 @@ use crate::views::products::{
 use crate::views::{self, PageCtx, Section, render, see_other, set_flash, take_flash};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-
 
 /// The user's words for a refused step.
 pub fn step_message(t: &Catalogue, refusal: StepRefusal) -> &'static str {
@@ -196,19 +196,10 @@ pub async fn create_product(
     };
     let vendor = Actor { id: user.id };
     let product_id = state
-        .db(move |conn| products::create(conn, vendor, &content, now).map_err(step_into_app))
+        .db(move |conn| products::create(conn, vendor, &content, now).map_err(AppError::from))
         .await?;
     set_flash(&session, page.t.product_created);
     Ok(see_other(&format!("/vendor/products/{product_id}/edit")))
-}
-
-/// Store errors that the handler does not turn into a page of its own.
-pub fn step_into_app(error: StepError) -> AppError {
-    match error {
-        StepError::NotFound => AppError::NotFound,
-        StepError::Refused(_) => AppError::Conflict(String::new()),
-        StepError::Db(error) => error.into(),
-    }
 }
 
 /// What a page says above its content, and the status it answers with.
@@ -585,10 +576,10 @@ pub async fn save_product(
                         view.notice = Some(views::Flash::warning(said));
                         view.logo = edit_source(&state, user.id, product_id).await?.1.logo;
                     }
-                    Err(StepError::Refused(_)) => {
+                    Err(StoreError::Refused(_)) => {
                         view.logo_errors.push(t.err_pending_read_only.into());
                     }
-                    Err(other) => return Err(step_into_app(other)),
+                    Err(other) => return Err(AppError::from(other)),
                 }
             }
             return render(StatusCode::BAD_REQUEST, &view);
@@ -616,11 +607,11 @@ pub async fn save_product(
         .await?;
     match saved {
         Ok(_) => {}
-        Err(StepError::Refused(_)) => {
+        Err(StoreError::Refused(_)) => {
             view.logo_errors = vec![t.err_pending_read_only.into()];
             return render(StatusCode::CONFLICT, &view);
         }
-        Err(other) => return Err(step_into_app(other)),
+        Err(other) => return Err(AppError::from(other)),
     }
     if step == EditStep::Submit {
         let submitted = state
@@ -629,14 +620,14 @@ pub async fn save_product(
         match submitted {
             Ok(()) => set_flash(&session, t.saved_and_submitted),
             // The draft is saved either way; the vendor reads why it waits.
-            Err(StepError::Refused(refusal)) => {
-                let reason = step_message(t, refusal);
+            Err(StoreError::Refused(refusal)) => {
+                let reason = refusal.message(t);
                 views::set_warning(
                     &session,
-                    &fill(t.saved_not_submitted, &[("reason", reason)]),
+                    &fill(t.saved_not_submitted, &[("reason", &reason)]),
                 );
             }
-            Err(other) => return Err(step_into_app(other)),
+            Err(other) => return Err(AppError::from(other)),
         }
         return Ok(see_other(&format!("/vendor/products/{product_id}")));
     }
@@ -708,20 +699,14 @@ async fn attach(
     user: &CurrentUser,
     product_id: i64,
     accepted: AcceptedLogo,
-) -> AppResult<Result<(), StepError>> {
+) -> AppResult<Result<(), StoreError>> {
     let now = state.now();
     let vendor = Actor { id: user.id };
     state
         .db(move |conn| {
             let sha256 = products::sha256_hex(&accepted.png);
             let logo = products::NewLogo::checked_png(&sha256, &accepted.png);
-            Ok(products::attach_logo(
-                conn,
-                vendor,
-                product_id,
-                &logo,
-                now,
-            ))
+            Ok(products::attach_logo(conn, vendor, product_id, &logo, now))
         })
         .await
 }
@@ -743,11 +728,11 @@ async fn store_logo(
             set_flash(session, &notice);
             Ok(see_other(&format!("/vendor/products/{product_id}/edit")))
         }
-        Err(StepError::Refused(_)) => {
+        Err(StoreError::Refused(_)) => {
             views::set_warning(session, t.err_pending_read_only);
             Ok(see_other(&format!("/vendor/products/{product_id}")))
         }
-        Err(other) => Err(step_into_app(other)),
+        Err(other) => Err(AppError::from(other)),
     }
 }
 
@@ -848,7 +833,7 @@ pub async fn product_step<F>(
     step: F,
 ) -> AppResult<HttpResponse>
 where
-    F: FnOnce(&mut crate::db::DbConn, Actor) -> Result<(), StepError> + Send + 'static,
+    F: FnOnce(&mut crate::db::DbConn, Actor) -> Result<(), StoreError> + Send + 'static,
 {
     let actor = Actor { id: user.id };
     let outcome = state.db(move |conn| Ok(step(conn, actor))).await?;
@@ -867,12 +852,12 @@ where
             };
             Ok(see_other(&format!("/{area}/products/{product_id}")))
         }
-        Err(StepError::Refused(refusal)) => {
-            let message = step_message(t, refusal).to_string();
-            let said = Said::refused(step_status(refusal), message);
+        Err(StoreError::Refused(refusal)) => {
+            let message = refusal.message(t);
+            let said = Said::refused(refusal_status(refusal), message);
             product_page(&req, &user, &state, product_id, viewer, said).await
         }
-        Err(other) => Err(step_into_app(other)),
+        Err(other) => Err(AppError::from(other)),
     }
 }
 

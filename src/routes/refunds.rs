@@ -1,6 +1,7 @@
 //! Refunds: the buyer's five-day refund, stop billing and refund requests, and
 //! the operator's refund queue.
 
+use crate::domain::refusal::Refusal;
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -9,43 +10,24 @@ use serde::Deserialize;
 use super::orders::{OrderView, order_page};
 use super::products::Said;
 use crate::auth::{Buyer, CurrentUser, Operator, Vendor};
+use crate::db::StoreError;
 use crate::db::orders::{self, Scope};
-use crate::db::refunds::{self, Decision, RefundError};
+use crate::db::refunds::{self, Decision};
 use crate::domain::account::Role;
 use crate::domain::money::format_yuan;
 use crate::domain::money::parse_yuan;
 use crate::domain::product::check_reason;
 use crate::domain::refund::{
-    RefundReason, RefundRefusal, VendorPosition, check_refund_amount,
-    five_day_refund as five_day_check, remaining_fen, stop_billing as stop_check,
+    RefundReason, VendorPosition, check_refund_amount, five_day_refund as five_day_check,
+    remaining_fen, stop_billing as stop_check,
 };
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, refusal_status, refused};
 use crate::i18n::{Catalogue, Lang, fill};
 use crate::state::AppState;
 use crate::views::confirm::{self, ConfirmForm, Confirmation};
-use crate::views::labels::{reason_problem, refund_refusal};
+use crate::views::labels::reason_problem;
 use crate::views::orders::{KeptPosition, RefundQueuePage};
 use crate::views::{PageCtx, Section, render, see_other, set_flash, take_flash};
-
-
-/// A refund already made is a conflict; any other refusal is bad input.
-fn refusal_status(refusal: RefundRefusal) -> StatusCode {
-    match refusal {
-        RefundRefusal::AlreadyRefunded => StatusCode::CONFLICT,
-        _ => StatusCode::BAD_REQUEST,
-    }
-}
-
-/// The words and status for a refused refund step.
-fn refusal(t: &Catalogue, error: RefundError) -> AppResult<(StatusCode, String)> {
-    match error {
-        RefundError::NotFound => Err(AppError::NotFound),
-        RefundError::Refused(refusal) => Ok((refusal_status(refusal), refund_refusal(t, refusal))),
-        RefundError::AlreadyOpen => Ok((StatusCode::CONFLICT, t.refund_already_open.into())),
-        RefundError::StateChanged => Ok((StatusCode::CONFLICT, t.state_changed.into())),
-        RefundError::Db(error) => Err(error.into()),
-    }
-}
 
 /// Runs a buyer's refund step on an order and answers with the order page.
 async fn buyer_step<F>(
@@ -58,7 +40,7 @@ async fn buyer_step<F>(
     step: F,
 ) -> AppResult<HttpResponse>
 where
-    F: FnOnce(&mut crate::db::DbConn, i64, &str) -> Result<(), RefundError> + Send + 'static,
+    F: FnOnce(&mut crate::db::DbConn, i64, &str) -> Result<(), StoreError> + Send + 'static,
 {
     let buyer_id = user.id;
     let number = order_no.clone();
@@ -72,7 +54,7 @@ where
             Ok(see_other(&format!("/me/orders/{order_no}")))
         }
         Err(error) => {
-            let (status, message) = refusal(t, error)?;
+            let (status, message) = refused(t, error)?;
             order_page(
                 &req,
                 &user,
@@ -122,7 +104,8 @@ async fn ask_buyer(
         BuyerStep::StopBilling => stop_check(&facts),
     };
     if let Err(refusal) = checked {
-        let said = Said::refused(refusal_status(refusal), refund_refusal(t, refusal));
+        let refusal = Refusal::from(refusal);
+        let said = Said::refused(refusal_status(refusal), refusal.message(t));
         let view = OrderView::buyer(buyer_id);
         return order_page(req, user, state, order_no, view, said).await;
     }
@@ -259,9 +242,7 @@ pub async fn request_refund(
         state,
         order_no,
         |t| t.refund_requested_done,
-        move |conn, buyer, number| {
-            refunds::request(conn, buyer, number, reason, &description, now)
-        },
+        move |conn, buyer, number| refunds::request(conn, buyer, number, reason, &description, now),
     )
     .await
 }
@@ -396,11 +377,7 @@ pub async fn record_position(
                 contact: &contact,
             };
             Ok(refunds::record_position(
-                conn,
-                vendor_id,
-                request_id,
-                &input,
-                now,
+                conn, vendor_id, request_id, &input, now,
             ))
         })
         .await?;
@@ -410,7 +387,7 @@ pub async fn record_position(
             Ok(see_other("/vendor/refunds"))
         }
         Err(error) => {
-            let (status, message) = refusal(t, error)?;
+            let (status, message) = refused(t, error)?;
             let said = Said::refused(status, message);
             queue_page_keeping(&req, &user, &state, said, Some(kept)).await
         }
@@ -454,7 +431,8 @@ async fn ask_decision(
     let (line, button, path) = match decision {
         Decision::Refund { amount_fen } => {
             if let Err(refusal) = check_refund_amount(&order.facts(), *amount_fen) {
-                let said = Said::refused(StatusCode::BAD_REQUEST, refund_refusal(t, refusal));
+                let said =
+                    Said::refused(StatusCode::BAD_REQUEST, Refusal::from(refusal).message(t));
                 return queue_page(req, user, state, said).await;
             }
             let line = fill(
@@ -553,7 +531,7 @@ async fn decide(
             Ok(see_other("/admin/refunds"))
         }
         Err(error) => {
-            let (status, message) = refusal(t, error)?;
+            let (status, message) = refused(t, error)?;
             queue_page(&req, &user, &state, Said::refused(status, message)).await
         }
     }

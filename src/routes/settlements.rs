@@ -1,6 +1,7 @@
 //! Settlement (结算): the vendor's statements, chart and running preview; the
 //! operator's month view, generation, payment and fee rates; CSV of a statement.
 
+use crate::domain::refusal::Refusal;
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -9,8 +10,9 @@ use serde::Deserialize;
 use super::orders::csv_line;
 use super::products::Said;
 use crate::auth::{CurrentUser, Operator, Vendor};
+use crate::db::StoreError;
 use crate::db::accounts;
-use crate::db::settlements::{self, SettleError, ShownLine, Statement};
+use crate::db::settlements::{self, ShownLine, Statement};
 use crate::domain::money::format_yuan;
 use crate::domain::money::yuan_digits;
 use crate::domain::settlement::{Month, Totals, parse_fee_percent};
@@ -24,7 +26,6 @@ use crate::views::settlements::{
     net_by_month, net_chart,
 };
 use crate::views::{PageCtx, Section, render, see_other, set_flash, take_flash};
-
 
 /// How many months the vendor's chart shows.
 const CHART_MONTHS: usize = 12;
@@ -366,7 +367,7 @@ pub async fn generate(
             );
             Ok(see_other(&format!("/admin/settlements?month={label}")))
         }
-        Err(SettleError::MonthNotOver) => {
+        Err(StoreError::Refused(Refusal::MonthNotOver { .. })) => {
             let said = Said::refused(
                 StatusCode::BAD_REQUEST,
                 fill(t.settle_not_over, &[("month", &label)]),
@@ -377,11 +378,11 @@ pub async fn generate(
     }
 }
 
-fn settle_error(error: SettleError) -> AppError {
+fn settle_error(error: StoreError) -> AppError {
     match error {
-        SettleError::NotFound => AppError::NotFound,
-        SettleError::Pool(_) => AppError::Unavailable,
-        SettleError::Db(error) => error.into(),
+        StoreError::NotFound => AppError::NotFound,
+        StoreError::Pool(_) => AppError::Unavailable,
+        StoreError::Db(error) => error.into(),
         other => AppError::internal(other),
     }
 }
@@ -510,25 +511,17 @@ pub async fn pay(
         Ok(reference) => {
             let operator = user.id;
             let outcome = state
-                .db(move |conn| {
-                    Ok(settlements::mark_paid(
-                        conn,
-                        operator,
-                        id,
-                        &reference,
-                        now,
-                    ))
-                })
+                .db(move |conn| Ok(settlements::mark_paid(conn, operator, id, &reference, now)))
                 .await?;
             match outcome {
                 Ok(_) => {
                     set_flash(&session, t.paid_done);
                     return Ok(see_other(&format!("/admin/settlements/{id}")));
                 }
-                Err(SettleError::StateChanged) => {
+                Err(StoreError::Refused(Refusal::StatementPaid)) => {
                     Said::refused(StatusCode::CONFLICT, t.statement_already_paid)
                 }
-                Err(SettleError::NothingToPay) => {
+                Err(StoreError::Refused(Refusal::NothingToPay)) => {
                     Said::refused(StatusCode::CONFLICT, t.statement_nothing_to_pay)
                 }
                 Err(other) => return Err(settle_error(other)),
@@ -567,11 +560,7 @@ pub async fn set_fee(
     let outcome = state
         .db(move |conn| {
             Ok(settlements::set_fee(
-                conn,
-                operator,
-                vendor_id,
-                fee_bps,
-                now,
+                conn, operator, vendor_id, fee_bps, now,
             ))
         })
         .await?;

@@ -8,21 +8,19 @@ use serde::Deserialize;
 
 use super::products::Said;
 use crate::auth::{Buyer, CurrentUser, Operator, Vendor};
-use crate::db::tickets::{self, Payload, TicketError, TicketFilter, TicketUser};
+use crate::db::StoreError;
+use crate::db::tickets::{self, Payload, TicketFilter, TicketUser};
 use crate::db::{DbConn, orders};
 use crate::domain::account::Role;
 use crate::domain::product::check_reason;
-use crate::domain::ticket::{
-    Template, TicketAction, TicketActor, TicketRefusal, TicketState, transition,
-};
-use crate::error::{AppError, AppResult};
+use crate::domain::ticket::{Template, TicketAction, TicketActor, TicketState, transition};
+use crate::error::{AppError, AppResult, refusal_status};
 use crate::i18n::{Catalogue, Lang};
 use crate::state::AppState;
 use crate::views::confirm::{self, Confirmation};
 use crate::views::labels::reason_problem;
 use crate::views::tickets::{TicketForms, TicketListPage, TicketPage};
 use crate::views::{self, PageCtx, Section, render, see_other, set_flash, take_flash};
-
 
 const MAX_TEXT_CHARS: usize = 2000;
 const MAX_CONTACT_CHARS: usize = 200;
@@ -372,17 +370,8 @@ async fn act(
             set_flash(&session, done_message(t, action));
             return Ok(see_other(&ticket_path(user.role, ticket_id)));
         }
-        Err(TicketError::NotFound) => return Err(AppError::NotFound),
-        Err(TicketError::Db(error)) => return Err(error.into()),
-        Err(TicketError::Refused(TicketRefusal::NotYours)) => {
-            (StatusCode::FORBIDDEN, t.err_ticket_not_yours)
-        }
-        Err(TicketError::Refused(TicketRefusal::WrongState)) => {
-            (StatusCode::CONFLICT, t.err_ticket_wrong_state)
-        }
-        Err(TicketError::Refused(TicketRefusal::Finished)) => {
-            (StatusCode::CONFLICT, t.err_ticket_finished)
-        }
+        Err(StoreError::Refused(refusal)) => (refusal_status(refusal), refusal.message(t)),
+        Err(other) => return Err(other.into()),
     };
     ticket_page(
         &req,
@@ -445,12 +434,8 @@ async fn send_message(
                 ticket_path(user.role, ticket_id)
             )));
         }
-        Err(TicketError::NotFound) => return Err(AppError::NotFound),
-        Err(TicketError::Db(error)) => return Err(error.into()),
-        Err(TicketError::Refused(TicketRefusal::Finished)) => {
-            (StatusCode::CONFLICT, t.err_ticket_finished)
-        }
-        Err(TicketError::Refused(_)) => (StatusCode::FORBIDDEN, t.err_ticket_not_yours),
+        Err(StoreError::Refused(refusal)) => (refusal_status(refusal), refusal.message(t)),
+        Err(other) => return Err(other.into()),
     };
     let said = Said::refused(status, message);
     ticket_page(&req, &user, &state, ticket_id, said, kept(&form)).await

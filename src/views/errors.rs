@@ -44,9 +44,9 @@ fn texts(
         _ => (t.err_title_400, t.err_body_400),
     };
     let body = error
-        .and_then(AppError::user_message)
+        .and_then(|error| error.user_message(t))
         .filter(|message| !message.is_empty())
-        .map_or_else(|| generic.to_string(), str::to_string);
+        .unwrap_or_else(|| generic.to_string());
     (title, body)
 }
 

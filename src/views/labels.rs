@@ -421,27 +421,6 @@ pub fn logo_warning(t: &Catalogue, warning: &LogoWarning) -> String {
     }
 }
 
-/// Why a refund is not possible, in the page's language.
-pub fn refund_refusal(t: &Catalogue, refusal: crate::domain::refund::RefundRefusal) -> String {
-    use crate::domain::refund::RefundRefusal as R;
-    match refusal {
-        R::NotAPurchase => t.refuse_not_purchase.into(),
-        R::NotPrepaid => t.refuse_not_prepaid.into(),
-        R::NotAnImage => t.refuse_not_image.into(),
-        R::AlreadyRefunded => t.refuse_already_refunded.into(),
-        R::WindowClosed { deadline } => fill(
-            t.refuse_window_closed,
-            &[("deadline", &crate::domain::time::format_china(deadline))],
-        ),
-        R::NotHourly => t.refuse_not_hourly.into(),
-        R::NothingLeft => t.refuse_nothing_left.into(),
-        R::BadAmount { remaining_fen } => fill(
-            t.refuse_bad_amount,
-            &[("remaining", &format_yuan(remaining_fen))],
-        ),
-    }
-}
-
 /// One of the seed's seven refund reasons.
 pub fn refund_reason(t: &Catalogue, reason: crate::domain::refund::RefundReason) -> &'static str {
     use crate::domain::refund::RefundReason as R;

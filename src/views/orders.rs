@@ -8,7 +8,7 @@ use askama::Template;
 use chrono::NaiveDateTime;
 
 use super::PageCtx;
-use super::labels::{refund_reason, refund_refusal};
+use super::labels::refund_reason;
 use crate::db::orders::{Order, OrderPage, Subscription};
 use crate::db::products::{PlanRow, RevisionWithPlans};
 use crate::db::refunds::{QueuedRequest, RefundRequest};
@@ -310,7 +310,10 @@ impl OrderDetailPage {
         worth_saying.then(|| {
             fill(
                 self.page.t.five_day_unavailable,
-                &[("reason", &refund_refusal(self.page.t, refusal))],
+                &[(
+                    "reason",
+                    &crate::domain::refusal::Refusal::Refund(refusal).message(self.page.t),
+                )],
             )
         })
     }
