@@ -157,8 +157,7 @@ fn buy(
     at: NaiveDateTime,
 ) -> DemoResult<Order> {
     let (_, _, plan) = orders::buyable_plan(conn, product_id, plan_id).map_err(text)?;
-    let total =
-        total_fen(plan.billing(), plan.price_fen, plan.year_price_fen, term).map_err(text)?;
+    let total = total_fen(plan.billing, plan.price_fen, plan.year_price_fen, term).map_err(text)?;
     let request = PurchaseRequest {
         checkout_key: orders::new_checkout_key(),
         buyer_id: buyer.0,

@@ -155,9 +155,9 @@ fn write_batch(
 /// A service or license purchase's ticket: most complete 3–10 days after the
 /// order (if that is past), 3 % never do and stay pending in every statement.
 fn ticket_for(order: &OrderRow, now: NaiveDateTime, rng: &mut SeedRng) -> Option<TicketRow> {
-    let kind = Kind::parse(&order.product_kind)?;
+    let kind = order.product_kind;
     let template = Template::for_kind(kind)?;
-    if order.order_type != OrderType::Purchase.as_str() {
+    if order.order_type != OrderType::Purchase {
         return None;
     }
     let done = order.created_at + Duration::hours(72 + rng.below(7 * 24) as i64);
@@ -169,8 +169,8 @@ fn ticket_for(order: &OrderRow, now: NaiveDateTime, rng: &mut SeedRng) -> Option
     };
     Some(TicketRow {
         order_id: order.id,
-        template: template.as_str(),
-        state: state.as_str(),
+        template,
+        state,
         buyer_id: order.buyer_id,
         vendor_id: order.vendor_id,
         state_since: since,
@@ -305,12 +305,12 @@ pub fn seed(
             (0..=11, Some(at)) => {
                 let purchase = batch[at].clone();
                 let months = [1, 3, 6, 12][rng.below(4) as usize];
-                let kind = Kind::parse(&purchase.product_kind).unwrap_or(Kind::Image);
+                let kind = purchase.product_kind;
                 OrderRow {
                     id: next_id,
                     order_no: order_number(kind, created.and_utc(), digits),
-                    order_type: OrderType::Renew.as_str().into(),
-                    status: OrderStatus::Paid.as_str().into(),
+                    order_type: OrderType::Renew,
+                    status: OrderStatus::Paid,
                     related_order_id: Some(purchase.id),
                     months: Some(months),
                     amount_fen: purchase.unit_price_fen * i64::from(months),
@@ -321,19 +321,19 @@ pub fn seed(
                 }
             }
             // 3 % refunds of an earlier prepaid purchase, in full.
-            (12..=14, Some(at)) if batch[at].status == OrderStatus::Paid.as_str() => {
-                batch[at].status = OrderStatus::Refunded.as_str().into();
+            (12..=14, Some(at)) if batch[at].status == OrderStatus::Paid => {
+                batch[at].status = OrderStatus::Refunded;
                 batch[at].refunded_fen = batch[at].amount_fen;
                 // Refunded in full before its service completed: the ticket closes.
                 if let Some(ticket) = tickets[at].as_mut()
                     && ticket.completed_at.is_none_or(|done| done > created)
                 {
-                    ticket.state = TicketState::Closed.as_str();
+                    ticket.state = TicketState::Closed;
                     ticket.state_since = created;
                     ticket.completed_at = None;
                 }
                 let purchase = batch[at].clone();
-                let kind = Kind::parse(&purchase.product_kind).unwrap_or(Kind::Image);
+                let kind = purchase.product_kind;
                 // An image purchase refunded within five days took the five-day
                 // refund; anything else was negotiated.
                 let five_day =
@@ -346,13 +346,13 @@ pub fn seed(
                 OrderRow {
                     id: next_id,
                     order_no: order_number(kind, created.and_utc(), digits),
-                    order_type: OrderType::Refund.as_str().into(),
-                    status: OrderStatus::Refunded.as_str().into(),
+                    order_type: OrderType::Refund,
+                    status: OrderStatus::Refunded,
                     related_order_id: Some(purchase.id),
                     months: None,
                     refunded_fen: 0,
                     created_at: created,
-                    refund_kind: Some(refund_kind.as_str().into()),
+                    refund_kind: Some(refund_kind),
                     ..purchase
                 }
             }
@@ -378,17 +378,17 @@ pub fn seed(
                 OrderRow {
                     id: next_id,
                     order_no: order_number(product.kind, created.and_utc(), digits),
-                    order_type: OrderType::Purchase.as_str().into(),
-                    status: OrderStatus::Paid.as_str().into(),
+                    order_type: OrderType::Purchase,
+                    status: OrderStatus::Paid,
                     product_id: product.id,
-                    product_kind: product.kind.as_str().into(),
+                    product_kind: product.kind,
                     product_name: product.name.clone(),
                     vendor_id: product.vendor_id,
                     buyer_id,
                     buyer_uin,
                     related_order_id: None,
                     plan_name: plan.name.clone(),
-                    billing: plan.billing.as_str().into(),
+                    billing: plan.billing,
                     months,
                     unit_price_fen: plan.price_fen,
                     amount_fen,

@@ -255,7 +255,7 @@ async fn prepaid_subscriptions_renew_also_after_delisting() {
         let order = orders::find_by_number(&mut app.conn(), &renew_no, orders::Scope::All)
             .unwrap()
             .unwrap();
-        assert_eq!(order.order_type, "renew");
+        assert_eq!(order.order_type, yunshi::domain::order::OrderType::Renew);
         orders::subscription(&mut app.conn(), order.subscription_id.unwrap())
             .unwrap()
             .unwrap()

@@ -93,7 +93,7 @@ pub async fn resolve(req: &HttpRequest) -> AppResult<Option<CurrentUser>> {
                     Ok(Some(CurrentUser {
                         id: account.id,
                         uin: account.uin,
-                        role: account.role(),
+                        role: account.role,
                         login: account.login,
                         display_name: account.display_name,
                         unread_notifications: unread,

@@ -16,7 +16,7 @@ pub struct Account {
     pub uin: i64,
     pub login: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub password_hash: String,
     pub disabled_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
@@ -25,11 +25,6 @@ pub struct Account {
 }
 
 impl Account {
-    /// The stored role; the CHECK constraint keeps it one of the three.
-    pub fn role(&self) -> Role {
-        self.role.parse().unwrap_or(Role::Buyer)
-    }
-
     pub fn is_disabled(&self) -> bool {
         self.disabled_at.is_some()
     }
@@ -202,7 +197,7 @@ pub fn mark_demo(conn: &mut DbConn, account: &Account) -> QueryResult<()> {
 pub struct DemoSignIn {
     pub login: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
 }
 
 pub fn demo_sign_ins(conn: &mut DbConn) -> QueryResult<Vec<DemoSignIn>> {

@@ -7,6 +7,10 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::{accounts, orders, statement_lines, tickets};
+use crate::domain::order::{OrderStatus, OrderType};
+use crate::domain::product::{Billing, Kind};
+use crate::domain::refund::RefundKind;
+use crate::domain::ticket::{Template, TicketState};
 
 /// An account row for bulk creation (one shared password hash).
 #[derive(Insertable)]
@@ -27,23 +31,23 @@ pub struct OrderRow {
     /// Given explicitly so refunds and renewals can name their purchase in the same batch.
     pub id: i64,
     pub order_no: String,
-    pub order_type: String,
-    pub status: String,
+    pub order_type: OrderType,
+    pub status: OrderStatus,
     pub product_id: i64,
-    pub product_kind: String,
+    pub product_kind: Kind,
     pub product_name: String,
     pub vendor_id: i64,
     pub buyer_id: i64,
     pub buyer_uin: i64,
     pub related_order_id: Option<i64>,
     pub plan_name: String,
-    pub billing: String,
+    pub billing: Billing,
     pub months: Option<i32>,
     pub unit_price_fen: i64,
     pub amount_fen: i64,
     pub refunded_fen: i64,
     pub created_at: NaiveDateTime,
-    pub refund_kind: Option<String>,
+    pub refund_kind: Option<RefundKind>,
 }
 
 /// A service ticket for a bulk service or license order.
@@ -51,8 +55,8 @@ pub struct OrderRow {
 #[diesel(table_name = tickets)]
 pub struct TicketRow {
     pub order_id: i64,
-    pub template: &'static str,
-    pub state: &'static str,
+    pub template: Template,
+    pub state: TicketState,
     pub buyer_id: i64,
     pub vendor_id: i64,
     pub state_since: NaiveDateTime,

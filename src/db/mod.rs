@@ -4,7 +4,9 @@
 pub mod accounts;
 pub mod audit;
 pub mod bulk;
+pub mod codes;
 pub mod dashboards;
+pub mod effects;
 pub mod error;
 pub mod notifications;
 pub mod notify;

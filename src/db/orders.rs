@@ -22,10 +22,11 @@ use crate::domain::refund::{FIVE_DAYS, RefundKind, is_reorder};
 pub struct Order {
     pub id: i64,
     pub order_no: String,
-    pub order_type: String,
-    pub status: String,
+    pub order_type: OrderType,
+    pub status: OrderStatus,
     pub product_id: i64,
-    pub product_kind: String,
+    #[diesel(column_name = product_kind)]
+    pub kind: Kind,
     pub product_name: String,
     pub vendor_id: i64,
     pub buyer_id: i64,
@@ -33,39 +34,27 @@ pub struct Order {
     pub subscription_id: Option<i64>,
     pub related_order_id: Option<i64>,
     pub plan_name: String,
-    pub billing: String,
+    pub billing: Billing,
     pub months: Option<i32>,
     pub unit_price_fen: i64,
     pub amount_fen: i64,
     pub refunded_fen: i64,
     pub created_at: NaiveDateTime,
     /// Refund orders: which refund (five_day, negotiated, stop).
-    pub refund_kind: Option<String>,
+    pub refund_kind: Option<RefundKind>,
     /// A purchase placed within five days after a five-day refund of the same
     /// product: that refund order (重新订购单, not settled).
     pub reorder_of: Option<i64>,
 }
 
 impl Order {
-    pub fn order_type(&self) -> OrderType {
-        OrderType::parse(&self.order_type).unwrap_or(OrderType::Purchase)
-    }
-
-    pub fn billing(&self) -> Billing {
-        Billing::parse(&self.billing).unwrap_or(Billing::Prepaid)
-    }
-
-    pub fn kind(&self) -> Kind {
-        Kind::parse(&self.product_kind).unwrap_or(Kind::Image)
-    }
-
     /// What the refund rules look at.
     pub fn facts(&self) -> crate::domain::refund::OrderFacts {
         crate::domain::refund::OrderFacts {
-            order_type: self.order_type(),
-            kind: self.kind(),
-            billing: self.billing(),
-            status: OrderStatus::parse(&self.status).unwrap_or(OrderStatus::Paid),
+            order_type: self.order_type,
+            kind: self.kind,
+            billing: self.billing,
+            status: self.status,
             amount_fen: self.amount_fen,
             refunded_fen: self.refunded_fen,
             paid_at: self.created_at,
@@ -81,19 +70,13 @@ pub struct Subscription {
     pub vendor_id: i64,
     pub product_id: i64,
     pub plan_name: String,
-    pub billing: String,
+    pub billing: Billing,
     pub unit_price_fen: i64,
     pub year_price_fen: Option<i64>,
     pub started_at: NaiveDateTime,
     pub expires_at: Option<NaiveDateTime>,
     pub stopped_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
-}
-
-impl Subscription {
-    pub fn billing(&self) -> Billing {
-        Billing::parse(&self.billing).unwrap_or(Billing::Prepaid)
-    }
 }
 
 /// The facts of a new order row.
@@ -247,7 +230,7 @@ pub fn buyable_plan(
 ) -> Result<(product_store::Product, String, PlanRow), StoreError> {
     let product = product_store::find(conn, product_id)?.ok_or(StoreError::NotFound)?;
     let live_id = product.live_revision_id.ok_or(PurchaseRefusal::NotListed)?;
-    if product.listing() != Listing::Listed {
+    if product.listing != Listing::Listed {
         return Err(PurchaseRefusal::NotListed.into());
     }
     let live = product_store::revision(conn, live_id)?.ok_or(PurchaseRefusal::NotListed)?;
@@ -263,7 +246,7 @@ pub fn purchase(conn: &mut DbConn, request: &PurchaseRequest) -> Result<Order, S
     write_transaction(conn, |conn| {
         unpaid_checkout(conn, &request.checkout_key)?;
         let (product, name, plan) = buyable_plan(conn, request.product_id, request.plan_id)?;
-        let billing = plan.billing();
+        let billing = plan.billing;
         let total = total_fen(billing, plan.price_fen, plan.year_price_fen, request.term)?;
         if total != request.seen_total_fen {
             return Err(PurchaseRefusal::PriceChanged.into());
@@ -291,7 +274,7 @@ pub fn purchase(conn: &mut DbConn, request: &PurchaseRequest) -> Result<Order, S
             &NewOrder {
                 order_type: OrderType::Purchase,
                 status: OrderStatus::Paid,
-                kind: product.kind(),
+                kind: product.kind,
                 product_id: product.id,
                 product_name: &name,
                 vendor_id: product.vendor_id,
@@ -311,7 +294,7 @@ pub fn purchase(conn: &mut DbConn, request: &PurchaseRequest) -> Result<Order, S
         )?;
         notify::tell(
             conn,
-            new_order_event(product.kind()),
+            new_order_event(product.kind),
             Parties::both(order.buyer_id, order.vendor_id),
             &Subject::Order {
                 order_no: &order.order_no,
@@ -398,9 +381,9 @@ pub fn renew(
             .filter(|s| s.buyer_id == buyer_id)
             .ok_or(StoreError::NotFound)?;
         let purchase = purchase_of(conn, subscription_id)?.ok_or(StoreError::NotFound)?;
-        let renewable = subscription.billing() == Billing::Prepaid
+        let renewable = subscription.billing == Billing::Prepaid
             && subscription.stopped_at.is_none()
-            && purchase.status == OrderStatus::Paid.as_str();
+            && purchase.status == OrderStatus::Paid;
         if !renewable {
             return Err(PurchaseRefusal::NotRenewable.into());
         }
@@ -432,7 +415,7 @@ pub fn renew(
             // re-reads the row once the other transaction commits).
             return Err(StoreError::Refused(Refusal::StateChanged));
         }
-        let kind = Kind::parse(&purchase.product_kind).unwrap_or(Kind::Image);
+        let kind = purchase.kind;
         let order = insert_order(
             conn,
             &NewOrder {

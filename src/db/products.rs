@@ -6,13 +6,15 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use super::notify::{self, Parties};
+use super::effects::{self, Happened};
+use super::notify::Parties;
 use super::schema::{accounts, delist_requests, logos, plans, product_events, products, revisions};
-use super::{DbConn, StoreError, StoreResult, audit, changed_once, write_transaction};
+use super::{DbConn, StoreError, StoreResult, changed_once, write_transaction};
+use crate::domain::Transition;
 use crate::domain::notice::{Event, Subject};
 use crate::domain::product::{
-    Billing, DelistRequestState, Kind, Listing, ProductContent, RevisionState, StepRefusal,
-    may_list, may_submit,
+    self as product, Billing, DelistRequestState, Kind, Listing, ProductContent, RevisionState,
+    StepRefusal,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -20,21 +22,11 @@ use crate::domain::product::{
 pub struct Product {
     pub id: i64,
     pub vendor_id: i64,
-    pub kind: String,
-    pub listing: String,
+    pub kind: Kind,
+    pub listing: Listing,
     pub live_revision_id: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-}
-
-impl Product {
-    pub fn kind(&self) -> Kind {
-        Kind::parse(&self.kind).unwrap_or(Kind::Image)
-    }
-
-    pub fn listing(&self) -> Listing {
-        Listing::parse(&self.listing).unwrap_or(Listing::Unlisted)
-    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -43,7 +35,7 @@ pub struct Revision {
     pub id: i64,
     pub product_id: i64,
     pub number: i32,
-    pub state: String,
+    pub state: RevisionState,
     pub name: String,
     pub summary: String,
     pub description: String,
@@ -63,28 +55,16 @@ pub struct Revision {
     pub updated_at: NaiveDateTime,
 }
 
-impl Revision {
-    pub fn state(&self) -> RevisionState {
-        RevisionState::parse(&self.state).unwrap_or(RevisionState::Draft)
-    }
-}
-
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = plans)]
 pub struct PlanRow {
     pub id: i64,
     pub revision_id: i64,
     pub position: i32,
-    pub billing: String,
+    pub billing: Billing,
     pub name: String,
     pub price_fen: i64,
     pub year_price_fen: Option<i64>,
-}
-
-impl PlanRow {
-    pub fn billing(&self) -> Billing {
-        Billing::parse(&self.billing).unwrap_or(Billing::Prepaid)
-    }
 }
 
 /// A logo without its bytes.
@@ -115,7 +95,7 @@ pub struct DelistRequest {
     pub product_id: i64,
     pub vendor_id: i64,
     pub reason: String,
-    pub state: String,
+    pub state: DelistRequestState,
     pub decided_by: Option<i64>,
     pub decision_note: Option<String>,
     pub created_at: NaiveDateTime,
@@ -128,31 +108,22 @@ pub struct Actor {
     pub id: i64,
 }
 
-fn event(
-    conn: &mut DbConn,
-    product_id: i64,
+/// What a step on a product causes: its event, by `actor`, about the
+/// product, told to its vendor (the event table says who hears of it).
+fn on_product<'a>(
+    event: Event,
     actor: Actor,
-    action: &str,
-    note: &str,
+    product_id: i64,
+    vendor_id: i64,
     now: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::insert_into(product_events::table)
-        .values((
-            product_events::product_id.eq(product_id),
-            product_events::actor_id.eq(actor.id),
-            product_events::action.eq(action),
-            product_events::note.eq(note),
-            product_events::created_at.eq(now),
-        ))
-        .execute(conn)
-        .map(|_| ())
-}
-
-fn touch(conn: &mut DbConn, product_id: i64, now: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(products::table.find(product_id))
-        .set(products::updated_at.eq(now))
-        .execute(conn)
-        .map(|_| ())
+) -> Happened<'a> {
+    Happened::new(
+        event,
+        Some(actor.id),
+        Subject::Product { product_id },
+        Parties::vendor(vendor_id),
+        now,
+    )
 }
 
 fn insert_plans(
@@ -194,7 +165,8 @@ pub fn create(
             .returning(products::id)
             .get_result(conn)?;
         insert_revision(conn, product_id, 1, content, None, now)?;
-        event(conn, product_id, vendor, "created", "", now)?;
+        let created = on_product(Event::ProductCreated, vendor, product_id, vendor.id, now);
+        effects::record(conn, &created)?;
         Ok(product_id)
     })
 }
@@ -340,7 +312,7 @@ pub fn latest_revision(conn: &mut DbConn, product_id: i64) -> QueryResult<Revisi
 /// returns the draft already open. A pending revision is read-only: refused.
 fn open_draft(conn: &mut DbConn, product_id: i64, now: NaiveDateTime) -> StoreResult<Revision> {
     if let Some(open) = open_revision(conn, product_id)? {
-        return match open.state() {
+        return match open.state {
             RevisionState::Draft => Ok(open),
             _ => Err(StepRefusal::WrongState.into()),
         };
@@ -446,15 +418,8 @@ fn save_into_draft(
     changed_once(changed)?;
     diesel::delete(plans::table.filter(plans::revision_id.eq(draft.id))).execute(conn)?;
     insert_plans(conn, draft.id, &content.plans)?;
-    event(
-        conn,
-        product_id,
-        vendor,
-        "edited",
-        &format!("#{}", draft.number),
-        now,
-    )?;
-    touch(conn, product_id, now)?;
+    let edited = on_product(Event::DraftEdited, vendor, product_id, vendor.id, now);
+    effects::record(conn, &edited.of_revision(draft.number))?;
     Ok(draft.id)
 }
 
@@ -536,15 +501,8 @@ fn put_logo_on_draft(
     ))
     .execute(conn)?;
     changed_once(changed)?;
-    event(
-        conn,
-        product_id,
-        vendor,
-        "logo_uploaded",
-        &format!("#{}", draft.number),
-        now,
-    )?;
-    touch(conn, product_id, now).map_err(StoreError::from)
+    let uploaded = on_product(Event::LogoUploaded, vendor, product_id, vendor.id, now);
+    Ok(effects::record(conn, &uploaded.of_revision(draft.number))?)
 }
 
 /// 提交审核: the draft becomes pending; operators are told.
@@ -556,45 +514,38 @@ pub fn submit(
 ) -> StoreResult<()> {
     write_transaction(conn, |conn| {
         find_owned(conn, product_id, vendor.id)?.ok_or(StoreError::NotFound)?;
-        let draft = match open_revision(conn, product_id)? {
-            Some(open) if open.state() == RevisionState::Draft => open,
-            _ => return Err(StepRefusal::WrongState.into()),
-        };
+        let draft = open_revision(conn, product_id)?.ok_or(StepRefusal::WrongState)?;
         let plan_count = plans_of(conn, draft.id)?.len();
-        may_submit(plan_count, draft.logo_id.is_some())?;
-        let changed = diesel::update(
-            revisions::table
-                .filter(revisions::id.eq(draft.id))
-                .filter(revisions::state.eq(RevisionState::Draft.as_str())),
-        )
-        .set((
-            revisions::state.eq(RevisionState::Pending.as_str()),
-            revisions::submitted_at.eq(Some(now)),
-            revisions::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-        changed_once(changed)?;
-        event(
-            conn,
+        let step = product::submit(draft.state, plan_count, draft.logo_id.is_some())?;
+        let subject = Subject::Revision {
             product_id,
-            vendor,
-            "submitted",
-            &format!("#{}", draft.number),
-            now,
-        )?;
-        touch(conn, product_id, now)?;
-        notify::tell(
+            revision_id: draft.id,
+        };
+        effects::apply(
             conn,
-            Event::RevisionSubmitted,
-            Parties::vendor(vendor.id),
-            &Subject::Revision {
-                product_id,
-                revision_id: draft.id,
+            &step,
+            |conn| {
+                diesel::update(revisions::table.filter(revisions::id.eq(draft.id)))
+                    .filter(revisions::state.eq(step.from))
+                    .set((
+                        revisions::state.eq(step.to),
+                        revisions::submitted_at.eq(Some(now)),
+                        revisions::updated_at.eq(now),
+                    ))
+                    .execute(conn)
             },
-            &draft.name,
-            now,
-        )?;
-        Ok(())
+            |event| {
+                Happened::new(
+                    event,
+                    Some(vendor.id),
+                    subject.clone(),
+                    Parties::vendor(vendor.id),
+                    now,
+                )
+                .about(&draft.name)
+                .of_revision(draft.number)
+            },
+        )
     })
 }
 
@@ -607,64 +558,73 @@ pub fn withdraw(
 ) -> StoreResult<()> {
     write_transaction(conn, |conn| {
         find_owned(conn, product_id, vendor.id)?.ok_or(StoreError::NotFound)?;
-        let pending = match open_revision(conn, product_id)? {
-            Some(open) if open.state() == RevisionState::Pending => open,
-            _ => return Err(StepRefusal::WrongState.into()),
-        };
-        let changed = diesel::update(
-            revisions::table
-                .filter(revisions::id.eq(pending.id))
-                .filter(revisions::state.eq(RevisionState::Pending.as_str())),
-        )
-        .set((
-            revisions::state.eq(RevisionState::Draft.as_str()),
-            revisions::submitted_at.eq(None::<NaiveDateTime>),
-            revisions::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-        changed_once(changed)?;
-        event(
+        let pending = open_revision(conn, product_id)?.ok_or(StepRefusal::WrongState)?;
+        let step = product::withdraw(pending.state)?;
+        effects::apply(
             conn,
-            product_id,
-            vendor,
-            "withdrawn",
-            &format!("#{}", pending.number),
-            now,
-        )?;
-        touch(conn, product_id, now).map_err(StoreError::from)
+            &step,
+            |conn| {
+                diesel::update(revisions::table.filter(revisions::id.eq(pending.id)))
+                    .filter(revisions::state.eq(step.from))
+                    .set((
+                        revisions::state.eq(step.to),
+                        revisions::submitted_at.eq(None::<NaiveDateTime>),
+                        revisions::updated_at.eq(now),
+                    ))
+                    .execute(conn)
+            },
+            |event| {
+                on_product(event, vendor, product_id, vendor.id, now)
+                    .about(&pending.name)
+                    .of_revision(pending.number)
+            },
+        )
     })
 }
 
-/// Moves a pending revision to approved or rejected, in one conditional update.
-fn decide(
+/// Approves or rejects a pending revision in one conditional update; an
+/// approved revision's content goes live at once. Returns the product's id.
+fn review(
     conn: &mut DbConn,
     operator: Actor,
     revision_id: i64,
     approve: bool,
     reason: &str,
     now: NaiveDateTime,
-) -> StoreResult<Revision> {
-    let pending = revision(conn, revision_id)?.ok_or(StoreError::NotFound)?;
-    let target = if approve {
-        RevisionState::Approved
-    } else {
-        RevisionState::Rejected
-    };
-    let changed = diesel::update(
-        revisions::table
-            .filter(revisions::id.eq(revision_id))
-            .filter(revisions::state.eq(RevisionState::Pending.as_str())),
-    )
-    .set((
-        revisions::state.eq(target.as_str()),
-        revisions::review_reason.eq(Some(reason).filter(|r| !r.is_empty())),
-        revisions::reviewed_at.eq(Some(now)),
-        revisions::reviewed_by.eq(Some(operator.id)),
-        revisions::updated_at.eq(now),
-    ))
-    .execute(conn)?;
-    changed_once(changed)?;
-    Ok(pending)
+) -> StoreResult<i64> {
+    write_transaction(conn, |conn| {
+        let pending = revision(conn, revision_id)?.ok_or(StoreError::NotFound)?;
+        let product = find(conn, pending.product_id)?.ok_or(StoreError::NotFound)?;
+        let step = product::review(pending.state, approve)?;
+        effects::apply(
+            conn,
+            &step,
+            |conn| {
+                diesel::update(revisions::table.filter(revisions::id.eq(revision_id)))
+                    .filter(revisions::state.eq(step.from))
+                    .set((
+                        revisions::state.eq(step.to),
+                        revisions::review_reason.eq(Some(reason).filter(|r| !r.is_empty())),
+                        revisions::reviewed_at.eq(Some(now)),
+                        revisions::reviewed_by.eq(Some(operator.id)),
+                        revisions::updated_at.eq(now),
+                    ))
+                    .execute(conn)
+            },
+            |event| {
+                on_product(event, operator, product.id, product.vendor_id, now)
+                    .about(&pending.name)
+                    .noted(reason)
+                    .of_revision(pending.number)
+            },
+        )?;
+        if approve {
+            diesel::update(products::table.find(product.id))
+                .set(products::live_revision_id.eq(Some(revision_id)))
+                .execute(conn)?;
+        }
+        Ok(product.id)
+    })
 }
 
 /// Approves a pending revision; its content goes live at once.
@@ -674,37 +634,7 @@ pub fn approve(
     revision_id: i64,
     now: NaiveDateTime,
 ) -> StoreResult<i64> {
-    write_transaction(conn, |conn| {
-        let approved = decide(conn, operator, revision_id, true, "", now)?;
-        let product = find(conn, approved.product_id)?.ok_or(StoreError::NotFound)?;
-        diesel::update(products::table.find(product.id))
-            .set((
-                products::live_revision_id.eq(Some(revision_id)),
-                products::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        let number = format!("#{}", approved.number);
-        event(conn, product.id, operator, "approved", &number, now)?;
-        audit::record(
-            conn,
-            operator.id,
-            "revision.approve",
-            &format!("{} {number}", approved.name),
-            "",
-            now,
-        )?;
-        notify::tell(
-            conn,
-            Event::RevisionApproved,
-            Parties::vendor(product.vendor_id),
-            &Subject::Product {
-                product_id: product.id,
-            },
-            &approved.name,
-            now,
-        )?;
-        Ok(product.id)
-    })
+    review(conn, operator, revision_id, true, "", now)
 }
 
 /// Rejects a pending revision with the operator's reason.
@@ -715,32 +645,7 @@ pub fn reject(
     reason: &str,
     now: NaiveDateTime,
 ) -> StoreResult<i64> {
-    write_transaction(conn, |conn| {
-        let rejected = decide(conn, operator, revision_id, false, reason, now)?;
-        let product = find(conn, rejected.product_id)?.ok_or(StoreError::NotFound)?;
-        touch(conn, product.id, now)?;
-        let number = format!("#{}", rejected.number);
-        event(conn, product.id, operator, "rejected", reason, now)?;
-        audit::record(
-            conn,
-            operator.id,
-            "revision.reject",
-            &format!("{} {number}", rejected.name),
-            reason,
-            now,
-        )?;
-        notify::tell(
-            conn,
-            Event::RevisionRejected,
-            Parties::vendor(product.vendor_id),
-            &Subject::Product {
-                product_id: product.id,
-            },
-            &rejected.name,
-            now,
-        )?;
-        Ok(product.id)
-    })
+    review(conn, operator, revision_id, false, reason, now)
 }
 
 /// The live revision's name (`#id` before one was approved), for logs,
@@ -755,6 +660,35 @@ pub fn live_name(conn: &mut DbConn, product: &Product) -> QueryResult<String> {
     }
 }
 
+/// Moves a product's listing by a transition (the update names the listing
+/// read, so a race applies once), then records its events.
+fn move_listing(
+    conn: &mut DbConn,
+    operator: Actor,
+    product: &Product,
+    step: &Transition<Listing>,
+    reason: &str,
+    now: NaiveDateTime,
+) -> StoreResult<()> {
+    let name = live_name(conn, product)?;
+    effects::apply(
+        conn,
+        step,
+        |conn| {
+            diesel::update(products::table.filter(products::id.eq(product.id)))
+                .filter(products::listing.eq(step.from))
+                .filter(products::live_revision_id.is_not_null())
+                .set((products::listing.eq(step.to), products::updated_at.eq(now)))
+                .execute(conn)
+        },
+        |event| {
+            on_product(event, operator, product.id, product.vendor_id, now)
+                .about(&name)
+                .noted(reason)
+        },
+    )
+}
+
 /// 上架: an operator puts an approved product on sale.
 pub fn list(
     conn: &mut DbConn,
@@ -764,48 +698,9 @@ pub fn list(
 ) -> StoreResult<()> {
     write_transaction(conn, |conn| {
         let product = find(conn, product_id)?.ok_or(StoreError::NotFound)?;
-        may_list(product.listing(), product.live_revision_id.is_some())?;
-        let changed = diesel::update(
-            products::table
-                .filter(products::id.eq(product_id))
-                .filter(products::listing.eq(&product.listing))
-                .filter(products::live_revision_id.is_not_null()),
-        )
-        .set((
-            products::listing.eq(Listing::Listed.as_str()),
-            products::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-        changed_once(changed)?;
-        let name = live_name(conn, &product)?;
-        event(conn, product_id, operator, "listed", "", now)?;
-        audit::record(conn, operator.id, "product.list", &name, "", now)?;
-        notify::tell(
-            conn,
-            Event::ProductListed,
-            Parties::vendor(product.vendor_id),
-            &Subject::Product { product_id },
-            &name,
-            now,
-        )?;
-        Ok(())
+        let step = product::list(product.listing, product.live_revision_id.is_some())?;
+        move_listing(conn, operator, &product, &step, "", now)
     })
-}
-
-/// Takes a listed product off sale (inside a transaction); returns its name.
-fn take_off_sale(conn: &mut DbConn, product: &Product, now: NaiveDateTime) -> StoreResult<String> {
-    let changed = diesel::update(
-        products::table
-            .filter(products::id.eq(product.id))
-            .filter(products::listing.eq(Listing::Listed.as_str())),
-    )
-    .set((
-        products::listing.eq(Listing::Delisted.as_str()),
-        products::updated_at.eq(now),
-    ))
-    .execute(conn)?;
-    changed_once(changed)?;
-    Ok(live_name(conn, product)?)
 }
 
 /// 下架: an operator takes a listed product off sale with a reason; an open
@@ -819,29 +714,20 @@ pub fn delist(
 ) -> StoreResult<()> {
     write_transaction(conn, |conn| {
         let product = find(conn, product_id)?.ok_or(StoreError::NotFound)?;
-        let name = take_off_sale(conn, &product, now)?;
+        let step = product::delist(product.listing, false)?;
+        move_listing(conn, operator, &product, &step, reason, now)?;
         diesel::update(
             delist_requests::table
                 .filter(delist_requests::product_id.eq(product_id))
-                .filter(delist_requests::state.eq(DelistRequestState::Open.as_str())),
+                .filter(delist_requests::state.eq(DelistRequestState::Open)),
         )
         .set((
-            delist_requests::state.eq(DelistRequestState::Done.as_str()),
+            delist_requests::state.eq(DelistRequestState::Done),
             delist_requests::decided_by.eq(Some(operator.id)),
             delist_requests::decision_note.eq(Some(reason)),
             delist_requests::decided_at.eq(Some(now)),
         ))
         .execute(conn)?;
-        event(conn, product_id, operator, "delisted", reason, now)?;
-        audit::record(conn, operator.id, "product.delist", &name, reason, now)?;
-        notify::tell(
-            conn,
-            Event::ProductDelisted,
-            Parties::vendor(product.vendor_id),
-            &Subject::Product { product_id },
-            &name,
-            now,
-        )?;
         Ok(())
     })
 }
@@ -856,7 +742,7 @@ pub fn request_delist(
 ) -> StoreResult<()> {
     write_transaction(conn, |conn| {
         let product = find_owned(conn, product_id, vendor.id)?.ok_or(StoreError::NotFound)?;
-        if product.listing() != Listing::Listed {
+        if product.listing != Listing::Listed {
             return Err(StepRefusal::WrongState.into());
         }
         let inserted = diesel::insert_into(delist_requests::table)
@@ -864,7 +750,7 @@ pub fn request_delist(
                 delist_requests::product_id.eq(product_id),
                 delist_requests::vendor_id.eq(vendor.id),
                 delist_requests::reason.eq(reason),
-                delist_requests::state.eq(DelistRequestState::Open.as_str()),
+                delist_requests::state.eq(DelistRequestState::Open),
                 delist_requests::created_at.eq(now),
             ))
             .execute(conn);
@@ -877,17 +763,17 @@ pub fn request_delist(
             Err(other) => return Err(other.into()),
         }
         let name = live_name(conn, &product)?;
-        event(conn, product_id, vendor, "delist_requested", reason, now)?;
-        touch(conn, product_id, now)?;
-        notify::tell(
-            conn,
+        let requested = Happened::new(
             Event::DelistRequested,
+            Some(vendor.id),
+            Subject::DelistRequest { product_id },
             Parties::vendor(vendor.id),
-            &Subject::DelistRequest { product_id },
-            &name,
             now,
-        )?;
-        Ok(())
+        );
+        Ok(effects::record(
+            conn,
+            &requested.about(&name).noted(reason),
+        )?)
     })
 }
 
@@ -897,7 +783,7 @@ pub fn open_delist_request(
 ) -> QueryResult<Option<DelistRequest>> {
     delist_requests::table
         .filter(delist_requests::product_id.eq(product_id))
-        .filter(delist_requests::state.eq(DelistRequestState::Open.as_str()))
+        .filter(delist_requests::state.eq(DelistRequestState::Open))
         .select(DelistRequest::as_select())
         .first(conn)
         .optional()
@@ -919,49 +805,40 @@ pub fn decide_delist_request(
             .first(conn)
             .optional()?
             .ok_or(StoreError::NotFound)?;
-        let target = if carry_out {
-            DelistRequestState::Done
-        } else {
-            DelistRequestState::Declined
-        };
-        let changed = diesel::update(
-            delist_requests::table
-                .filter(delist_requests::id.eq(request_id))
-                .filter(delist_requests::state.eq(DelistRequestState::Open.as_str())),
-        )
-        .set((
-            delist_requests::state.eq(target.as_str()),
-            delist_requests::decided_by.eq(Some(operator.id)),
-            delist_requests::decision_note.eq(Some(note).filter(|n| !n.is_empty())),
-            delist_requests::decided_at.eq(Some(now)),
-        ))
-        .execute(conn)?;
-        changed_once(changed)?;
         let product = find(conn, request.product_id)?.ok_or(StoreError::NotFound)?;
-        let subject = Subject::Product {
-            product_id: product.id,
-        };
-        let parties = Parties::vendor(product.vendor_id);
+        let step = product::decide_delist_request(request.state, carry_out)?;
         if carry_out {
-            let name = take_off_sale(conn, &product, now)?;
-            event(conn, product.id, operator, "delisted", &request.reason, now)?;
-            audit::record(
-                conn,
-                operator.id,
-                "delist.carry_out",
-                &name,
-                &request.reason,
-                now,
-            )?;
-            notify::tell(conn, Event::DelistCarriedOut, parties, &subject, &name, now)?;
-        } else {
-            let name = live_name(conn, &product)?;
-            touch(conn, product.id, now)?;
-            event(conn, product.id, operator, "delist_declined", note, now)?;
-            audit::record(conn, operator.id, "delist.decline", &name, note, now)?;
-            notify::tell(conn, Event::DelistDeclined, parties, &subject, &name, now)?;
+            // Off sale first: told once, by the request's event.
+            let off_sale = product::delist(product.listing, true)?;
+            move_listing(conn, operator, &product, &off_sale, "", now)?;
         }
-        Ok(())
+        let name = live_name(conn, &product)?;
+        // Carried out, the log keeps the vendor's reason; declined, the operator's note.
+        let logged = if carry_out {
+            request.reason.as_str()
+        } else {
+            note
+        };
+        effects::apply(
+            conn,
+            &step,
+            |conn| {
+                diesel::update(delist_requests::table.filter(delist_requests::id.eq(request_id)))
+                    .filter(delist_requests::state.eq(step.from))
+                    .set((
+                        delist_requests::state.eq(step.to),
+                        delist_requests::decided_by.eq(Some(operator.id)),
+                        delist_requests::decision_note.eq(Some(note).filter(|n| !n.is_empty())),
+                        delist_requests::decided_at.eq(Some(now)),
+                    ))
+                    .execute(conn)
+            },
+            |event| {
+                on_product(event, operator, product.id, product.vendor_id, now)
+                    .about(&name)
+                    .noted(logged)
+            },
+        )
     })
 }
 
@@ -1020,7 +897,7 @@ fn summarize(conn: &mut DbConn, page: Vec<Product>) -> QueryResult<Vec<ProductSu
                 vendors.get(&product.vendor_id).cloned().unwrap_or_default();
             Some(ProductSummary {
                 name: revision.name.clone(),
-                review_state: revision.state(),
+                review_state: revision.state,
                 logo_sha256: revision.logo_id.and_then(|id| hashes.get(&id).cloned()),
                 vendor_name,
                 vendor_uin,
@@ -1130,7 +1007,7 @@ pub struct QueueEntry {
     pub number: i32,
     pub name: String,
     pub product_id: i64,
-    pub kind: String,
+    pub kind: Kind,
     pub vendor_name: String,
     pub submitted_at: Option<NaiveDateTime>,
     pub live_revision_id: Option<i64>,
@@ -1245,7 +1122,7 @@ pub fn delist_queue(conn: &mut DbConn, open: bool) -> QueryResult<Vec<DelistQueu
 #[derive(Debug, Clone)]
 pub struct ShopEntry {
     pub product_id: i64,
-    pub kind: String,
+    pub kind: Kind,
     pub name: String,
     pub summary: String,
     pub category: String,
@@ -1293,7 +1170,7 @@ pub fn shop_entries(
     }
     type Row = (
         i64,
-        String,
+        Kind,
         i64,
         String,
         String,

@@ -14,8 +14,8 @@ use super::{DbConn, StoreError, StoreResult, audit, write_transaction};
 use crate::domain::notice::{Event, Subject};
 use crate::domain::order::{OrderStatus, OrderType};
 use crate::domain::refund::{
-    RefundKind, RefundReason, RefundRefusal, VendorPosition, check_refund_amount, five_day_refund,
-    may_request_refund, stop_billing,
+    RefundKind, RefundReason, RefundRefusal, RequestState, VendorPosition, check_refund_amount,
+    five_day_refund, may_request_refund, stop_billing,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -27,25 +27,17 @@ pub struct RefundRequest {
     pub vendor_id: i64,
     pub reason: String,
     pub description: String,
-    pub state: String,
+    pub state: RequestState,
     pub decided_by: Option<i64>,
     pub decision_note: Option<String>,
     pub refund_order_id: Option<i64>,
     pub created_at: NaiveDateTime,
     pub decided_at: Option<NaiveDateTime>,
-    /// `VendorPosition` code, once the vendor has answered.
-    pub vendor_position: Option<String>,
+    /// Once the vendor has answered.
+    pub vendor_position: Option<VendorPosition>,
     pub vendor_note: Option<String>,
     pub vendor_contact: Option<String>,
     pub vendor_answered_at: Option<NaiveDateTime>,
-}
-
-impl RefundRequest {
-    pub fn position(&self) -> Option<VendorPosition> {
-        self.vendor_position
-            .as_deref()
-            .and_then(VendorPosition::parse)
-    }
 }
 
 /// Adds `amount` to the order's refunded sum, only if the sum is still what
@@ -88,7 +80,7 @@ fn refund_order(
         &NewOrder {
             order_type: OrderType::Refund,
             status: OrderStatus::Refunded,
-            kind: refunded.kind(),
+            kind: refunded.kind,
             product_id: refunded.product_id,
             product_name: &refunded.product_name,
             vendor_id: refunded.vendor_id,
@@ -97,7 +89,7 @@ fn refund_order(
             subscription_id: refunded.subscription_id,
             related_order_id: Some(refunded.id),
             plan_name: &refunded.plan_name,
-            billing: refunded.billing(),
+            billing: refunded.billing,
             months: None,
             unit_price_fen: refunded.unit_price_fen,
             amount_fen,

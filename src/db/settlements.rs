@@ -20,8 +20,8 @@ use crate::domain::order::OrderType;
 use crate::domain::product::{Billing, Kind};
 use crate::domain::refund::{FIVE_DAYS, RefundKind};
 use crate::domain::settlement::{
-    Billable, Line, LineGroup, LineKind, LineNote, Month, Refund, TicketOutcome, Totals,
-    group_lines, is_deficit, month_lines, payable, totals,
+    Billable, Line, LineGroup, LineKind, LineNote, Month, Refund, StatementState, TicketOutcome,
+    Totals, group_lines, is_deficit, month_lines, payable, totals,
 };
 use crate::domain::ticket::TicketState;
 
@@ -35,7 +35,7 @@ pub struct Statement {
     pub gross_fen: i64,
     pub fee_fen: i64,
     pub net_fen: i64,
-    pub state: String,
+    pub state: StatementState,
     pub paid_reference: Option<String>,
     pub paid_by: Option<i64>,
     pub paid_at: Option<NaiveDateTime>,
@@ -49,7 +49,7 @@ pub struct Statement {
 
 impl Statement {
     pub fn is_paid(&self) -> bool {
-        self.state == "paid"
+        self.state == StatementState::Paid
     }
 
     /// Nothing to pay: the deficit goes into the vendor's next statement.
@@ -73,9 +73,9 @@ impl Statement {
 /// One order row as settlement reads it, with its subscription's times.
 type OrderFacts = (
     i64,                   // id
-    String,                // order_type
-    String,                // product_kind
-    String,                // billing
+    OrderType,             // order_type
+    Kind,                  // product_kind
+    Billing,               // billing
     NaiveDateTime,         // created_at
     i64,                   // amount_fen
     i64,                   // unit_price_fen
@@ -102,7 +102,7 @@ macro_rules! order_facts {
 }
 
 /// A refund order: (id, refunded order, kind, amount, when).
-type RefundFacts = (i64, Option<i64>, Option<String>, i64, NaiveDateTime);
+type RefundFacts = (i64, Option<i64>, Option<RefundKind>, i64, NaiveDateTime);
 
 /// Ids per query: well under both backends' bind limits.
 const IDS_PER_QUERY: usize = 2000;
@@ -218,8 +218,7 @@ pub fn history(
     }
     let mut refunds_of: HashMap<i64, Vec<Refund>> = HashMap::new();
     for (id, related, kind, amount_fen, at) in refunds.into_values() {
-        let (Some(related), Some(kind)) = (related, kind.as_deref().and_then(RefundKind::parse))
-        else {
+        let (Some(related), Some(kind)) = (related, kind) else {
             continue;
         };
         refunds_of.entry(related).or_default().push(Refund {
@@ -233,12 +232,12 @@ pub fn history(
     // Tickets of the service and license orders among them.
     let ticket_ids: Vec<i64> = rows
         .values()
-        .filter(|row| Kind::parse(&row.2) != Some(Kind::Image))
+        .filter(|row| row.2 != Kind::Image)
         .map(|row| row.0)
         .collect();
     let mut outcomes: HashMap<i64, TicketOutcome> = HashMap::new();
     for chunk in ticket_ids.chunks(IDS_PER_QUERY) {
-        let found: Vec<(i64, String, NaiveDateTime, Option<NaiveDateTime>)> = tickets::table
+        let found: Vec<(i64, TicketState, NaiveDateTime, Option<NaiveDateTime>)> = tickets::table
             .filter(tickets::order_id.eq_any(chunk))
             .select((
                 tickets::order_id,
@@ -248,7 +247,7 @@ pub fn history(
             ))
             .load(conn)?;
         for (order_id, state, since, completed_at) in found {
-            outcomes.insert(order_id, outcome(&state, since, completed_at, until));
+            outcomes.insert(order_id, outcome(state, since, completed_at, until));
         }
     }
 
@@ -261,9 +260,9 @@ pub fn history(
             refunds.sort_by_key(|r| (r.at, r.order_id));
             Billable {
                 order_id: id,
-                order_type: OrderType::parse(&order_type).unwrap_or(OrderType::Purchase),
-                kind: Kind::parse(&kind).unwrap_or(Kind::Image),
-                billing: Billing::parse(&billing).unwrap_or(Billing::Prepaid),
+                order_type,
+                kind,
+                billing,
                 paid_at: created_at,
                 amount_fen: amount,
                 unit_price_fen: unit,
@@ -280,17 +279,17 @@ pub fn history(
 
 /// What a ticket had come to by `until`.
 fn outcome(
-    state: &str,
+    state: TicketState,
     since: NaiveDateTime,
     completed_at: Option<NaiveDateTime>,
     until: NaiveDateTime,
 ) -> TicketOutcome {
-    match TicketState::parse(state) {
-        Some(TicketState::Completed) => match completed_at.unwrap_or(since) {
+    match state {
+        TicketState::Completed => match completed_at.unwrap_or(since) {
             at if at < until => TicketOutcome::Completed(at),
             _ => TicketOutcome::Open,
         },
-        Some(TicketState::Closed) if since < until => TicketOutcome::Closed(since),
+        TicketState::Closed if since < until => TicketOutcome::Closed(since),
         _ => TicketOutcome::Open,
     }
 }
@@ -676,14 +675,14 @@ pub struct ShownLine {
 type OrderNames = (String, String, i64);
 
 type StoredLine = (
-    String,
+    LineKind,
     i64,
     Option<i64>,
     i64,
     i64,
     i64,
     i64,
-    String,
+    LineNote,
     NaiveDateTime,
 );
 
@@ -736,14 +735,14 @@ fn stored_lines(conn: &mut DbConn, which: LinesOf) -> QueryResult<Vec<(i64, Stri
             statements_of.push(statement);
             let (kind, order_id, refund_order_id, hours, paid, refunded, amount, note, at) = row;
             let line = Line {
-                kind: LineKind::parse(&kind).unwrap_or(LineKind::Pending),
+                kind,
                 order_id,
                 refund_order_id,
                 hours,
                 paid_fen: paid,
                 refunded_fen: refunded,
                 amount_fen: amount,
-                note: LineNote::parse(&note).unwrap_or(LineNote::None),
+                note,
                 at,
             };
             (line, order)
@@ -767,15 +766,13 @@ pub fn lines(conn: &mut DbConn, statement_id: i64) -> QueryResult<Vec<ShownLine>
 /// A statement's lines grouped by kind: every group's count and subtotal, and
 /// its first `shown` lines.
 pub fn groups(conn: &mut DbConn, statement_id: i64, shown: usize) -> QueryResult<Vec<ShownGroup>> {
-    let amounts: Vec<(String, i64)> = statement_lines::table
+    let amounts: Vec<(LineKind, i64)> = statement_lines::table
         .filter(statement_lines::statement_id.eq(statement_id))
         .select((statement_lines::kind, statement_lines::amount_fen))
         .load(conn)?;
     let mut sums: BTreeMap<LineKind, (usize, i64)> = BTreeMap::new();
     for (kind, amount_fen) in amounts {
-        let sum = sums
-            .entry(LineKind::parse(&kind).unwrap_or(LineKind::Pending))
-            .or_default();
+        let sum = sums.entry(kind).or_default();
         sum.0 += 1;
         sum.1 += amount_fen;
     }
@@ -830,7 +827,7 @@ pub fn lines_of_orders(
     parts.extend(
         chain
             .iter()
-            .filter(|o| o.order_type() == OrderType::Refund)
+            .filter(|o| o.order_type == OrderType::Refund)
             .map(|o| -o.id),
     );
     Ok(stored_lines(conn, LinesOf::Orders(&ids, &parts))?

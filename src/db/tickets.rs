@@ -4,7 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::notify::{self, Parties};
+use super::effects::{self, Happened};
+use super::notify::Parties;
 use super::orders::Order;
 use super::schema::{accounts, orders, products, revisions, ticket_events, tickets};
 use super::{DbConn, StoreError, write_transaction};
@@ -19,8 +20,8 @@ use crate::domain::ticket::{
 pub struct Ticket {
     pub id: i64,
     pub order_id: i64,
-    pub template: String,
-    pub state: String,
+    pub template: Template,
+    pub state: TicketState,
     pub buyer_id: i64,
     pub vendor_id: i64,
     pub requirement: Option<String>,
@@ -39,22 +40,12 @@ pub struct Ticket {
 
 impl Ticket {
     pub fn is_overdue(&self, now: NaiveDateTime) -> bool {
-        ticket::is_overdue(self.state(), self.due_at, now)
+        ticket::is_overdue(self.state, self.due_at, now)
     }
 
     /// 已等待: the current step until now, frozen once the ticket finishes.
     pub fn waited(&self, now: NaiveDateTime) -> chrono::Duration {
-        ticket::waited(self.state(), self.created_at, self.state_since, now)
-    }
-}
-
-impl Ticket {
-    pub fn template(&self) -> Template {
-        Template::parse(&self.template).unwrap_or(Template::Generic)
-    }
-
-    pub fn state(&self) -> TicketState {
-        TicketState::parse(&self.state).unwrap_or(TicketState::Closed)
+        ticket::waited(self.state, self.created_at, self.state_since, now)
     }
 }
 
@@ -69,38 +60,9 @@ pub struct TicketEvent {
     pub created_at: NaiveDateTime,
 }
 
-fn role_code(actor: TicketActor) -> &'static str {
-    match actor {
-        TicketActor::Person(role) => role.as_str(),
-        TicketActor::System => "system",
-    }
-}
-
-fn log(
-    conn: &mut DbConn,
-    ticket_id: i64,
-    actor_id: Option<i64>,
-    actor: TicketActor,
-    action: &str,
-    note: &str,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::insert_into(ticket_events::table)
-        .values((
-            ticket_events::ticket_id.eq(ticket_id),
-            ticket_events::actor_id.eq(actor_id),
-            ticket_events::actor_role.eq(role_code(actor)),
-            ticket_events::action.eq(action),
-            ticket_events::note.eq(note),
-            ticket_events::created_at.eq(now),
-        ))
-        .execute(conn)
-        .map(|_| ())
-}
-
 /// Opens the ticket of a paid service or license order (inside its transaction).
 pub fn open_for(conn: &mut DbConn, order: &Order, now: NaiveDateTime) -> QueryResult<Option<i64>> {
-    let Some(template) = Template::for_kind(order.kind()) else {
+    let Some(template) = Template::for_kind(order.kind) else {
         return Ok(None);
     };
     let promised_days: Option<i32> = if template == Template::Generic {
@@ -129,26 +91,19 @@ pub fn open_for(conn: &mut DbConn, order: &Order, now: NaiveDateTime) -> QueryRe
         ))
         .returning(tickets::id)
         .get_result(conn)?;
-    log(
-        conn,
-        id,
-        None,
-        TicketActor::System,
-        "opened",
-        &order.order_no,
-        now,
-    )?;
     // A license ticket waits for the vendor; the order notice already asks for delivery.
-    if template == Template::Generic {
-        notify::tell(
-            conn,
-            Event::TicketOpened,
-            Parties::both(order.buyer_id, order.vendor_id),
-            &Subject::Ticket { ticket_id: id },
-            &order.order_no,
-            now,
-        )?;
-    }
+    let event = match template {
+        Template::Generic => Event::TicketOpened,
+        Template::License => Event::LicenseTicketOpened,
+    };
+    let opened = Happened::new(
+        event,
+        None,
+        Subject::Ticket { ticket_id: id },
+        Parties::both(order.buyer_id, order.vendor_id),
+        now,
+    );
+    effects::record(conn, &opened.about(&order.order_no).noted(&order.order_no))?;
     Ok(Some(id))
 }
 
@@ -199,29 +154,26 @@ pub fn apply(
     write_transaction(conn, |conn| {
         let ticket = find_scoped(conn, ticket_id, user)?.ok_or(StoreError::NotFound)?;
         let actor = TicketActor::Person(user.role);
-        let next = transition(ticket.template(), ticket.state(), action, actor)?;
-        move_ticket(conn, &ticket, next, payload, now)?;
-        log(
+        let step = ticket::step(ticket.template, ticket.state, action, actor)?;
+        let order_no = order_no_of(conn, &ticket)?;
+        effects::apply(
             conn,
-            ticket.id,
-            Some(user.id),
-            actor,
-            action.as_str(),
-            &payload.note,
-            now,
+            &step,
+            |conn| move_ticket(conn, &ticket, step.to, payload, now),
+            |event| on_ticket(&ticket, event, Some(user.id), &order_no, now).noted(&payload.note),
         )?;
-        tell(conn, &ticket, Event::of_ticket(action), now)?;
-        Ok(next)
+        Ok(step.to)
     })
 }
 
+/// The conditional update of a ticket step: it names the state read.
 fn move_ticket(
     conn: &mut DbConn,
     ticket: &Ticket,
     next: TicketState,
     payload: &Payload,
     now: NaiveDateTime,
-) -> Result<(), StoreError> {
+) -> QueryResult<usize> {
     let target = tickets::table
         .filter(tickets::id.eq(ticket.id))
         .filter(tickets::state.eq(&ticket.state));
@@ -233,7 +185,7 @@ fn move_ticket(
             .then(|| ticket::due_at(now, ticket.promised_days))
             .flatten()
     });
-    let changed = diesel::update(target)
+    diesel::update(target)
         .set((
             tickets::due_at.eq(due),
             tickets::state.eq(next.as_str()),
@@ -243,31 +195,35 @@ fn move_ticket(
             tickets::delivery.eq(payload.delivery.as_ref().or(ticket.delivery.as_ref())),
             tickets::completed_at.eq(completed.or(ticket.completed_at)),
         ))
-        .execute(conn)?;
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(TicketRefusal::WrongState.into())
-    }
+        .execute(conn)
 }
 
-/// Tells the other side of a ticket what happened (the table in
-/// `domain::notice` says who), with the order number as its subject line.
-fn tell(conn: &mut DbConn, ticket: &Ticket, event: Event, now: NaiveDateTime) -> QueryResult<()> {
-    let order_no: String = orders::table
+fn order_no_of(conn: &mut DbConn, ticket: &Ticket) -> QueryResult<String> {
+    orders::table
         .find(ticket.order_id)
         .select(orders::order_no)
-        .first(conn)?;
-    notify::tell(
-        conn,
+        .first(conn)
+}
+
+/// An event of a ticket, about its order number, for both its sides (the
+/// event table says which of them hears of it).
+fn on_ticket<'a>(
+    ticket: &Ticket,
+    event: Event,
+    by: Option<i64>,
+    order_no: &'a str,
+    now: NaiveDateTime,
+) -> Happened<'a> {
+    Happened::new(
         event,
-        Parties::both(ticket.buyer_id, ticket.vendor_id),
-        &Subject::Ticket {
+        by,
+        Subject::Ticket {
             ticket_id: ticket.id,
         },
-        &order_no,
+        Parties::both(ticket.buyer_id, ticket.vendor_id),
         now,
     )
+    .about(order_no)
 }
 
 /// Closes the ticket of a refunded order, logged as the system's step.
@@ -281,8 +237,8 @@ pub fn close_for_order(conn: &mut DbConn, order_id: i64, now: NaiveDateTime) -> 
         return Ok(());
     };
     let Ok(next) = transition(
-        ticket.template(),
-        ticket.state(),
+        ticket.template,
+        ticket.state,
         TicketAction::Close,
         TicketActor::System,
     ) else {
@@ -300,8 +256,11 @@ pub fn close_for_order(conn: &mut DbConn, order_id: i64, now: NaiveDateTime) -> 
     ))
     .execute(conn)?;
     if changed == 1 {
-        log(conn, ticket.id, None, TicketActor::System, "close", "", now)?;
-        tell(conn, &ticket, Event::TicketClosed, now)?;
+        let order_no = order_no_of(conn, &ticket)?;
+        effects::record(
+            conn,
+            &on_ticket(&ticket, Event::TicketClosed, None, &order_no, now),
+        )?;
     }
     Ok(())
 }
@@ -322,13 +281,12 @@ pub fn message(
             Role::Vendor => Event::VendorMessage,
             Role::Operator => return Err(TicketRefusal::NotYours.into()),
         };
-        if ticket.state().is_finished() {
+        if ticket.state.is_finished() {
             return Err(TicketRefusal::Finished.into());
         }
-        let actor = TicketActor::Person(user.role);
-        log(conn, ticket.id, Some(user.id), actor, "message", text, now)?;
-        tell(conn, &ticket, event, now)?;
-        Ok(())
+        let order_no = order_no_of(conn, &ticket)?;
+        let sent = on_ticket(&ticket, event, Some(user.id), &order_no, now).noted(text);
+        Ok(effects::record(conn, &sent)?)
     })
 }
 
@@ -358,16 +316,9 @@ pub fn remind_overdue(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usiz
             .set(tickets::reminded_at.eq(Some(now)))
             .execute(conn)?;
             if changed == 1 {
-                log(
-                    conn,
-                    ticket.id,
-                    None,
-                    TicketActor::System,
-                    "overdue",
-                    "",
-                    now,
-                )?;
-                tell(conn, &ticket, Event::TicketOverdue, now)?;
+                let order_no = order_no_of(conn, &ticket)?;
+                let late = on_ticket(&ticket, Event::TicketOverdue, None, &order_no, now);
+                effects::record(conn, &late)?;
                 reminded += 1;
             }
             Ok::<_, diesel::result::Error>(())
@@ -402,7 +353,7 @@ pub struct TicketRow {
 impl TicketRow {
     /// Whether the ticket's next step is `role`'s.
     pub fn waits_for(&self, role: Role) -> bool {
-        next_actor(self.ticket.state()) == Some(role)
+        next_actor(self.ticket.state) == Some(role)
     }
 }
 

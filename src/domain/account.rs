@@ -27,6 +27,11 @@ impl Role {
         }
     }
 
+    /// The role a stored or typed code names, if any.
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.as_str() == text)
+    }
+
     /// Where a signed-in account of this role lands.
     pub fn home(self) -> &'static str {
         match self {
@@ -47,10 +52,7 @@ impl FromStr for Role {
     type Err = AccountRuleError;
 
     fn from_str(value: &str) -> Result<Role, AccountRuleError> {
-        Role::ALL
-            .into_iter()
-            .find(|role| role.as_str() == value)
-            .ok_or(AccountRuleError::UnknownRole)
+        Role::parse(value).ok_or(AccountRuleError::UnknownRole)
     }
 }
 

@@ -2,7 +2,7 @@
 //! always comes in as a parameter.
 
 /// The stored code of each variant of an enum declared beside it: `ALL`,
-/// `as_str` and `parse`, one table per enum.
+/// `as_str`, `parse` and `Display`, one table per enum.
 macro_rules! codes {
     ($name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         impl $name {
@@ -16,7 +16,34 @@ macro_rules! codes {
                 match text { $($text => Some($name::$variant),)+ _ => None }
             }
         }
+
+        /// Shows the stored code (a CSS class, a form value, a CSV cell).
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
     };
+}
+
+/// What a command decided: the state a row moves from and to, and the
+/// events that causes. The store applies it with one conditional update that
+/// names `from` (`db::effects::apply`) and records the events' effects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition<S> {
+    pub from: S,
+    pub to: S,
+    pub events: Vec<notice::Event>,
+}
+
+impl<S> Transition<S> {
+    pub fn new(from: S, to: S, event: notice::Event) -> Transition<S> {
+        Transition {
+            from,
+            to,
+            events: vec![event],
+        }
+    }
 }
 
 pub mod account;

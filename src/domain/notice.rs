@@ -1,7 +1,9 @@
-//! Who hears of each state change, in what words and where the notice links:
-//! one table for every change of products, orders, refunds, tickets and
-//! statements. The store writes notices only through it, and a test walks it
-//! so that no change tells only the one who made it.
+//! Every state change as an event, and one table of what each causes: who
+//! makes it, who hears of it and in what words, which activity log keeps it
+//! (the product's or the ticket's) and which operator steps go into the
+//! audit log. Commands return these events; `db::effects` writes what the
+//! table says, in the change's transaction; a test walks the table so that
+//! no change tells only the one who made it (docs/ARCHITECTURE.md).
 
 use super::ticket::TicketAction;
 
@@ -16,10 +18,14 @@ pub enum Party {
     System,
 }
 
-/// A change someone must hear of.
+/// A change of state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
+    ProductCreated,
+    DraftEdited,
+    LogoUploaded,
     RevisionSubmitted,
+    RevisionWithdrawn,
     RevisionApproved,
     RevisionRejected,
     ProductListed,
@@ -37,6 +43,8 @@ pub enum Event {
     RefundGranted,
     RefundDeclined,
     TicketOpened,
+    /// A license order's ticket: the order's notice already asks the vendor to deliver.
+    LicenseTicketOpened,
     RequirementSubmitted,
     RequirementConfirmed,
     RequirementRejected,
@@ -49,10 +57,19 @@ pub enum Event {
     TicketOverdue,
     StatementReady,
     StatementPaid,
+    FeeChanged,
+    AccountCreated,
+    AccountDisabled,
+    AccountEnabled,
+    PasswordReset,
 }
 
 codes!(Event {
+    ProductCreated = "product_created",
+    DraftEdited = "draft_edited",
+    LogoUploaded = "logo_uploaded",
     RevisionSubmitted = "revision_submitted",
+    RevisionWithdrawn = "revision_withdrawn",
     RevisionApproved = "revision_approved",
     RevisionRejected = "revision_rejected",
     ProductListed = "product_listed",
@@ -70,6 +87,7 @@ codes!(Event {
     RefundGranted = "refund_granted",
     RefundDeclined = "refund_declined",
     TicketOpened = "ticket_opened",
+    LicenseTicketOpened = "license_ticket_opened",
     RequirementSubmitted = "requirement_submitted",
     RequirementConfirmed = "requirement_confirmed",
     RequirementRejected = "requirement_rejected",
@@ -82,6 +100,11 @@ codes!(Event {
     TicketOverdue = "ticket_overdue",
     StatementReady = "statement_ready",
     StatementPaid = "statement_paid",
+    FeeChanged = "fee_changed",
+    AccountCreated = "account_created",
+    AccountDisabled = "account_disabled",
+    AccountEnabled = "account_enabled",
+    PasswordReset = "password_reset",
 });
 
 /// What a notice points at; each recipient gets the page of its own role.
@@ -101,6 +124,10 @@ impl Event {
     pub fn actor(self) -> Party {
         use Event::*;
         match self {
+            ProductCreated | DraftEdited | LogoUploaded | RevisionWithdrawn => Party::Vendor,
+            FeeChanged | AccountCreated | AccountDisabled | AccountEnabled | PasswordReset => {
+                Party::Operators
+            }
             RevisionSubmitted | DelistRequested | RefundVendorPosition | VendorMessage => {
                 Party::Vendor
             }
@@ -117,7 +144,7 @@ impl Event {
                 Party::Buyer
             }
             BuyerMessage => Party::Buyer,
-            TicketOpened | TicketClosed | TicketOverdue => Party::System,
+            TicketOpened | LicenseTicketOpened | TicketClosed | TicketOverdue => Party::System,
         }
     }
 
@@ -127,6 +154,11 @@ impl Event {
         use Event::*;
         use Party::*;
         match self {
+            // Kept in a log only: the vendor's own drafts, and the
+            // operators' account and fee steps.
+            ProductCreated | DraftEdited | LogoUploaded | RevisionWithdrawn => &[],
+            FeeChanged | AccountCreated | AccountDisabled | AccountEnabled | PasswordReset => &[],
+            LicenseTicketOpened => &[],
             RevisionSubmitted => &[(Operators, "revision.submitted")],
             RevisionApproved => &[(Vendor, "revision.approved")],
             RevisionRejected => &[(Vendor, "revision.rejected")],
@@ -166,6 +198,66 @@ impl Event {
             StatementReady => &[(Vendor, "settlement.ready")],
             StatementPaid => &[(Vendor, "settlement.paid")],
         }
+    }
+
+    /// The action it records in its product's activity log, if it is a
+    /// product's change.
+    pub fn product_log(self) -> Option<&'static str> {
+        use Event::*;
+        Some(match self {
+            ProductCreated => "created",
+            DraftEdited => "edited",
+            LogoUploaded => "logo_uploaded",
+            RevisionSubmitted => "submitted",
+            RevisionWithdrawn => "withdrawn",
+            RevisionApproved => "approved",
+            RevisionRejected => "rejected",
+            ProductListed => "listed",
+            ProductDelisted | DelistCarriedOut => "delisted",
+            DelistRequested => "delist_requested",
+            DelistDeclined => "delist_declined",
+            _ => return None,
+        })
+    }
+
+    /// The action it records in its ticket's log, if it is a ticket's change.
+    pub fn ticket_log(self) -> Option<&'static str> {
+        use Event::*;
+        Some(match self {
+            TicketOpened | LicenseTicketOpened => "opened",
+            TicketOverdue => "overdue",
+            BuyerMessage | VendorMessage => "message",
+            RequirementSubmitted => TicketAction::SubmitRequirement.as_str(),
+            RequirementConfirmed => TicketAction::Confirm.as_str(),
+            RequirementRejected => TicketAction::Reject.as_str(),
+            Delivered => TicketAction::Deliver.as_str(),
+            DeliveryAccepted => TicketAction::Accept.as_str(),
+            DeliveryDeclined => TicketAction::Decline.as_str(),
+            TicketClosed => TicketAction::Close.as_str(),
+            _ => return None,
+        })
+    }
+
+    /// The operators' audit log action, for the steps operators answer for.
+    pub fn audit(self) -> Option<&'static str> {
+        use Event::*;
+        Some(match self {
+            RevisionApproved => "revision.approve",
+            RevisionRejected => "revision.reject",
+            ProductListed => "product.list",
+            ProductDelisted => "product.delist",
+            DelistCarriedOut => "delist.carry_out",
+            DelistDeclined => "delist.decline",
+            RefundGranted => "refund.grant",
+            RefundDeclined => "refund.decline",
+            StatementPaid => "settlement.paid",
+            FeeChanged => "settlement.fee",
+            AccountCreated => "account.create",
+            AccountDisabled => "account.disable",
+            AccountEnabled => "account.enable",
+            PasswordReset => "account.password_reset",
+            _ => return None,
+        })
     }
 
     /// The event of a ticket step, told by the step's action.
@@ -217,10 +309,56 @@ pub fn link(party: Party, subject: &Subject) -> String {
 mod tests {
     use super::*;
 
+    /// The changes no one else needs to hear of: a vendor's own drafts, and
+    /// the operators' account and fee steps (the audit log keeps those).
+    const KEPT_IN_A_LOG_ONLY: [Event; 10] = [
+        Event::LicenseTicketOpened,
+        Event::ProductCreated,
+        Event::DraftEdited,
+        Event::LogoUploaded,
+        Event::RevisionWithdrawn,
+        Event::FeeChanged,
+        Event::AccountCreated,
+        Event::AccountDisabled,
+        Event::AccountEnabled,
+        Event::PasswordReset,
+    ];
+
+    #[test]
+    fn every_change_is_kept_somewhere() {
+        for event in Event::ALL {
+            let logged = event.product_log().is_some()
+                || event.ticket_log().is_some()
+                || event.audit().is_some();
+            let told = !event.audience().is_empty();
+            assert!(logged || told, "{event:?} leaves no trace");
+        }
+        for event in KEPT_IN_A_LOG_ONLY {
+            assert!(event.audience().is_empty(), "{event:?}");
+            assert!(
+                event.product_log().is_some()
+                    || event.ticket_log().is_some()
+                    || event.audit().is_some()
+            );
+        }
+    }
+
+    #[test]
+    fn every_operator_step_is_audited() {
+        for event in Event::ALL {
+            if event.actor() == Party::Operators && *event != Event::StatementReady {
+                assert!(event.audit().is_some(), "{event:?} is not audited");
+            }
+        }
+    }
+
     #[test]
     fn every_change_tells_someone_other_than_the_one_who_made_it() {
         for event in Event::ALL {
             let audience = event.audience();
+            if KEPT_IN_A_LOG_ONLY.contains(event) {
+                continue;
+            }
             assert!(!audience.is_empty(), "{event:?} tells no one");
             for (party, kind) in audience {
                 assert_ne!(*party, event.actor(), "{event:?} tells its own actor");

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use super::Transition;
 use super::money::{PriceError, parse_yuan};
+use super::notice::Event;
 
 /// Declares an enum with its docs and derives, and its stored codes (`codes!`).
 macro_rules! str_enum {
@@ -452,6 +454,88 @@ pub fn may_list(listing: Listing, has_live_revision: bool) -> Result<(), StepRef
         Listing::Unlisted | Listing::Delisted if has_live_revision => Ok(()),
         _ => Err(StepRefusal::WrongState),
     }
+}
+
+/// 提交审核: a draft with a plan and a logo goes to review.
+pub fn submit(
+    state: RevisionState,
+    plan_count: usize,
+    has_logo: bool,
+) -> Result<Transition<RevisionState>, StepRefusal> {
+    if state != RevisionState::Draft {
+        return Err(StepRefusal::WrongState);
+    }
+    may_submit(plan_count, has_logo)?;
+    Ok(Transition::new(
+        state,
+        RevisionState::Pending,
+        Event::RevisionSubmitted,
+    ))
+}
+
+/// 撤回: a revision under review goes back to draft.
+pub fn withdraw(state: RevisionState) -> Result<Transition<RevisionState>, StepRefusal> {
+    match state {
+        RevisionState::Pending => Ok(Transition::new(
+            state,
+            RevisionState::Draft,
+            Event::RevisionWithdrawn,
+        )),
+        _ => Err(StepRefusal::WrongState),
+    }
+}
+
+/// 审核: an operator approves or rejects a revision under review.
+pub fn review(
+    state: RevisionState,
+    approve: bool,
+) -> Result<Transition<RevisionState>, StepRefusal> {
+    if state != RevisionState::Pending {
+        return Err(StepRefusal::WrongState);
+    }
+    Ok(if approve {
+        Transition::new(state, RevisionState::Approved, Event::RevisionApproved)
+    } else {
+        Transition::new(state, RevisionState::Rejected, Event::RevisionRejected)
+    })
+}
+
+/// 上架: approved content goes on sale.
+pub fn list(listing: Listing, has_live_revision: bool) -> Result<Transition<Listing>, StepRefusal> {
+    may_list(listing, has_live_revision)?;
+    Ok(Transition::new(
+        listing,
+        Listing::Listed,
+        Event::ProductListed,
+    ))
+}
+
+/// 下架: a product on sale comes off it, by an operator's decision or by
+/// carrying out the vendor's request (which the request's step tells).
+pub fn delist(listing: Listing, requested: bool) -> Result<Transition<Listing>, StepRefusal> {
+    if listing != Listing::Listed {
+        return Err(StepRefusal::WrongState);
+    }
+    let mut step = Transition::new(listing, Listing::Delisted, Event::ProductDelisted);
+    if requested {
+        step.events.clear();
+    }
+    Ok(step)
+}
+
+/// An operator carries out or declines an open delist request.
+pub fn decide_delist_request(
+    state: DelistRequestState,
+    carry_out: bool,
+) -> Result<Transition<DelistRequestState>, StepRefusal> {
+    if state != DelistRequestState::Open {
+        return Err(StepRefusal::WrongState);
+    }
+    Ok(if carry_out {
+        Transition::new(state, DelistRequestState::Done, Event::DelistCarriedOut)
+    } else {
+        Transition::new(state, DelistRequestState::Declined, Event::DelistDeclined)
+    })
 }
 
 /// The longest reason (rejection, delisting, decline) accepted.

@@ -38,6 +38,22 @@ codes!(RefundKind {
     Stop = "stop",
 });
 
+/// Where a negotiated refund request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestState {
+    /// Waiting for an operator's decision.
+    Open,
+    /// Granted: the refund order was made.
+    Refunded,
+    Declined,
+}
+
+codes!(RequestState {
+    Open = "open",
+    Refunded = "refunded",
+    Declined = "declined",
+});
+
 /// The vendor's position on a negotiated refund request. The refund is made
 /// after staff and the vendor agree offline; the operator still decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -178,6 +178,18 @@ pub enum LineKind {
     Pending,
 }
 
+/// Where a statement stands: made and waiting for payment, or paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatementState {
+    Ready,
+    Paid,
+}
+
+codes!(StatementState {
+    Ready = "ready",
+    Paid = "paid",
+});
+
 codes!(LineKind {
     ImagePurchase = "image_purchase",
     Renewal = "renewal",

@@ -1,6 +1,8 @@
 //! Service supervision (服务监管): the two ticket templates as state machines,
 //! one transition function each, and who must act next.
 
+use super::Transition;
+use super::notice::Event;
 use chrono::{Duration, NaiveDateTime};
 
 use super::account::Role;
@@ -164,6 +166,17 @@ fn taker(action: TicketAction) -> TicketActor {
         Confirm | Reject | Deliver => TicketActor::Person(Role::Vendor),
         Close => TicketActor::System,
     }
+}
+
+/// A ticket step as a command: the transition and the event it causes.
+pub fn step(
+    template: Template,
+    state: TicketState,
+    action: TicketAction,
+    actor: TicketActor,
+) -> Result<Transition<TicketState>, TicketRefusal> {
+    let next = transition(template, state, action, actor)?;
+    Ok(Transition::new(state, next, Event::of_ticket(action)))
 }
 
 /// The one transition function of both templates.

@@ -125,7 +125,7 @@ pub async fn login(
                     let token = sessions::new_token();
                     let recorded = token.clone();
                     let previous = session_token(&session);
-                    let role = account.role();
+                    let role = account.role;
                     // The password was verified against the hash read
                     // before hashing; the session starts only if that hash
                     // is still the account's and it is still enabled, in

@@ -246,7 +246,7 @@ pub async fn disable_account(
         if target.id == operator.0.id {
             return Err(AppError::BadRequest(t.cannot_disable_self.into()));
         }
-        let role = views::role_label(t, target.role());
+        let role = views::role_label(t, target.role);
         let line = fill(
             t.confirm_disable_account,
             &[

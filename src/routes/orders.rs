@@ -22,7 +22,7 @@ use crate::domain::order::{
     OrderStatus, OrderType, PurchaseRefusal, Term, china_day_start, is_order_number_text, total_fen,
 };
 use crate::domain::product::{Billing, Listing};
-use crate::domain::refund::{five_day_refund, may_request_refund, stop_billing};
+use crate::domain::refund::{RequestState, five_day_refund, may_request_refund, stop_billing};
 use crate::error::{AppError, AppResult, refusal_status};
 use crate::i18n::{Catalogue, Lang, fill};
 use crate::state::{AppState, OrderListKey};
@@ -432,7 +432,7 @@ pub(super) fn csv_line(fields: &[&str]) -> String {
 /// negative, as money going back) and its unit: 元, or 元/小时 for an
 /// hourly purchase, whose figure is the hourly price.
 fn csv_amount(t: &Catalogue, order: &orders::Order) -> (String, &'static str) {
-    let (fen, unit) = match (order.order_type(), order.billing()) {
+    let (fen, unit) = match (order.order_type, order.billing) {
         (OrderType::Refund, _) => (-order.amount_fen, t.unit_yuan),
         (_, Billing::Hourly) => (order.unit_price_fen, t.unit_yuan_per_hour),
         _ => (order.amount_fen, t.unit_yuan),
@@ -644,18 +644,18 @@ pub async fn order_page(
                     Some(id) => (orders::chain(conn, id)?, orders::subscription(conn, id)?),
                     None => (vec![order.clone()], None),
                 };
-                let purchase_paid = chain.iter().any(|o| {
-                    o.order_type() == OrderType::Purchase && o.status == OrderStatus::Paid.as_str()
-                });
+                let purchase_paid = chain
+                    .iter()
+                    .any(|o| o.order_type == OrderType::Purchase && o.status == OrderStatus::Paid);
                 let renewable = purchase_paid
                     && subscription
                         .as_ref()
-                        .is_some_and(|s| s.billing() == Billing::Prepaid && s.stopped_at.is_none());
+                        .is_some_and(|s| s.billing == Billing::Prepaid && s.stopped_at.is_none());
                 let refund_requests = refunds::requests_for(conn, order.id)?;
                 // The ticket belongs to the purchase of the chain.
                 let purchase_id = chain
                     .iter()
-                    .find(|o| o.order_type() == OrderType::Purchase)
+                    .find(|o| o.order_type == OrderType::Purchase)
                     .map_or(order.id, |o| o.id);
                 let ticket = crate::db::tickets::for_order(conn, purchase_id)?.map(|t| t.id);
                 // A renewal or refund names the order it belongs to; a refunded order its refunds.
@@ -701,7 +701,9 @@ pub async fn order_page(
         // While the five-day refund applies it is the way; the request is for later.
         can_request: may_request_refund(&facts).is_ok()
             && five_day.is_err()
-            && !refund_requests.iter().any(|r| r.state == "open"),
+            && !refund_requests
+                .iter()
+                .any(|r| r.state == RequestState::Open),
     });
     let Said {
         status,
@@ -877,7 +879,7 @@ async fn shop_product_page(
     let (product, vendor_name, live) = state
         .db(move |conn| {
             let product = products::find(conn, product_id)?
-                .filter(|p| p.listing() == Listing::Listed)
+                .filter(|p| p.listing == Listing::Listed)
                 .ok_or(AppError::NotFound)?;
             let live_id = product.live_revision_id.ok_or(AppError::NotFound)?;
             let revision = products::revision(conn, live_id)?.ok_or(AppError::NotFound)?;
@@ -940,8 +942,8 @@ pub async fn checkout(
         )
         .await?;
     let checked = found.and_then(|(_, name, plan)| {
-        let term = term_for(plan.billing(), &typed_term)?;
-        let total = total_fen(plan.billing(), plan.price_fen, plan.year_price_fen, term)?;
+        let term = term_for(plan.billing, &typed_term)?;
+        let total = total_fen(plan.billing, plan.price_fen, plan.year_price_fen, term)?;
         Ok((name, plan, term, total))
     });
     let repeat = match &checked {
@@ -1106,7 +1108,7 @@ pub async fn place_order(
     let placed = state
         .db(move |conn| {
             let billing = match orders::buyable_plan(conn, product_id, plan_id) {
-                Ok((_, _, plan)) => plan.billing(),
+                Ok((_, _, plan)) => plan.billing,
                 Err(error) => return Ok(Err(error)),
             };
             let term = match term_for(billing, &typed_term) {
@@ -1187,7 +1189,7 @@ pub async fn renew_checkout(
     let total = term
         .ok_or(PurchaseRefusal::BadTerm)
         .and_then(|term| {
-            if subscription.billing() != Billing::Prepaid {
+            if subscription.billing != Billing::Prepaid {
                 return Err(PurchaseRefusal::NotRenewable);
             }
             total_fen(

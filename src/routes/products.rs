@@ -309,7 +309,7 @@ fn input_from(revision: &RevisionWithPlans, kind: Kind) -> ProductInput {
             .plans
             .iter()
             .map(|plan| PlanInput {
-                billing: plan.billing.clone(),
+                billing: plan.billing.to_string(),
                 name: plan.name.clone(),
                 price: yuan_digits(plan.price_fen),
                 year_price: plan.year_price_fen.map(yuan_digits).unwrap_or_default(),
@@ -346,13 +346,13 @@ pub async fn edit_product_form(
     let product_id = id.into_inner();
     let (product, source) = edit_source(&state, user.id, product_id).await?;
     let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
-    if source.revision.state() == RevisionState::Pending {
+    if source.revision.state == RevisionState::Pending {
         views::set_warning(&session, page.t.err_pending_read_only);
         return Ok(see_other(&format!("/vendor/products/{product_id}")));
     }
     let form = ProductFormPage {
         notice: take_flash(&session),
-        ..edit_form(page, product_id, product.kind(), source)
+        ..edit_form(page, product_id, product.kind, source)
     };
     views::ok(&form)
 }
@@ -516,7 +516,7 @@ pub async fn save_product(
     let post = read_edit_post(&req, payload).await?;
     let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
     let t = page.t;
-    let kind = product.kind();
+    let kind = product.kind;
     if let Some(input) = plan_rows_edited(&post.fields) {
         return views::ok(&ProductFormPage {
             input,
@@ -751,7 +751,7 @@ pub async fn upload_logo(
     let (product, source) = edit_source(&state, user.id, product_id).await?;
     let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
     let t = page.t;
-    let mut view = edit_form(page, product_id, product.kind(), source);
+    let mut view = edit_form(page, product_id, product.kind, source);
     // Only the file matters here: an unreadable body has no file either.
     let post = read_edit_post(&req, payload).await.ok();
     let Some(post) = post.filter(|post| !post.logo.is_empty()) else {
@@ -798,7 +798,7 @@ pub async fn confirm_autofit(
         Err(problems) => {
             let page = PageCtx::new(&req, Some(&user), Section::VendorProducts);
             let t = page.t;
-            let mut view = edit_form(page, product_id, product.kind(), source);
+            let mut view = edit_form(page, product_id, product.kind, source);
             view.logo_errors = problems.iter().map(|p| logo_problem(t, p)).collect();
             render(StatusCode::BAD_REQUEST, &view)
         }
@@ -899,7 +899,7 @@ pub async fn withdraw_product(
                 Ok(products::open_revision(conn, product_id)?)
             })
             .await?
-            .filter(|r| r.state() == RevisionState::Pending);
+            .filter(|r| r.state == RevisionState::Pending);
         let Some(pending) = pending else {
             let t = Lang::of_request(&req).catalogue();
             let said = Said::refused(

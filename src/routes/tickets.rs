@@ -327,7 +327,7 @@ async fn act(
                 // Only a step that can happen is asked about; any other is
                 // refused below as usual.
                 let actor = TicketActor::Person(ticket_user.role);
-                let possible = transition(ticket.template(), ticket.state(), action, actor).is_ok();
+                let possible = transition(ticket.template, ticket.state, action, actor).is_ok();
                 let order_no = orders::find_by_id(conn, ticket.order_id)?.map(|o| o.order_no);
                 Ok(order_no.filter(|_| possible))
             })

@@ -22,11 +22,8 @@ impl LoginPage {
         crate::startup::DEMO_PASSWORD
     }
 
-    pub fn demo_role(&self, code: &str) -> &'static str {
-        match code.parse::<crate::domain::account::Role>() {
-            Ok(role) => super::role_label(self.page.t, role),
-            Err(_) => "",
-        }
+    pub fn demo_role(&self, role: &crate::domain::account::Role) -> &'static str {
+        super::role_label(self.page.t, *role)
     }
 }
 

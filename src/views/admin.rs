@@ -30,7 +30,7 @@ pub struct AccountsPage {
 
 impl AccountsPage {
     pub fn role_of(&self, account: &Account) -> &'static str {
-        super::role_label(self.page.t, account.role())
+        super::role_label(self.page.t, account.role)
     }
 }
 

@@ -8,45 +8,46 @@ use crate::db::products::PlanRow;
 use crate::db::settlements::ShownLine;
 use crate::domain::logo::{LogoProblem, LogoWarning, Side};
 use crate::domain::money::{PriceError, format_money, format_yuan};
-use crate::domain::product::{Billing, FieldProblem};
+use crate::domain::product::{Billing, FieldProblem, Kind, Listing, RevisionState};
 use crate::domain::settlement::{LineKind, LineNote};
+use crate::domain::ticket::{Template, TicketState};
 use crate::i18n::{Catalogue, fill};
 
 impl PageCtx {
-    pub fn kind_label(&self, kind: &str) -> &'static str {
+    pub fn kind_label(&self, kind: &Kind) -> &'static str {
         let t = self.t;
         match kind {
-            "image" => t.kind_image,
-            "service" => t.kind_service,
-            _ => t.kind_license,
+            Kind::Image => t.kind_image,
+            Kind::Service => t.kind_service,
+            Kind::License => t.kind_license,
         }
     }
 
-    pub fn billing_label(&self, billing: &str) -> &'static str {
+    pub fn billing_label(&self, billing: &Billing) -> &'static str {
         let t = self.t;
         match billing {
-            "prepaid" => t.billing_prepaid,
-            "hourly" => t.billing_hourly,
-            _ => t.billing_onetime,
+            Billing::Prepaid => t.billing_prepaid,
+            Billing::Hourly => t.billing_hourly,
+            Billing::OneTime => t.billing_onetime,
         }
     }
 
-    pub fn revision_label(&self, state: &str) -> &'static str {
+    pub fn revision_label(&self, state: &RevisionState) -> &'static str {
         let t = self.t;
         match state {
-            "draft" => t.revision_draft,
-            "pending" => t.revision_pending,
-            "approved" => t.revision_approved,
-            _ => t.revision_rejected,
+            RevisionState::Draft => t.revision_draft,
+            RevisionState::Pending => t.revision_pending,
+            RevisionState::Approved => t.revision_approved,
+            RevisionState::Rejected => t.revision_rejected,
         }
     }
 
-    pub fn listing_label(&self, listing: &str) -> &'static str {
+    pub fn listing_label(&self, listing: &Listing) -> &'static str {
         let t = self.t;
         match listing {
-            "listed" => t.listing_listed,
-            "delisted" => t.listing_delisted,
-            _ => t.listing_unlisted,
+            Listing::Listed => t.listing_listed,
+            Listing::Delisted => t.listing_delisted,
+            Listing::Unlisted => t.listing_unlisted,
         }
     }
 
@@ -68,7 +69,7 @@ impl PageCtx {
     pub fn plan_price(&self, plan: &PlanRow) -> String {
         let t = self.t;
         let unit = self.unit_price(plan);
-        match (plan.billing(), plan.year_price_fen) {
+        match (plan.billing, plan.year_price_fen) {
             (Billing::Prepaid, Some(yearly)) => {
                 format!("{unit} · {}{}", format_yuan(yearly), t.per_year)
             }
@@ -78,7 +79,7 @@ impl PageCtx {
 
     /// A plan's price per its unit: ¥99/月, ¥1.1/小时, ¥500.
     fn unit_price(&self, plan: &PlanRow) -> String {
-        let per = match plan.billing() {
+        let per = match plan.billing {
             Billing::Prepaid => self.t.per_month,
             Billing::Hourly => self.t.per_hour,
             Billing::OneTime => "",
@@ -191,25 +192,24 @@ impl PageCtx {
         }
     }
 
-    pub fn ticket_state(&self, state: &str) -> &'static str {
+    pub fn ticket_state(&self, state: &TicketState) -> &'static str {
         let t = self.t;
         match state {
-            "awaiting_requirement" => t.ts_awaiting_requirement,
-            "awaiting_confirmation" => t.ts_awaiting_confirmation,
-            "rejected" => t.ts_rejected,
-            "in_service" => t.ts_in_service,
-            "awaiting_delivery" => t.ts_awaiting_delivery,
-            "awaiting_acceptance" => t.ts_awaiting_acceptance,
-            "completed" => t.ts_completed,
-            _ => t.ts_closed,
+            TicketState::AwaitingRequirement => t.ts_awaiting_requirement,
+            TicketState::AwaitingConfirmation => t.ts_awaiting_confirmation,
+            TicketState::Rejected => t.ts_rejected,
+            TicketState::InService => t.ts_in_service,
+            TicketState::AwaitingDelivery => t.ts_awaiting_delivery,
+            TicketState::AwaitingAcceptance => t.ts_awaiting_acceptance,
+            TicketState::Completed => t.ts_completed,
+            TicketState::Closed => t.ts_closed,
         }
     }
 
-    pub fn template_name(&self, template: &str) -> &'static str {
-        if template == "license" {
-            self.t.tpl_license
-        } else {
-            self.t.tpl_generic
+    pub fn template_name(&self, template: &Template) -> &'static str {
+        match template {
+            Template::License => self.t.tpl_license,
+            Template::Generic => self.t.tpl_generic,
         }
     }
 

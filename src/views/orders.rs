@@ -15,8 +15,8 @@ use crate::db::refunds::{QueuedRequest, RefundRequest};
 use crate::db::settlements::OrderSettlement;
 use crate::domain::money::format_yuan;
 use crate::domain::order::{OrderStatus, OrderType, Term, amount_label, started_hours, term_of};
-use crate::domain::product::Billing;
-use crate::domain::refund::{RefundReason, RefundRefusal, VendorPosition};
+use crate::domain::product::{Billing, Kind};
+use crate::domain::refund::{RefundReason, RefundRefusal, RequestState, VendorPosition};
 use crate::domain::time::format_china;
 use crate::i18n::{Catalogue, fill};
 
@@ -40,10 +40,10 @@ pub fn type_label(t: &Catalogue, order_type: OrderType) -> &'static str {
     }
 }
 
-pub fn status_label(t: &Catalogue, status: &str) -> &'static str {
-    match OrderStatus::parse(status) {
-        Some(OrderStatus::Refunded) => t.status_refunded,
-        _ => t.status_paid,
+pub fn status_label(t: &Catalogue, status: OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::Refunded => t.status_refunded,
+        OrderStatus::Paid => t.status_paid,
     }
 }
 
@@ -57,7 +57,7 @@ fn billing_label(t: &Catalogue, billing: Billing) -> &'static str {
 
 /// The seed's columns, in its order, rendered as the seed renders them.
 pub fn order_cells(t: &Catalogue, order: &Order) -> OrderCells {
-    let order_type = order.order_type();
+    let order_type = order.order_type;
     let months = if order_type == OrderType::Refund {
         None
     } else {
@@ -70,17 +70,17 @@ pub fn order_cells(t: &Catalogue, order: &Order) -> OrderCells {
         type_billing: format!(
             "{} {}",
             type_label(t, order_type),
-            billing_label(t, order.billing())
+            billing_label(t, order.billing)
         ),
         term: term_cell(t, months),
         amount: amount_label(
             order_type,
-            order.billing(),
+            order.billing,
             order.amount_fen,
             order.unit_price_fen,
             t.per_hour,
         ),
-        status: status_label(t, &order.status).to_string(),
+        status: status_label(t, order.status).to_string(),
         created: format_china(order.created_at),
     }
 }
@@ -305,8 +305,8 @@ impl OrderDetailPage {
         let worth_saying = matches!(
             refusal,
             RefundRefusal::WindowClosed { .. } | RefundRefusal::AlreadyRefunded
-        ) || (self.order.order_type() == OrderType::Purchase
-            && self.order.billing() == Billing::Prepaid);
+        ) || (self.order.order_type == OrderType::Purchase
+            && self.order.billing == Billing::Prepaid);
         worth_saying.then(|| {
             fill(
                 self.page.t.five_day_unavailable,
@@ -329,7 +329,7 @@ impl OrderDetailPage {
     /// Whether the vendor may still give its position on this request.
     pub fn vendor_answers(&self, request: &RefundRequest) -> bool {
         let viewer = self.page.user.as_ref().map(|user| user.role);
-        viewer == Some(crate::domain::account::Role::Vendor) && request.state == "open"
+        viewer == Some(crate::domain::account::Role::Vendor) && request.state == RequestState::Open
     }
 
     pub fn position_text(&self, request: &RefundRequest) -> &'static str {
@@ -351,13 +351,13 @@ impl OrderDetailPage {
         RefundReason::parse(code).map_or("", |r| refund_reason(self.page.t, r))
     }
 
-    pub fn request_state(&self, state: &str) -> &'static str {
-        request_state(self.page.t, state)
+    pub fn request_state(&self, state: &RequestState) -> &'static str {
+        request_state(self.page.t, *state)
     }
 
     /// "已退 ¥x" for a partly refunded order.
     pub fn refunded_sum(&self) -> Option<String> {
-        (self.order.refunded_fen > 0 && self.order.order_type() != OrderType::Refund).then(|| {
+        (self.order.refunded_fen > 0 && self.order.order_type != OrderType::Refund).then(|| {
             fill(
                 self.page.t.refunded_sum,
                 &[("amount", &format_yuan(self.order.refunded_fen))],
@@ -366,11 +366,11 @@ impl OrderDetailPage {
     }
 }
 
-pub fn request_state(t: &Catalogue, state: &str) -> &'static str {
+pub fn request_state(t: &Catalogue, state: RequestState) -> &'static str {
     match state {
-        "refunded" => t.refund_state_refunded,
-        "declined" => t.refund_state_declined,
-        _ => t.refund_state_open,
+        RequestState::Refunded => t.refund_state_refunded,
+        RequestState::Declined => t.refund_state_declined,
+        RequestState::Open => t.refund_state_open,
     }
 }
 
@@ -411,7 +411,7 @@ impl RefundQueuePage {
     pub fn position_is(&self, request: &RefundRequest, code: &str) -> bool {
         match self.kept_for(request) {
             Some(kept) => kept.position == code,
-            None => request.vendor_position.as_deref() == Some(code),
+            None => request.vendor_position.map(VendorPosition::as_str) == Some(code),
         }
     }
 
@@ -434,7 +434,7 @@ impl RefundQueuePage {
     }
 
     pub fn position_class(&self, request: &RefundRequest) -> &'static str {
-        match request.position() {
+        match request.vendor_position {
             Some(VendorPosition::Agrees) => "on",
             Some(VendorPosition::Disagrees) => "change",
             None => "",
@@ -457,14 +457,14 @@ impl RefundQueuePage {
         RefundReason::parse(code).map_or("", |r| refund_reason(self.page.t, r))
     }
 
-    pub fn request_state(&self, state: &str) -> &'static str {
-        request_state(self.page.t, state)
+    pub fn request_state(&self, state: &RequestState) -> &'static str {
+        request_state(self.page.t, *state)
     }
 }
 
 /// What the vendor said about a refund request.
 pub fn position_text(t: &Catalogue, request: &RefundRequest) -> &'static str {
-    match request.position() {
+    match request.vendor_position {
         Some(VendorPosition::Agrees) => t.position_agrees,
         Some(VendorPosition::Disagrees) => t.position_disagrees,
         None => t.position_none,
@@ -478,7 +478,7 @@ pub fn subscription_usage(
     now: &NaiveDateTime,
 ) -> String {
     let t = page.t;
-    match subscription.billing() {
+    match subscription.billing {
         Billing::Prepaid => {
             let state = if subscription.stopped_at.is_some() {
                 t.subscription_stopped
@@ -633,7 +633,7 @@ impl CheckoutPage {
 pub struct ShopProductPage {
     pub page: PageCtx,
     pub product_id: i64,
-    pub kind: String,
+    pub kind: Kind,
     pub vendor_name: String,
     pub live: RevisionWithPlans,
     pub error: Option<String>,

@@ -11,7 +11,10 @@ use crate::db::products::{
     DelistQueueEntry, LogoMeta, ProductDetail, ProductSummary, QueueEntry, RevisionWithPlans,
     ShopEntry,
 };
-use crate::domain::product::{Billing, Category, FieldErrors, Kind, PlanInput, ProductInput};
+use crate::domain::product::{
+    Billing, Category, DelistRequestState, FieldErrors, Kind, Listing, PlanInput, ProductInput,
+    RevisionState,
+};
 
 #[derive(Template)]
 #[template(path = "products/vendor_list.html")]
@@ -99,11 +102,11 @@ impl ProductFormPage {
     }
 
     /// The billing modes the product's kind allows, for the plan rows' select.
-    pub fn billing_modes(&self) -> Vec<&'static str> {
+    pub fn billing_modes(&self) -> Vec<Billing> {
         Billing::ALL
             .iter()
-            .filter(|billing| self.kind.allows(**billing))
-            .map(|billing| billing.as_str())
+            .copied()
+            .filter(|billing| self.kind.allows(*billing))
             .collect()
     }
 
@@ -152,15 +155,15 @@ impl ProductPage {
     }
 
     pub fn is_listed(&self) -> bool {
-        self.detail.product.listing == "listed"
+        self.detail.product.listing == Listing::Listed
     }
 
     pub fn can_list(&self) -> bool {
-        self.detail.product.listing != "listed" && self.detail.live.is_some()
+        self.detail.product.listing != Listing::Listed && self.detail.live.is_some()
     }
 
     pub fn open_label(&self, open: &RevisionWithPlans) -> String {
-        let template = if open.revision.state == "pending" {
+        let template = if open.revision.state == RevisionState::Pending {
             self.page.t.open_revision_pending
         } else {
             self.page.t.open_revision_draft
@@ -285,12 +288,12 @@ impl ReviewPage {
     }
 
     pub fn is_pending(&self) -> bool {
-        self.pending.revision.state == "pending"
+        self.pending.revision.state == RevisionState::Pending
     }
 
     /// 通过并上架 is offered while the product is not on sale.
     pub fn offers_approve_and_list(&self) -> bool {
-        self.detail.product.listing != "listed"
+        self.detail.product.listing != Listing::Listed
     }
 }
 

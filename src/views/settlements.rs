@@ -319,7 +319,7 @@ mod tests {
             gross_fen: net_fen,
             fee_fen: 0,
             net_fen,
-            state: "ready".into(),
+            state: crate::domain::settlement::StatementState::Ready,
             paid_reference: None,
             paid_by: None,
             paid_at: None,

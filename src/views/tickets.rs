@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use super::PageCtx;
 use crate::db::tickets::{Ticket, TicketEvent, TicketRow};
 use crate::domain::account::Role;
-use crate::domain::ticket::next_actor;
+use crate::domain::ticket::{self, TicketState, next_actor};
 
 #[derive(Template)]
 #[template(path = "tickets/list.html")]
@@ -26,7 +26,7 @@ pub struct TicketListPage {
 
 impl TicketListPage {
     pub fn awaits_me(&self, ticket: &Ticket) -> bool {
-        self.me.is_some() && next_actor(ticket.state()) == self.me
+        self.me.is_some() && next_actor(ticket.state) == self.me
     }
 
     /// 已等待, stopped once the ticket is finished.
@@ -71,35 +71,37 @@ impl TicketPage {
         )
     }
 
-    fn is(&self, role: Role, state: &str) -> bool {
+    fn is(&self, role: Role, state: TicketState) -> bool {
         self.viewer == role && self.ticket.state == state
     }
 
     pub fn buyer_writes_requirement(&self) -> bool {
-        self.is(Role::Buyer, "awaiting_requirement") || self.is(Role::Buyer, "rejected")
+        self.is(Role::Buyer, TicketState::AwaitingRequirement)
+            || self.is(Role::Buyer, TicketState::Rejected)
     }
 
     pub fn buyer_accepts(&self) -> bool {
-        self.is(Role::Buyer, "awaiting_acceptance")
+        self.is(Role::Buyer, TicketState::AwaitingAcceptance)
     }
 
     pub fn vendor_confirms(&self) -> bool {
-        self.is(Role::Vendor, "awaiting_confirmation")
+        self.is(Role::Vendor, TicketState::AwaitingConfirmation)
     }
 
     pub fn vendor_delivers(&self) -> bool {
-        self.is(Role::Vendor, "in_service") || self.is(Role::Vendor, "awaiting_delivery")
+        self.is(Role::Vendor, TicketState::InService)
+            || self.is(Role::Vendor, TicketState::AwaitingDelivery)
     }
 
     /// Buyer and vendor write to each other until the ticket finishes.
     pub fn may_message(&self) -> bool {
-        matches!(self.viewer, Role::Buyer | Role::Vendor) && !self.ticket.state().is_finished()
+        matches!(self.viewer, Role::Buyer | Role::Vendor) && !self.ticket.state.is_finished()
     }
 
     /// The vendor's reason for the latest rejection, shown above the
     /// resubmit form (it is also in the log).
     pub fn rejection_reason(&self) -> Option<&str> {
-        if self.ticket.state != "rejected" {
+        if self.ticket.state != TicketState::Rejected {
             return None;
         }
         self.events
@@ -114,7 +116,7 @@ impl TicketPage {
     }
 
     pub fn is_license(&self) -> bool {
-        self.ticket.template == "license"
+        self.ticket.template == ticket::Template::License
     }
 
     /// The requirement form starts from what was typed, else what was stored.
