@@ -33,7 +33,7 @@ pub async fn review_queue(
     views::ok(&ReviewQueuePage {
         page: PageCtx::new(&req, Some(&user), Section::AdminReviews),
         entries,
-        now: now,
+        now,
         notice: take_flash(&session),
     })
 }
@@ -418,7 +418,7 @@ async fn delist_requests_page(
             page: PageCtx::new(req, Some(user), Section::AdminDelistRequests),
             open,
             decided,
-            now: now,
+            now,
             notice,
             error,
         },

@@ -845,7 +845,7 @@ pub async fn my_orders(
         result,
         older_link,
         newer_link,
-        now: now,
+        now,
         notice: take_flash(&session),
     })
 }
@@ -1123,7 +1123,7 @@ pub async fn place_order(
                 plan_id,
                 term,
                 seen_total_fen: seen_total,
-                now: now,
+                now,
             };
             Ok(orders::purchase(conn, &request))
         })
@@ -1218,7 +1218,7 @@ pub async fn renew_checkout(
                 id: 0,
                 revision_id: 0,
                 position: 0,
-                billing: subscription.billing.clone(),
+                billing: subscription.billing,
                 name: subscription.plan_name.clone(),
                 price_fen: subscription.unit_price_fen,
                 year_price_fen: subscription.year_price_fen,

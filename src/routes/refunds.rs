@@ -292,7 +292,7 @@ async fn queue_page_keeping(
             page: PageCtx::new(req, Some(user), section),
             open,
             decided,
-            now: now,
+            now,
             notice,
             error,
             vendor_view: vendor.is_some(),

@@ -71,7 +71,7 @@ async fn list_page(
             .map(|t| t.as_str().to_string())
             .unwrap_or_default(),
         overdue_only: filter.overdue_at.is_some(),
-        now: now,
+        now,
         me,
     })
 }
@@ -162,7 +162,7 @@ async fn ticket_page(
             notice,
             error,
             forms,
-            now: now,
+            now,
         },
     )
 }
