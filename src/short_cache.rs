@@ -31,7 +31,7 @@ impl Writes {
     }
 }
 
-struct Kept<V> {
+struct CacheEntry<V> {
     value: V,
     /// `Writes::seen` before the value was read from the database.
     writes: u64,
@@ -43,7 +43,7 @@ struct Kept<V> {
 pub struct ShortCache<K, V> {
     time_to_live: Duration,
     capacity: usize,
-    entries: Mutex<HashMap<K, Kept<V>>>,
+    entries: Mutex<HashMap<K, CacheEntry<V>>>,
 }
 
 impl<K: Eq + Hash, V: Clone> ShortCache<K, V> {
@@ -55,7 +55,7 @@ impl<K: Eq + Hash, V: Clone> ShortCache<K, V> {
         }
     }
 
-    fn usable(&self, kept: &Kept<V>, writes: u64, now: Instant) -> bool {
+    fn usable(&self, kept: &CacheEntry<V>, writes: u64, now: Instant) -> bool {
         kept.writes == writes && now.saturating_duration_since(kept.read_at) < self.time_to_live
     }
 
@@ -86,7 +86,7 @@ impl<K: Eq + Hash, V: Clone> ShortCache<K, V> {
         }
         entries.insert(
             key,
-            Kept {
+            CacheEntry {
                 value,
                 writes: writes_before,
                 read_at: now,

@@ -26,12 +26,12 @@ pub struct AppState {
     pub backend_name: &'static str,
     pub running_totals: Arc<RunningTotals>,
     pub metrics: Arc<Metrics>,
-    /// Turns for work that reads a vendor's whole month (see `db_heavy`).
-    pub heavy: Arc<Turns>,
-    /// Turns for password hashing (see `hash_password`).
-    pub hashing: Arc<Turns>,
-    /// Turns for decoding uploaded logos (`LOGO_DECODES_AT_ONCE`).
-    pub decoding: Arc<Turns>,
+    /// Semaphore for work that reads a vendor's whole month (see `db_heavy`).
+    pub heavy: Arc<Semaphore>,
+    /// Semaphore for password hashing (see `hash_password`).
+    pub hashing: Arc<Semaphore>,
+    /// Semaphore for decoding uploaded logos (`LOGO_DECODES_AT_ONCE`).
+    pub decoding: Arc<Semaphore>,
     /// Set when a request could not get a connection, cleared by the next
     /// that does: while set, requests wait `WAIT_WHILE_DOWN` for one instead
     /// of the pool's full timeout, so an outage answers 503 quickly.
@@ -77,9 +77,9 @@ impl AppState {
             backend_name,
             running_totals: Arc::new(RunningTotals::default()),
             metrics: Arc::new(Metrics::default()),
-            heavy: Arc::new(Turns::new(HEAVY_AT_ONCE)),
-            hashing: Arc::new(Turns::new(HASHING_AT_ONCE)),
-            decoding: Arc::new(Turns::new(LOGO_DECODES_AT_ONCE)),
+            heavy: Arc::new(Semaphore::new(HEAVY_AT_ONCE)),
+            hashing: Arc::new(Semaphore::new(HASHING_AT_ONCE)),
+            decoding: Arc::new(Semaphore::new(LOGO_DECODES_AT_ONCE)),
             database_down: Arc::new(AtomicBool::new(false)),
             cookie_secure: options.cookie_secure,
             body_deadline: options.limits.body_deadline,
@@ -170,7 +170,7 @@ impl AppState {
     }
 
     /// Takes a turn when asked to, then a connection, then runs `work`.
-    async fn on_blocking_pool<T, F>(&self, turns: Option<Arc<Turns>>, work: F) -> AppResult<T>
+    async fn on_blocking_pool<T, F>(&self, turns: Option<Arc<Semaphore>>, work: F) -> AppResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
@@ -178,7 +178,7 @@ impl AppState {
         let pool = self.pool.clone();
         let down = self.database_down.clone();
         web::block(move || {
-            let _turn = turns.as_deref().map(Turns::take);
+            let _turn = turns.as_deref().map(Semaphore::take);
             let got = if down.load(Ordering::Relaxed) {
                 pool.get_timeout(WAIT_WHILE_DOWN)
             } else {
@@ -222,19 +222,19 @@ pub const LOGO_DECODES_AT_ONCE: usize = 2;
 pub const HEAVY_AT_ONCE: usize = 2;
 
 /// A counting semaphore for blocking threads.
-pub struct Turns {
+pub struct Semaphore {
     free: Mutex<usize>,
     returned: Condvar,
 }
 
 /// A turn, given back when dropped.
 pub struct Turn<'a> {
-    turns: &'a Turns,
+    turns: &'a Semaphore,
 }
 
-impl Turns {
-    pub fn new(at_once: usize) -> Turns {
-        Turns {
+impl Semaphore {
+    pub fn new(at_once: usize) -> Semaphore {
+        Semaphore {
             free: Mutex::new(at_once),
             returned: Condvar::new(),
         }
@@ -292,12 +292,12 @@ pub struct RunningTotals {
 
 #[derive(Default)]
 struct Entry {
-    kept: Option<KeptTotal>,
+    kept: Option<CachedTotal>,
     computing: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
-pub struct KeptTotal {
+pub struct CachedTotal {
     pub computed_at: NaiveDateTime,
     pub mark: BillingMark,
     pub totals: Totals,
@@ -306,12 +306,12 @@ pub struct KeptTotal {
 /// What a dashboard visit does about the running total.
 pub enum Lookup {
     /// Show this one.
-    Use(KeptTotal),
+    Use(CachedTotal),
     /// Another visit is computing the first one; say so.
     Computing,
     /// Have it computed in the background, showing the last one meanwhile
     /// (or, the first time, saying it is being computed).
-    Refresh(Option<KeptTotal>, ComputeTicket),
+    Refresh(Option<CachedTotal>, ComputeTicket),
 }
 
 /// The right to compute a vendor's total. Dropping it unfinished (an error,
@@ -323,7 +323,7 @@ pub struct ComputeTicket {
 }
 
 impl ComputeTicket {
-    pub fn keep(mut self, kept: KeptTotal) -> KeptTotal {
+    pub fn keep(mut self, kept: CachedTotal) -> CachedTotal {
         let mut entries = self.totals.lock();
         let entry = entries.entry(self.vendor_id).or_default();
         entry.kept = Some(kept);
@@ -395,7 +395,7 @@ mod tests {
     #[test]
     fn no_more_than_the_allowed_turns_run_at_once() {
         use std::sync::atomic::{AtomicUsize, Ordering};
-        let turns = Arc::new(Turns::new(2));
+        let turns = Arc::new(Semaphore::new(2));
         let running = Arc::new(AtomicUsize::new(0));
         let most = Arc::new(AtomicUsize::new(0));
         let workers: Vec<_> = (0..8)
@@ -432,8 +432,8 @@ mod tests {
         }
     }
 
-    fn kept(computed_at: NaiveDateTime, mark: BillingMark, gross_fen: i64) -> KeptTotal {
-        KeptTotal {
+    fn kept(computed_at: NaiveDateTime, mark: BillingMark, gross_fen: i64) -> CachedTotal {
+        CachedTotal {
             computed_at,
             mark,
             totals: Totals {

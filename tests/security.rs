@@ -461,7 +461,7 @@ async fn a_checkout_submitted_many_times_at_once_pays_once() {
         assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
         assert_eq!(answer.location(), Some(first.as_str()), "the same order");
     }
-    // Submitted again later (the back button): the first order, said so.
+    // Submitted again later (the back button): the first order, alert so.
     let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
     buyer
         .post_raw(&path, &fields)

@@ -4,9 +4,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use super::DbConn;
+use super::effects::{self, Happened};
+use super::notify::Parties;
 use super::schema::{accounts, demo_accounts};
+use super::{DbConn, sessions, write_transaction};
 use crate::domain::account::{Role, uin_from_random};
+use crate::domain::notice::{Event, Subject};
 
 /// An account as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -208,4 +211,108 @@ pub fn demo_sign_ins(conn: &mut DbConn) -> QueryResult<Vec<DemoSignIn>> {
         .order(accounts::id.asc())
         .select((accounts::login, accounts::display_name, accounts::role))
         .load(conn)
+}
+
+/// An operator's step on an account, recorded (audited) as `event`.
+fn recorded(
+    conn: &mut DbConn,
+    event: Event,
+    operator_id: i64,
+    account: &Account,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let described = format!("{} {} ({})", account.role, account.login, account.uin);
+    let happened = Happened::new(
+        event,
+        Some(operator_id),
+        Subject::Account {
+            account_id: account.id,
+        },
+        Parties::default(),
+        now,
+    );
+    effects::record(conn, &happened.about(&described))
+}
+
+/// An operator makes a vendor or operator account; `None`: the login is taken.
+pub fn create_by_operator(
+    conn: &mut DbConn,
+    operator_id: i64,
+    new: &NewAccount,
+) -> QueryResult<Option<Account>> {
+    write_transaction(conn, |conn| {
+        let account = match create(conn, new) {
+            Ok(account) => account,
+            Err(CreateAccountError::LoginTaken) => return Ok(None),
+            Err(CreateAccountError::Db(error)) => return Err(error),
+        };
+        recorded(conn, Event::AccountCreated, operator_id, &account, new.now)?;
+        Ok(Some(account))
+    })
+}
+
+/// Why a disable or enable did not happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SwitchRefusal {
+    Missing,
+    OwnAccount,
+    AlreadyDone,
+}
+
+/// Disables (ending its sessions, so enabling it later brings none back) or
+/// enables an account; returns its login.
+pub fn switch(
+    conn: &mut DbConn,
+    operator_id: i64,
+    account_id: i64,
+    disable: bool,
+    now: NaiveDateTime,
+) -> QueryResult<Result<String, SwitchRefusal>> {
+    write_transaction(conn, |conn| {
+        let Some(target) = find_by_id(conn, account_id)? else {
+            return Ok(Err(SwitchRefusal::Missing));
+        };
+        if disable && target.id == operator_id {
+            return Ok(Err(SwitchRefusal::OwnAccount));
+        }
+        let changed = if disable {
+            let changed = self::disable(conn, account_id, now)?;
+            sessions::end_all_of(conn, account_id)?;
+            changed
+        } else {
+            enable(conn, account_id)?
+        };
+        if !changed {
+            return Ok(Err(SwitchRefusal::AlreadyDone));
+        }
+        let event = if disable {
+            Event::AccountDisabled
+        } else {
+            Event::AccountEnabled
+        };
+        recorded(conn, event, operator_id, &target, now)?;
+        Ok(Ok(target.login))
+    })
+}
+
+/// An operator sets a new password (hashed already); the account's sessions end.
+/// `false`: there is no such account.
+pub fn reset_password(
+    conn: &mut DbConn,
+    operator_id: i64,
+    account_id: i64,
+    hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    write_transaction(conn, |conn| {
+        let Some(target) = find_by_id(conn, account_id)? else {
+            return Ok(false);
+        };
+        if !set_password(conn, account_id, None, hash)? {
+            return Ok(false);
+        }
+        sessions::end_all_of(conn, account_id)?;
+        recorded(conn, Event::PasswordReset, operator_id, &target, now)?;
+        Ok(true)
+    })
 }

@@ -30,6 +30,8 @@ pub struct Happened<'a> {
     pub note: &'a str,
     /// The revision a product event concerns (`#n` in the logs).
     pub revision: Option<i32>,
+    /// The audit entry's target when it is not `line`.
+    pub audited_as: Option<&'a str>,
     pub now: NaiveDateTime,
 }
 
@@ -49,6 +51,7 @@ impl<'a> Happened<'a> {
             line: "",
             note: "",
             revision: None,
+            audited_as: None,
             now,
         }
     }
@@ -60,6 +63,11 @@ impl<'a> Happened<'a> {
 
     pub fn noted(mut self, note: &'a str) -> Happened<'a> {
         self.note = note;
+        self
+    }
+
+    pub fn audited_as(mut self, target: &'a str) -> Happened<'a> {
+        self.audited_as = Some(target);
         self
     }
 
@@ -109,9 +117,10 @@ pub fn record(conn: &mut DbConn, happened: &Happened) -> QueryResult<()> {
             .execute(conn)?;
     }
     if let (Some(action), Some(actor)) = (event.audit(), happened.by) {
+        let line = happened.audited_as.unwrap_or(happened.line);
         let target = match &revision {
-            Some(number) => format!("{} {number}", happened.line),
-            None => happened.line.to_string(),
+            Some(number) => format!("{line} {number}"),
+            None => line.to_string(),
         };
         audit::record(conn, actor, action, &target, happened.note, happened.now)?;
     }

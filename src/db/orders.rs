@@ -6,7 +6,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use super::notify::{self, Parties};
+use super::effects::{self, Happened};
+use super::notify::Parties;
 use super::products::{self as product_store, PlanRow};
 use super::schema::{checkouts, orders, subscriptions};
 use super::{DbConn, StoreError, write_transaction};
@@ -77,6 +78,20 @@ pub struct Subscription {
     pub expires_at: Option<NaiveDateTime>,
     pub stopped_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+}
+
+/// A buyer's order event, about its number, for both sides.
+fn on_order<'a>(event: Event, order: &'a Order, now: NaiveDateTime) -> Happened<'a> {
+    Happened::new(
+        event,
+        Some(order.buyer_id),
+        Subject::Order {
+            order_no: &order.order_no,
+        },
+        Parties::both(order.buyer_id, order.vendor_id),
+        now,
+    )
+    .about(&order.order_no)
 }
 
 /// The facts of a new order row.
@@ -292,16 +307,7 @@ pub fn purchase(conn: &mut DbConn, request: &PurchaseRequest) -> Result<Order, S
                 now,
             },
         )?;
-        notify::tell(
-            conn,
-            new_order_event(product.kind),
-            Parties::both(order.buyer_id, order.vendor_id),
-            &Subject::Order {
-                order_no: &order.order_no,
-            },
-            &order.order_no,
-            now,
-        )?;
+        effects::record(conn, &on_order(new_order_event(product.kind), &order, now))?;
         super::tickets::open_for(conn, &order, now)?;
         record_checkout(conn, &request.checkout_key, &order, now)?;
         Ok(order)
@@ -439,16 +445,7 @@ pub fn renew(
                 now,
             },
         )?;
-        notify::tell(
-            conn,
-            Event::OrderRenewed,
-            Parties::both(order.buyer_id, order.vendor_id),
-            &Subject::Order {
-                order_no: &order.order_no,
-            },
-            &order.order_no,
-            now,
-        )?;
+        effects::record(conn, &on_order(Event::OrderRenewed, &order, now))?;
         record_checkout(conn, checkout_key, &order, now)?;
         Ok(order)
     })

@@ -7,10 +7,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use super::notify::{self, Parties};
+use super::effects::{self, Happened};
+use super::notify::Parties;
 use super::orders::{NewOrder, Order, Scope, find_by_number, insert_order};
 use super::schema::{accounts, orders, refund_requests, subscriptions};
-use super::{DbConn, StoreError, StoreResult, audit, write_transaction};
+use super::{DbConn, StoreError, StoreResult, write_transaction};
 use crate::domain::notice::{Event, Subject};
 use crate::domain::order::{OrderStatus, OrderType};
 use crate::domain::refund::{
@@ -120,20 +121,23 @@ fn end_subscription(conn: &mut DbConn, order: &Order, now: NaiveDateTime) -> Que
 fn tell_refunded(
     conn: &mut DbConn,
     event: Event,
+    by: i64,
     order: &Order,
     refund: &Order,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    notify::tell(
-        conn,
+    // The audit entry of a granted refund keeps its amount.
+    let amount = crate::domain::money::format_yuan(refund.amount_fen);
+    let happened = Happened::new(
         event,
-        Parties::both(order.buyer_id, order.vendor_id),
-        &Subject::Order {
+        Some(by),
+        Subject::Order {
             order_no: &refund.order_no,
         },
-        &order.order_no,
+        Parties::both(order.buyer_id, order.vendor_id),
         now,
-    )
+    );
+    effects::record(conn, &happened.about(&order.order_no).noted(&amount))
 }
 
 /// 五天无理由: refunds the whole purchase at once and ends the subscription.
@@ -153,7 +157,7 @@ pub fn five_day(
         })?;
         end_subscription(conn, &order, now)?;
         let refund = refund_order(conn, &order, RefundKind::FiveDay, order.amount_fen, now)?;
-        tell_refunded(conn, Event::FiveDayRefunded, &order, &refund, now)?;
+        tell_refunded(conn, Event::FiveDayRefunded, buyer_id, &order, &refund, now)?;
         Ok(refund)
     })
 }
@@ -181,7 +185,7 @@ pub fn stop(
         }
         end_subscription(conn, &order, now)?;
         let refund = refund_order(conn, &order, RefundKind::Stop, 0, now)?;
-        tell_refunded(conn, Event::BillingStopped, &order, &refund, now)?;
+        tell_refunded(conn, Event::BillingStopped, buyer_id, &order, &refund, now)?;
         Ok(refund)
     })
 }
@@ -218,17 +222,17 @@ pub fn request(
             }
             Err(other) => return Err(other.into()),
         };
-        notify::tell(
-            conn,
+        let requested = Happened::new(
             Event::RefundRequested,
-            Parties::both(order.buyer_id, order.vendor_id),
-            &Subject::Refund {
+            Some(order.buyer_id),
+            Subject::Refund {
                 order_no: &order.order_no,
                 request_id,
             },
-            &order.order_no,
+            Parties::both(order.buyer_id, order.vendor_id),
             now,
-        )?;
+        );
+        effects::record(conn, &requested.about(&order.order_no))?;
         Ok(())
     })
 }
@@ -288,36 +292,19 @@ pub fn decide(
         }
         match &refund {
             Some(refund) => {
-                let amount = crate::domain::money::format_yuan(refund.amount_fen);
-                audit::record(
-                    conn,
-                    operator_id,
-                    "refund.grant",
-                    &order.order_no,
-                    &amount,
-                    now,
-                )?;
-                tell_refunded(conn, Event::RefundGranted, &order, refund, now)?;
+                tell_refunded(conn, Event::RefundGranted, operator_id, &order, refund, now)?;
             }
             None => {
-                audit::record(
-                    conn,
-                    operator_id,
-                    "refund.decline",
-                    &order.order_no,
-                    &note,
-                    now,
-                )?;
-                notify::tell(
-                    conn,
+                let declined = Happened::new(
                     Event::RefundDeclined,
-                    Parties::both(order.buyer_id, order.vendor_id),
-                    &Subject::Order {
+                    Some(operator_id),
+                    Subject::Order {
                         order_no: &order.order_no,
                     },
-                    &order.order_no,
+                    Parties::both(order.buyer_id, order.vendor_id),
                     now,
-                )?;
+                );
+                effects::record(conn, &declined.about(&order.order_no).noted(&note))?;
             }
         }
         Ok(())
@@ -444,17 +431,17 @@ pub fn record_position(
             .find(request.order_id)
             .select(orders::order_no)
             .first(conn)?;
-        notify::tell(
-            conn,
+        let answered = Happened::new(
             Event::RefundVendorPosition,
-            Parties::both(request.buyer_id, vendor_id),
-            &Subject::Refund {
+            Some(vendor_id),
+            Subject::Refund {
                 order_no: &order_no,
                 request_id: request.id,
             },
-            &order_no,
+            Parties::both(request.buyer_id, vendor_id),
             now,
-        )?;
+        );
+        effects::record(conn, &answered.about(&order_no))?;
         Ok(())
     })
 }

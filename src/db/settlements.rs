@@ -12,9 +12,10 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::bulk::{StatementLineRow, insert_statement_lines};
-use super::notify::{self, Parties};
+use super::effects::{self, Happened};
+use super::notify::Parties;
 use super::schema::{accounts, orders, statement_lines, statements, subscriptions, tickets};
-use super::{DbConn, Pool, StoreError, audit, write_transaction};
+use super::{DbConn, Pool, StoreError, write_transaction};
 use crate::domain::notice::{Event, Subject};
 use crate::domain::order::OrderType;
 use crate::domain::product::{Billing, Kind};
@@ -524,14 +525,14 @@ fn generate_once(
             })
             .collect();
         insert_statement_lines(conn, &rows)?;
-        notify::tell(
-            conn,
+        let ready = Happened::new(
             Event::StatementReady,
+            None,
+            Subject::Statement { month: &label },
             Parties::vendor(vendor_id),
-            &Subject::Statement { month: &label },
-            &label,
             now,
-        )?;
+        );
+        effects::record(conn, &ready.about(&label))?;
         Ok(true)
     });
     match attempt {
@@ -999,23 +1000,22 @@ pub fn mark_paid(
         if changed != 1 {
             return Err(StoreError::Refused(Refusal::StatementPaid));
         }
-        audit::record(
-            conn,
-            operator_id,
-            "settlement.paid",
-            &format!("{} #{}", statement.month, statement.vendor_id),
-            reference,
-            now,
-        )?;
-        notify::tell(
-            conn,
+        let target = format!("{} #{}", statement.month, statement.vendor_id);
+        let paid = Happened::new(
             Event::StatementPaid,
-            Parties::vendor(statement.vendor_id),
-            &Subject::Statement {
+            Some(operator_id),
+            Subject::Statement {
                 month: &statement.month,
             },
-            &statement.month,
+            Parties::vendor(statement.vendor_id),
             now,
+        );
+        effects::record(
+            conn,
+            &paid
+                .about(&statement.month)
+                .audited_as(&target)
+                .noted(reference),
         )?;
         Ok(statement)
     })
@@ -1062,14 +1062,17 @@ pub fn set_fee(
         diesel::update(accounts::table.find(vendor_id))
             .set(accounts::fee_bps.eq(fee_bps))
             .execute(conn)?;
-        audit::record(
-            conn,
-            operator_id,
-            "settlement.fee",
-            &login,
-            &crate::domain::settlement::format_fee_percent(fee_bps),
+        let percent = crate::domain::settlement::format_fee_percent(fee_bps);
+        let changed = Happened::new(
+            Event::FeeChanged,
+            Some(operator_id),
+            Subject::Account {
+                account_id: vendor_id,
+            },
+            Parties::vendor(vendor_id),
             now,
-        )?;
+        );
+        effects::record(conn, &changed.about(&login).noted(&percent))?;
         Ok(())
     })
 }

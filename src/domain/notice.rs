@@ -110,13 +110,33 @@ codes!(Event {
 /// What a notice points at; each recipient gets the page of its own role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Subject<'a> {
-    Revision { product_id: i64, revision_id: i64 },
-    Product { product_id: i64 },
-    DelistRequest { product_id: i64 },
-    Order { order_no: &'a str },
-    Refund { order_no: &'a str, request_id: i64 },
-    Ticket { ticket_id: i64 },
-    Statement { month: &'a str },
+    Revision {
+        product_id: i64,
+        revision_id: i64,
+    },
+    Product {
+        product_id: i64,
+    },
+    DelistRequest {
+        product_id: i64,
+    },
+    Order {
+        order_no: &'a str,
+    },
+    Refund {
+        order_no: &'a str,
+        request_id: i64,
+    },
+    Ticket {
+        ticket_id: i64,
+    },
+    Statement {
+        month: &'a str,
+    },
+    /// An account (the operators' account and fee steps).
+    Account {
+        account_id: i64,
+    },
 }
 
 impl Event {
@@ -302,6 +322,8 @@ pub fn link(party: Party, subject: &Subject) -> String {
         (Subject::Ticket { ticket_id }, _) => format!("/vendor/supervision/{ticket_id}"),
         (Subject::Statement { month }, Operators) => format!("/admin/settlements?month={month}"),
         (Subject::Statement { month }, _) => format!("/vendor/settlements/{month}"),
+        (Subject::Account { .. }, Operators) => "/admin/accounts".to_string(),
+        (Subject::Account { .. }, _) => "/".to_string(),
     }
 }
 

@@ -7,7 +7,8 @@ use serde::Deserialize;
 
 use super::account::{new_password_check, rule_message};
 use crate::auth::{Operator, password};
-use crate::db::{self, accounts, audit, sessions};
+use crate::db::accounts::{self, SwitchRefusal};
+use crate::db::audit;
 use crate::domain::account::{self, AccountRuleError, Role};
 use crate::error::{AppError, AppResult};
 use crate::i18n::fill;
@@ -114,29 +115,20 @@ pub async fn create_account(
             let typed_password = form.password.clone();
             let actor = operator.0.id;
             let now = state.now();
+            let hash = state
+                .hash_password(move || password::hash(&typed_password))
+                .await?
+                .map_err(AppError::internal)?;
             let created = state
                 .db(move |conn| {
-                    let hash = password::hash(&typed_password).map_err(AppError::internal)?;
-                    db::write_transaction(conn, |conn| {
-                        let new = accounts::NewAccount {
-                            login: &login,
-                            display_name: &display_name,
-                            role,
-                            password_hash: &hash,
-                            now,
-                        };
-                        let account = match accounts::create(conn, &new) {
-                            Ok(account) => account,
-                            Err(accounts::CreateAccountError::LoginTaken) => return Ok(None),
-                            Err(accounts::CreateAccountError::Db(error)) => {
-                                return Err(error.into());
-                            }
-                        };
-                        let target =
-                            format!("{} {} ({})", account.role, account.login, account.uin);
-                        audit::record(conn, actor, "account.create", &target, "", now)?;
-                        Ok::<_, AppError>(Some(account))
-                    })
+                    let new = accounts::NewAccount {
+                        login: &login,
+                        display_name: &display_name,
+                        role,
+                        password_hash: &hash,
+                        now,
+                    };
+                    Ok(accounts::create_by_operator(conn, actor, &new)?)
                 })
                 .await?;
             match created {
@@ -162,13 +154,6 @@ pub async fn create_account(
     render(StatusCode::BAD_REQUEST, &view)
 }
 
-/// Why a disable or enable did not happen.
-enum SwitchRefusal {
-    Missing,
-    OwnAccount,
-    AlreadyDone,
-}
-
 async fn switch_account(
     req: HttpRequest,
     operator: Operator,
@@ -181,36 +166,7 @@ async fn switch_account(
     let actor = operator.0.id;
     let now = state.now();
     let outcome = state
-        .db(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let Some(target) = accounts::find_by_id(conn, id)? else {
-                    return Ok(Err(SwitchRefusal::Missing));
-                };
-                if disable && target.id == actor {
-                    return Ok(Err(SwitchRefusal::OwnAccount));
-                }
-                let changed = if disable {
-                    // Its sessions end with it, so enabling it again later
-                    // brings none of them back.
-                    let changed = accounts::disable(conn, id, now)?;
-                    sessions::end_all_of(conn, id)?;
-                    changed
-                } else {
-                    accounts::enable(conn, id)?
-                };
-                if !changed {
-                    return Ok(Err(SwitchRefusal::AlreadyDone));
-                }
-                let action = if disable {
-                    "account.disable"
-                } else {
-                    "account.enable"
-                };
-                let described = format!("{} {} ({})", target.role, target.login, target.uin);
-                audit::record(conn, actor, action, &described, "", now)?;
-                Ok::<_, AppError>(Ok(target.login))
-            })
-        })
+        .db(move |conn| Ok(accounts::switch(conn, actor, id, disable, now)?))
         .await?;
     match outcome {
         Ok(login) => {
@@ -385,20 +341,17 @@ pub async fn reset_password(
         .await?
         .map_err(AppError::internal)?;
     let (actor, account_id) = (operator.0.id, target.id);
-    let described = format!("{} {} ({})", target.role, target.login, target.uin);
     let now = state.now();
-    state
+    let reset = state
         .db(move |conn| {
-            db::write_transaction(conn, |conn| {
-                if !accounts::set_password(conn, account_id, None, &hash)? {
-                    return Err(AppError::NotFound);
-                }
-                sessions::end_all_of(conn, account_id)?;
-                audit::record(conn, actor, "account.password_reset", &described, "", now)?;
-                Ok(())
-            })
+            Ok(accounts::reset_password(
+                conn, actor, account_id, &hash, now,
+            )?)
         })
         .await?;
+    if !reset {
+        return Err(AppError::NotFound);
+    }
     views::set_flash(
         &session,
         &fill(t.password_reset_done, &[("login", &target.login)]),

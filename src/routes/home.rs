@@ -11,7 +11,7 @@ use crate::domain::sales;
 use crate::domain::settlement::Month;
 use crate::error::{AppError, AppResult};
 use crate::i18n::fill;
-use crate::state::{AppState, KeptTotal, Lookup};
+use crate::state::{AppState, CachedTotal, Lookup};
 use crate::views::home::{AdminHome, BuyerHome, NotificationsPage, VendorHome, Waiting};
 use crate::views::{PageCtx, Section, ok, see_other};
 
@@ -77,12 +77,12 @@ pub async fn vendor_home(
         Lookup::Use(kept) => kept,
         // The first visit of the month waits for its figure rather than
         // saying "being computed": the overview shows it at once.
-        Lookup::Computing => KeptTotal {
+        Lookup::Computing => CachedTotal {
             computed_at: now,
             mark,
             totals: compute(state.clone()).await?,
         },
-        Lookup::Refresh(None, ticket) => ticket.keep(KeptTotal {
+        Lookup::Refresh(None, ticket) => ticket.keep(CachedTotal {
             computed_at: now,
             mark,
             totals: compute(state.clone()).await?,
@@ -93,7 +93,7 @@ pub async fn vendor_home(
             actix_web::rt::spawn(async move {
                 match compute(state).await {
                     Ok(totals) => {
-                        ticket.keep(KeptTotal {
+                        ticket.keep(CachedTotal {
                             computed_at: now,
                             mark,
                             totals,

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::products::{ReasonForm, Said, StepOn, product_page, product_step, state_filter};
+use super::products::{ReasonForm, StepOn, product_page, product_step, state_filter};
 use crate::auth::{CurrentUser, Operator};
 use crate::db::StoreError;
 use crate::db::products::{self, Actor, ProductFilter};
@@ -15,6 +15,7 @@ use crate::domain::product::{Kind, check_reason};
 use crate::error::{AppError, AppResult, refusal_status};
 use crate::i18n::{Lang, fill};
 use crate::state::AppState;
+use crate::views::Alert;
 use crate::views::confirm::{self, ConfirmForm, Confirmation};
 use crate::views::labels::reason_problem;
 use crate::views::products::{
@@ -311,7 +312,7 @@ pub async fn show_product(
         &state,
         id.into_inner(),
         Viewer::Operator,
-        Said::ok(notice),
+        Alert::ok(notice),
     )
     .await
 }
@@ -356,7 +357,7 @@ pub async fn delist_product(
                 &state,
                 product_id,
                 Viewer::Operator,
-                Said::refused(StatusCode::BAD_REQUEST, message),
+                Alert::refused(StatusCode::BAD_REQUEST, message),
             )
             .await;
         }

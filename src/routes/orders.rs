@@ -11,7 +11,6 @@ use askama::Template;
 use chrono::DateTime;
 use serde::Deserialize;
 
-use super::products::Said;
 use crate::auth::{Buyer, CurrentUser, MaybeUser, Operator, Vendor};
 use crate::db::StoreError;
 use crate::db::orders::{self, Cursor, OrderFilter, Page, Scope};
@@ -26,6 +25,8 @@ use crate::domain::refund::{RequestState, five_day_refund, may_request_refund, s
 use crate::error::{AppError, AppResult, refusal_status};
 use crate::i18n::{Catalogue, Lang, fill};
 use crate::state::{AppState, OrderListKey};
+use crate::views::Alert;
+use crate::views::csv::csv_line;
 use crate::views::orders::{
     BuyerRefunds, CheckoutPage, MyOrdersPage, OrderDetailPage, OrderListPage, OrderRowsFragment,
     RepeatNotice, ShopProductPage, TypedFilter, order_cells,
@@ -397,37 +398,6 @@ pub async fn admin_orders(
     .await
 }
 
-/// A CSV field, quoted when needed; a leading formula character is defused so
-/// a spreadsheet never runs a product name.
-fn csv_field(value: &str) -> String {
-    // A negative amount (`-20.5`) is data, not a formula.
-    let number = value.strip_prefix('-').is_some_and(|digits| {
-        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-    });
-    let risky = value.starts_with(['=', '+', '@'])
-        || (value.starts_with('-') && value.len() > 1 && !number);
-    let defused = if risky {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    if defused.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", defused.replace('"', "\"\""))
-    } else {
-        defused
-    }
-}
-
-pub(super) fn csv_line(fields: &[&str]) -> String {
-    let mut line = fields
-        .iter()
-        .map(|f| csv_field(f))
-        .collect::<Vec<_>>()
-        .join(",");
-    line.push_str("\r\n");
-    line
-}
-
 /// The amount as a number a spreadsheet sums (yuan, two decimals; a refund
 /// negative, as money going back) and its unit: 元, or 元/小时 for an
 /// hourly purchase, whose figure is the hourly price.
@@ -631,7 +601,7 @@ pub async fn order_page(
     state: &AppState,
     order_no: String,
     view: OrderView,
-    said: Said,
+    alert: Alert,
 ) -> AppResult<HttpResponse> {
     let scope = view.scope;
     let now = state.now();
@@ -705,11 +675,11 @@ pub async fn order_page(
                 .iter()
                 .any(|r| r.state == RequestState::Open),
     });
-    let Said {
+    let Alert {
         status,
         notice,
         error,
-    } = said;
+    } = alert;
     render(
         status,
         &OrderDetailPage {
@@ -750,7 +720,7 @@ pub async fn vendor_order(
         &state,
         order_no.into_inner(),
         OrderView::vendor(user.id),
-        Said::ok(None),
+        Alert::ok(None),
     )
     .await
 }
@@ -767,7 +737,7 @@ pub async fn admin_order(
         &state,
         order_no.into_inner(),
         OrderView::operator(),
-        Said::ok(None),
+        Alert::ok(None),
     )
     .await
 }
@@ -786,7 +756,7 @@ pub async fn my_order(
         &state,
         order_no.into_inner(),
         OrderView::buyer(user.id),
-        Said::ok(notice),
+        Alert::ok(notice),
     )
     .await
 }
@@ -1011,12 +981,12 @@ async fn paid_checkout(
     done: &'static str,
 ) -> AppResult<Result<HttpResponse, Refusal>> {
     let shown = |order: orders::Order, repeated: bool| {
-        let said = if repeated {
+        let alert = if repeated {
             t.order_already_placed.to_string()
         } else {
             fill(done, &[("order_no", &order.order_no)])
         };
-        set_flash(session, &said);
+        set_flash(session, &alert);
         see_other(&format!("/me/orders/{}", order.order_no))
     };
     match outcome {
@@ -1239,7 +1209,7 @@ pub async fn renew_checkout(
                 &state,
                 order_no,
                 OrderView::buyer(buyer_id),
-                Said::refused(StatusCode::BAD_REQUEST, message),
+                Alert::refused(StatusCode::BAD_REQUEST, message),
             )
             .await
         }
@@ -1303,7 +1273,7 @@ pub async fn renew(
                 &state,
                 order_no,
                 OrderView::buyer(buyer_id),
-                Said::refused(status, message),
+                Alert::refused(status, message),
             )
             .await
         }
@@ -1339,18 +1309,5 @@ mod tests {
         assert!(!has_empty_field(""));
         assert!(!has_empty_field("type=purchase&billing=prepaid"));
         assert!(!has_empty_field("after=t1.2&"));
-    }
-
-    #[test]
-    fn csv_fields_are_quoted_and_defused() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(csv_field("@cmd"), "'@cmd");
-        assert_eq!(csv_field("-"), "-");
-        assert_eq!(csv_field("-1+1"), "'-1+1");
-        assert_eq!(csv_field("-20.5"), "-20.5");
-        assert_eq!(csv_field("-"), "-");
     }
 }

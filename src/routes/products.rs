@@ -18,6 +18,7 @@ use crate::domain::product::{
 use crate::error::{AppError, AppResult, refusal_status};
 use crate::i18n::{Catalogue, Lang, fill};
 use crate::state::AppState;
+use crate::views::Alert;
 use crate::views::confirm::{self, ConfirmForm, Confirmation};
 use crate::views::labels::{logo_problem, logo_warning, reason_problem};
 use crate::views::products::{
@@ -202,33 +203,6 @@ pub async fn create_product(
     Ok(see_other(&format!("/vendor/products/{product_id}/edit")))
 }
 
-/// What a page says above its content, and the status it answers with.
-pub struct Said {
-    pub status: StatusCode,
-    pub notice: Option<views::Flash>,
-    pub error: Option<String>,
-}
-
-impl Said {
-    /// A plain page, with the one-time notice of the previous step if any.
-    pub fn ok(notice: Option<views::Flash>) -> Said {
-        Said {
-            status: StatusCode::OK,
-            notice,
-            error: None,
-        }
-    }
-
-    /// A refusal shown on the page it concerns.
-    pub fn refused(status: StatusCode, error: impl Into<String>) -> Said {
-        Said {
-            status,
-            notice: None,
-            error: Some(error.into()),
-        }
-    }
-}
-
 /// The product page for its vendor or an operator, with what it says.
 pub async fn product_page(
     req: &HttpRequest,
@@ -236,13 +210,13 @@ pub async fn product_page(
     state: &AppState,
     product_id: i64,
     viewer: Viewer,
-    said: Said,
+    alert: Alert,
 ) -> AppResult<HttpResponse> {
-    let Said {
+    let Alert {
         status,
         notice,
         error,
-    } = said;
+    } = alert;
     let owner = (viewer == Viewer::Vendor).then_some(user.id);
     let detail = state
         .db(move |conn| {
@@ -284,7 +258,7 @@ pub async fn show_product(
         &state,
         id.into_inner(),
         Viewer::Vendor,
-        Said::ok(notice),
+        Alert::ok(notice),
     )
     .await
 }
@@ -572,8 +546,8 @@ pub async fn save_product(
                 let notice = logo_saved_notice(t, &accepted);
                 match attach(&state, &user, product_id, accepted).await? {
                     Ok(()) => {
-                        let said = fill(t.logo_saved_fields_not, &[("logo", &notice)]);
-                        view.notice = Some(views::Flash::warning(said));
+                        let alert = fill(t.logo_saved_fields_not, &[("logo", &notice)]);
+                        view.notice = Some(views::Flash::warning(alert));
                         view.logo = edit_source(&state, user.id, product_id).await?.1.logo;
                     }
                     Err(StoreError::Refused(_)) => {
@@ -586,7 +560,7 @@ pub async fn save_product(
         }
     };
     let vendor = Actor { id: user.id };
-    let said = match &logo {
+    let alert = match &logo {
         Some(accepted) => fill(
             t.logo_and_draft_saved,
             &[("logo", &logo_saved_notice(t, accepted))],
@@ -631,7 +605,7 @@ pub async fn save_product(
         }
         return Ok(see_other(&format!("/vendor/products/{product_id}")));
     }
-    set_flash(&session, &said);
+    set_flash(&session, &alert);
     if step.is_logo_step() {
         // Back to the form, which now shows the stored logo.
         return Ok(see_other(&format!("/vendor/products/{product_id}/edit")));
@@ -854,8 +828,8 @@ where
         }
         Err(StoreError::Refused(refusal)) => {
             let message = refusal.message(t);
-            let said = Said::refused(refusal_status(refusal), message);
-            product_page(&req, &user, &state, product_id, viewer, said).await
+            let alert = Alert::refused(refusal_status(refusal), message);
+            product_page(&req, &user, &state, product_id, viewer, alert).await
         }
         Err(other) => Err(AppError::from(other)),
     }
@@ -902,11 +876,11 @@ pub async fn withdraw_product(
             .filter(|r| r.state == RevisionState::Pending);
         let Some(pending) = pending else {
             let t = Lang::of_request(&req).catalogue();
-            let said = Said::refused(
+            let alert = Alert::refused(
                 StatusCode::CONFLICT,
                 step_message(t, StepRefusal::WrongState),
             );
-            return product_page(&req, &user, &state, product_id, Viewer::Vendor, said).await;
+            return product_page(&req, &user, &state, product_id, Viewer::Vendor, alert).await;
         };
         let t = Lang::of_request(&req).catalogue();
         let number = format!("#{}", pending.number);
@@ -969,7 +943,7 @@ pub async fn request_delist(
                 &state,
                 product_id,
                 Viewer::Vendor,
-                Said::refused(StatusCode::BAD_REQUEST, message),
+                Alert::refused(StatusCode::BAD_REQUEST, message),
             )
             .await;
         }

@@ -8,7 +8,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::orders::{OrderView, order_page};
-use super::products::Said;
 use crate::auth::{Buyer, CurrentUser, Operator, Vendor};
 use crate::db::StoreError;
 use crate::db::orders::{self, Scope};
@@ -24,9 +23,10 @@ use crate::domain::refund::{
 use crate::error::{AppError, AppResult, refusal_status, refused};
 use crate::i18n::{Catalogue, Lang, fill};
 use crate::state::AppState;
+use crate::views::Alert;
 use crate::views::confirm::{self, ConfirmForm, Confirmation};
 use crate::views::labels::reason_problem;
-use crate::views::orders::{KeptPosition, RefundQueuePage};
+use crate::views::orders::{RefundQueuePage, TypedPosition};
 use crate::views::{PageCtx, Section, render, see_other, set_flash, take_flash};
 
 /// Runs a buyer's refund step on an order and answers with the order page.
@@ -61,7 +61,7 @@ where
                 &state,
                 order_no,
                 OrderView::buyer(buyer_id),
-                Said::refused(status, message),
+                Alert::refused(status, message),
             )
             .await
         }
@@ -105,9 +105,9 @@ async fn ask_buyer(
     };
     if let Err(refusal) = checked {
         let refusal = Refusal::from(refusal);
-        let said = Said::refused(refusal_status(refusal), refusal.message(t));
+        let alert = Alert::refused(refusal_status(refusal), refusal.message(t));
         let view = OrderView::buyer(buyer_id);
-        return order_page(req, user, state, order_no, view, said).await;
+        return order_page(req, user, state, order_no, view, alert).await;
     }
     let vars = [
         ("order_no", order.order_no.as_str()),
@@ -223,14 +223,14 @@ pub async fn request_refund(
         Some(_) => None,
     };
     if let Some(message) = problem {
-        let said = Said::refused(StatusCode::BAD_REQUEST, message);
+        let alert = Alert::refused(StatusCode::BAD_REQUEST, message);
         return order_page(
             &req,
             &user,
             &state,
             order_no,
             OrderView::buyer(user.id),
-            said,
+            alert,
         )
         .await;
     }
@@ -253,9 +253,9 @@ async fn queue_page(
     req: &HttpRequest,
     user: &CurrentUser,
     state: &AppState,
-    said: Said,
+    alert: Alert,
 ) -> AppResult<HttpResponse> {
-    queue_page_keeping(req, user, state, said, None).await
+    queue_page_keeping(req, user, state, alert, None).await
 }
 
 /// The queue with a refused position form still as the vendor typed it.
@@ -263,8 +263,8 @@ async fn queue_page_keeping(
     req: &HttpRequest,
     user: &CurrentUser,
     state: &AppState,
-    said: Said,
-    kept: Option<KeptPosition>,
+    alert: Alert,
+    kept: Option<TypedPosition>,
 ) -> AppResult<HttpResponse> {
     let now = state.now();
     let vendor = (user.role == Role::Vendor).then_some(user.id);
@@ -276,11 +276,11 @@ async fn queue_page_keeping(
             ))
         })
         .await?;
-    let Said {
+    let Alert {
         status,
         notice,
         error,
-    } = said;
+    } = alert;
     let section = if vendor.is_some() {
         Section::VendorRefunds
     } else {
@@ -308,7 +308,7 @@ pub async fn refund_queue(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let notice = take_flash(&session);
-    queue_page(&req, &user, &state, Said::ok(notice)).await
+    queue_page(&req, &user, &state, Alert::ok(notice)).await
 }
 
 pub async fn vendor_refunds(
@@ -318,7 +318,7 @@ pub async fn vendor_refunds(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let notice = take_flash(&session);
-    queue_page(&req, &user, &state, Said::ok(notice)).await
+    queue_page(&req, &user, &state, Alert::ok(notice)).await
 }
 
 #[derive(Deserialize)]
@@ -348,7 +348,7 @@ pub async fn record_position(
     let note = form.note.trim().to_string();
     let contact = form.contact.trim().to_string();
     let request_id = id.into_inner();
-    let kept = KeptPosition {
+    let kept = TypedPosition {
         request_id,
         position: form.position.trim().to_string(),
         note: form.note.clone(),
@@ -365,8 +365,8 @@ pub async fn record_position(
     };
     let (Some(position), None) = (position, problem) else {
         let message = problem.unwrap_or(t.err_position_required);
-        let said = Said::refused(StatusCode::BAD_REQUEST, message);
-        return queue_page_keeping(&req, &user, &state, said, Some(kept)).await;
+        let alert = Alert::refused(StatusCode::BAD_REQUEST, message);
+        return queue_page_keeping(&req, &user, &state, alert, Some(kept)).await;
     };
     let vendor_id = user.id;
     let outcome = state
@@ -388,8 +388,8 @@ pub async fn record_position(
         }
         Err(error) => {
             let (status, message) = refused(t, error)?;
-            let said = Said::refused(status, message);
-            queue_page_keeping(&req, &user, &state, said, Some(kept)).await
+            let alert = Alert::refused(status, message);
+            queue_page_keeping(&req, &user, &state, alert, Some(kept)).await
         }
     }
 }
@@ -424,16 +424,16 @@ async fn ask_decision(
         .db(move |conn| Ok(refunds::open_request(conn, request_id)?))
         .await?;
     let Some(item) = found else {
-        let said = Said::refused(StatusCode::CONFLICT, t.state_changed);
-        return queue_page(req, user, state, said).await;
+        let alert = Alert::refused(StatusCode::CONFLICT, t.state_changed);
+        return queue_page(req, user, state, alert).await;
     };
     let order = &item.order;
     let (line, button, path) = match decision {
         Decision::Refund { amount_fen } => {
             if let Err(refusal) = check_refund_amount(&order.facts(), *amount_fen) {
-                let said =
-                    Said::refused(StatusCode::BAD_REQUEST, Refusal::from(refusal).message(t));
-                return queue_page(req, user, state, said).await;
+                let alert =
+                    Alert::refused(StatusCode::BAD_REQUEST, Refusal::from(refusal).message(t));
+                return queue_page(req, user, state, alert).await;
             }
             let line = fill(
                 t.confirm_grant_refund,
@@ -505,7 +505,7 @@ async fn decide(
                 &req,
                 &user,
                 &state,
-                Said::refused(StatusCode::BAD_REQUEST, message),
+                Alert::refused(StatusCode::BAD_REQUEST, message),
             )
             .await;
         }
@@ -532,7 +532,7 @@ async fn decide(
         }
         Err(error) => {
             let (status, message) = refused(t, error)?;
-            queue_page(&req, &user, &state, Said::refused(status, message)).await
+            queue_page(&req, &user, &state, Alert::refused(status, message)).await
         }
     }
 }

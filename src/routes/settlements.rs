@@ -7,8 +7,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::orders::csv_line;
-use super::products::Said;
 use crate::auth::{CurrentUser, Operator, Vendor};
 use crate::db::StoreError;
 use crate::db::accounts;
@@ -20,7 +18,9 @@ use crate::domain::time::format_china;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Catalogue, Lang, fill};
 use crate::state::AppState;
+use crate::views::Alert;
 use crate::views::confirm::{self, Confirmation};
+use crate::views::csv::csv_line;
 use crate::views::settlements::{
     AdminSettlementsPage, LINES_SHOWN, LineGroup, StatementPage, VendorSettlementsPage,
     net_by_month, net_chart,
@@ -117,7 +117,7 @@ pub async fn vendor_statement(
             for_operator: false,
             csv_href,
         },
-        Said::ok(None),
+        Alert::ok(None),
         String::new(),
     )
 }
@@ -145,7 +145,7 @@ fn statement_page(
     req: &HttpRequest,
     user: &CurrentUser,
     shown: StatementShown,
-    said: Said,
+    alert: Alert,
     reference: String,
 ) -> AppResult<HttpResponse> {
     let section = if shown.for_operator {
@@ -159,7 +159,7 @@ fn statement_page(
         "/vendor/settlements".to_string()
     };
     render(
-        said.status,
+        alert.status,
         &StatementPage {
             page: PageCtx::new(req, Some(user), section),
             statement: shown.statement,
@@ -168,8 +168,8 @@ fn statement_page(
             for_operator: shown.for_operator,
             csv_href: shown.csv_href,
             back_href,
-            notice: said.notice,
-            error: said.error,
+            notice: alert.notice,
+            error: alert.error,
             reference,
         },
     )
@@ -255,7 +255,7 @@ async fn admin_page(
     user: &CurrentUser,
     state: &AppState,
     month: Option<Month>,
-    said: Said,
+    alert: Alert,
     settle_value: Option<String>,
 ) -> AppResult<HttpResponse> {
     let now = state.now();
@@ -288,7 +288,7 @@ async fn admin_page(
         months.sort_unstable_by(|a, b| b.cmp(a));
     }
     render(
-        said.status,
+        alert.status,
         &AdminSettlementsPage {
             page: PageCtx::new(req, Some(user), Section::AdminSettlements),
             month: month.to_string(),
@@ -296,8 +296,8 @@ async fn admin_page(
             months,
             rates,
             settle_value: settle_value.unwrap_or_else(|| last_ended.to_string()),
-            notice: said.notice,
-            error: said.error,
+            notice: alert.notice,
+            error: alert.error,
             totals,
         },
     )
@@ -313,13 +313,13 @@ pub async fn admin_settlements(
     let t = Lang::of_request(&req).catalogue();
     let notice = take_flash(&session);
     if query.month.trim().is_empty() {
-        return admin_page(&req, &user, &state, None, Said::ok(notice), None).await;
+        return admin_page(&req, &user, &state, None, Alert::ok(notice), None).await;
     }
     match Month::parse(&query.month) {
-        Some(month) => admin_page(&req, &user, &state, Some(month), Said::ok(notice), None).await,
+        Some(month) => admin_page(&req, &user, &state, Some(month), Alert::ok(notice), None).await,
         None => {
-            let said = Said::refused(StatusCode::BAD_REQUEST, t.settle_bad_month);
-            admin_page(&req, &user, &state, None, said, None).await
+            let alert = Alert::refused(StatusCode::BAD_REQUEST, t.settle_bad_month);
+            admin_page(&req, &user, &state, None, alert, None).await
         }
     }
 }
@@ -342,8 +342,8 @@ pub async fn generate(
     let t = Lang::of_request(&req).catalogue();
     let typed = form.month.trim().to_string();
     let Some(month) = Month::parse(&typed) else {
-        let said = Said::refused(StatusCode::BAD_REQUEST, t.settle_bad_month);
-        return admin_page(&req, &user, &state, None, said, Some(typed)).await;
+        let alert = Alert::refused(StatusCode::BAD_REQUEST, t.settle_bad_month);
+        return admin_page(&req, &user, &state, None, alert, Some(typed)).await;
     };
     // The month's statements are made on connections of their own, side by side.
     let pool = state.pool.clone();
@@ -368,11 +368,11 @@ pub async fn generate(
             Ok(see_other(&format!("/admin/settlements?month={label}")))
         }
         Err(StoreError::Refused(Refusal::MonthNotOver { .. })) => {
-            let said = Said::refused(
+            let alert = Alert::refused(
                 StatusCode::BAD_REQUEST,
                 fill(t.settle_not_over, &[("month", &label)]),
             );
-            admin_page(&req, &user, &state, None, said, Some(typed)).await
+            admin_page(&req, &user, &state, None, alert, Some(typed)).await
         }
         Err(other) => Err(settle_error(other)),
     }
@@ -418,7 +418,7 @@ pub async fn admin_statement(
 ) -> AppResult<HttpResponse> {
     let shown = any_statement(&state, id.into_inner()).await?;
     let notice = take_flash(&session);
-    statement_page(&req, &user, shown, Said::ok(notice), String::new())
+    statement_page(&req, &user, shown, Alert::ok(notice), String::new())
 }
 
 pub async fn admin_statement_csv(
@@ -506,7 +506,7 @@ pub async fn pay(
             } else {
                 t.statement_already_paid
             };
-            Said::refused(StatusCode::CONFLICT, message)
+            Alert::refused(StatusCode::CONFLICT, message)
         }
         Ok(reference) => {
             let operator = user.id;
@@ -519,15 +519,15 @@ pub async fn pay(
                     return Ok(see_other(&format!("/admin/settlements/{id}")));
                 }
                 Err(StoreError::Refused(Refusal::StatementPaid)) => {
-                    Said::refused(StatusCode::CONFLICT, t.statement_already_paid)
+                    Alert::refused(StatusCode::CONFLICT, t.statement_already_paid)
                 }
                 Err(StoreError::Refused(Refusal::NothingToPay)) => {
-                    Said::refused(StatusCode::CONFLICT, t.statement_nothing_to_pay)
+                    Alert::refused(StatusCode::CONFLICT, t.statement_nothing_to_pay)
                 }
                 Err(other) => return Err(settle_error(other)),
             }
         }
-        Err(message) => Said::refused(StatusCode::BAD_REQUEST, message),
+        Err(message) => Alert::refused(StatusCode::BAD_REQUEST, message),
     };
     let shown = any_statement(&state, id).await?;
     let typed = form.reference.chars().take(MAX_REFERENCE).collect();
@@ -552,8 +552,8 @@ pub async fn set_fee(
     let now = state.now();
     let t = Lang::of_request(&req).catalogue();
     let Some(fee_bps) = parse_fee_percent(&form.percent) else {
-        let said = Said::refused(StatusCode::BAD_REQUEST, t.fee_bad);
-        return admin_page(&req, &user, &state, None, said, None).await;
+        let alert = Alert::refused(StatusCode::BAD_REQUEST, t.fee_bad);
+        return admin_page(&req, &user, &state, None, alert, None).await;
     };
     let operator = user.id;
     let vendor_id = id.into_inner();

@@ -6,7 +6,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::products::Said;
 use crate::auth::{Buyer, CurrentUser, Operator, Vendor};
 use crate::db::StoreError;
 use crate::db::tickets::{self, Payload, TicketFilter, TicketUser};
@@ -17,6 +16,7 @@ use crate::domain::ticket::{Template, TicketAction, TicketActor, TicketState, tr
 use crate::error::{AppError, AppResult, refusal_status};
 use crate::i18n::{Catalogue, Lang};
 use crate::state::AppState;
+use crate::views::Alert;
 use crate::views::confirm::{self, Confirmation};
 use crate::views::labels::reason_problem;
 use crate::views::tickets::{TicketForms, TicketListPage, TicketPage};
@@ -116,7 +116,7 @@ async fn ticket_page(
     user: &CurrentUser,
     state: &AppState,
     ticket_id: i64,
-    said: Said,
+    alert: Alert,
     forms: TicketForms,
 ) -> AppResult<HttpResponse> {
     let now = state.now();
@@ -143,11 +143,11 @@ async fn ticket_page(
             format!("/admin/supervision/{}", ticket.id),
         ),
     };
-    let Said {
+    let Alert {
         status,
         notice,
         error,
-    } = said;
+    } = alert;
     render(
         status,
         &TicketPage {
@@ -180,7 +180,7 @@ pub async fn vendor_ticket(
         &user,
         &state,
         id.into_inner(),
-        Said::ok(notice),
+        Alert::ok(notice),
         TicketForms::default(),
     )
     .await
@@ -197,7 +197,7 @@ pub async fn admin_ticket(
         &user,
         &state,
         id.into_inner(),
-        Said::ok(None),
+        Alert::ok(None),
         TicketForms::default(),
     )
     .await
@@ -216,7 +216,7 @@ pub async fn buyer_ticket(
         &user,
         &state,
         id.into_inner(),
-        Said::ok(notice),
+        Alert::ok(notice),
         TicketForms::default(),
     )
     .await
@@ -310,8 +310,8 @@ async fn act(
     let payload = match payload_for(t, action, &form) {
         Ok(payload) => payload,
         Err(message) => {
-            let said = Said::refused(StatusCode::BAD_REQUEST, message);
-            return ticket_page(&req, &user, &state, ticket_id, said, kept(&form)).await;
+            let alert = Alert::refused(StatusCode::BAD_REQUEST, message);
+            return ticket_page(&req, &user, &state, ticket_id, alert, kept(&form)).await;
         }
     };
     let ticket_user = TicketUser {
@@ -378,7 +378,7 @@ async fn act(
         &user,
         &state,
         ticket_id,
-        Said::refused(status, message),
+        Alert::refused(status, message),
         kept(&form),
     )
     .await
@@ -416,8 +416,8 @@ async fn send_message(
     let t = Lang::of_request(&req).catalogue();
     let text = form.message.trim().to_string();
     if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
-        let said = Said::refused(StatusCode::BAD_REQUEST, t.err_message_required);
-        return ticket_page(&req, &user, &state, ticket_id, said, kept(&form)).await;
+        let alert = Alert::refused(StatusCode::BAD_REQUEST, t.err_message_required);
+        return ticket_page(&req, &user, &state, ticket_id, alert, kept(&form)).await;
     }
     let ticket_user = TicketUser {
         id: user.id,
@@ -437,8 +437,8 @@ async fn send_message(
         Err(StoreError::Refused(refusal)) => (refusal_status(refusal), refusal.message(t)),
         Err(other) => return Err(other.into()),
     };
-    let said = Said::refused(status, message);
-    ticket_page(&req, &user, &state, ticket_id, said, kept(&form)).await
+    let alert = Alert::refused(status, message);
+    ticket_page(&req, &user, &state, ticket_id, alert, kept(&form)).await
 }
 
 pub async fn vendor_act(

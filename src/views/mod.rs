@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod confirm;
+pub mod csv;
 pub mod errors;
 pub mod home;
 pub mod labels;
@@ -318,5 +319,32 @@ mod tests {
         assert_eq!(safe_next(Some("/\\evil.example")), None);
         assert_eq!(safe_next(Some("/a\nb")), None);
         assert_eq!(safe_next(None), None);
+    }
+}
+
+/// What a page says above its content, and the status it answers with.
+pub struct Alert {
+    pub status: StatusCode,
+    pub notice: Option<Flash>,
+    pub error: Option<String>,
+}
+
+impl Alert {
+    /// A plain page, with the one-time notice of the previous step if any.
+    pub fn ok(notice: Option<Flash>) -> Alert {
+        Alert {
+            status: StatusCode::OK,
+            notice,
+            error: None,
+        }
+    }
+
+    /// A refusal shown on the page it concerns.
+    pub fn refused(status: StatusCode, error: impl Into<String>) -> Alert {
+        Alert {
+            status,
+            notice: None,
+            error: Some(error.into()),
+        }
     }
 }

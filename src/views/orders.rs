@@ -263,7 +263,7 @@ impl OrderDetailPage {
         }
     }
 
-    /// A re-order after a five-day refund, said to the vendor and operator.
+    /// A re-order after a five-day refund, alert to the vendor and operator.
     pub fn is_excluded_reorder(&self) -> bool {
         self.order.reorder_of.is_some() && self.base != "/me/orders"
     }
@@ -298,7 +298,7 @@ impl OrderDetailPage {
     }
 
     /// Why the five-day refund does not apply, for prepaid image purchases
-    /// (other orders never qualify, so nothing is said there).
+    /// (other orders never qualify, so nothing is alert there).
     pub fn five_day_refused(&self) -> Option<String> {
         let refunds = self.refunds.as_ref()?;
         let refusal = refunds.five_day.err()?;
@@ -387,11 +387,11 @@ pub struct RefundQueuePage {
     /// The vendor's own requests, with the position form instead of the decision.
     pub vendor_view: bool,
     /// A refused position form, as it was typed.
-    pub kept: Option<KeptPosition>,
+    pub kept: Option<TypedPosition>,
 }
 
 /// What the vendor typed into a position form that was refused.
-pub struct KeptPosition {
+pub struct TypedPosition {
     pub request_id: i64,
     pub position: String,
     pub note: String,
@@ -403,7 +403,7 @@ impl RefundQueuePage {
         position_text(self.page.t, request)
     }
 
-    fn kept_for(&self, request: &RefundRequest) -> Option<&KeptPosition> {
+    fn kept_for(&self, request: &RefundRequest) -> Option<&TypedPosition> {
         self.kept.as_ref().filter(|k| k.request_id == request.id)
     }
 
@@ -462,7 +462,7 @@ impl RefundQueuePage {
     }
 }
 
-/// What the vendor said about a refund request.
+/// What the vendor alert about a refund request.
 pub fn position_text(t: &Catalogue, request: &RefundRequest) -> &'static str {
     match request.vendor_position {
         Some(VendorPosition::Agrees) => t.position_agrees,
