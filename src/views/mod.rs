@@ -304,24 +304,6 @@ pub fn take_flash(session: &actix_session::Session) -> Option<Flash> {
     session.remove_as::<Flash>(FLASH_KEY).and_then(Result::ok)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_local_paths_are_followed() {
-        assert_eq!(
-            safe_next(Some("/vendor?x=1")).as_deref(),
-            Some("/vendor?x=1")
-        );
-        assert_eq!(safe_next(Some("//evil.example")), None);
-        assert_eq!(safe_next(Some("https://evil.example")), None);
-        assert_eq!(safe_next(Some("/\\evil.example")), None);
-        assert_eq!(safe_next(Some("/a\nb")), None);
-        assert_eq!(safe_next(None), None);
-    }
-}
-
 /// What a page says above its content, and the status it answers with.
 pub struct Alert {
     pub status: StatusCode,
@@ -346,5 +328,23 @@ impl Alert {
             notice: None,
             error: Some(error.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(
+            safe_next(Some("/vendor?x=1")).as_deref(),
+            Some("/vendor?x=1")
+        );
+        assert_eq!(safe_next(Some("//evil.example")), None);
+        assert_eq!(safe_next(Some("https://evil.example")), None);
+        assert_eq!(safe_next(Some("/\\evil.example")), None);
+        assert_eq!(safe_next(Some("/a\nb")), None);
+        assert_eq!(safe_next(None), None);
     }
 }
