@@ -12,6 +12,10 @@
 //!   middleware reads every POST body, whatever carries its token; see
 //!   `csrf::read_body`), else 408, nothing more is read, and the connection
 //!   closes. A request's head has actix's own 5 s.
+// The descriptor of the request's own connection is shut without a second
+// descriptor per connection (the limits below count one each); libc is the
+// only way to do that, in three small SAFETY-commented blocks.
+#![allow(unsafe_code)]
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -76,22 +80,26 @@ impl ConnectionLimits {
 /// limit in force afterwards.
 #[cfg(unix)]
 fn raise_open_files_limit() -> u64 {
-    use rustix::process::{Resource, getrlimit, setrlimit};
-    let limit = getrlimit(Resource::Nofile);
-    let (Some(current), maximum) = (limit.current, limit.maximum) else {
-        // No soft limit at all: nothing to raise.
-        return u64::MAX;
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
     };
-    if maximum.is_none_or(|maximum| current < maximum) {
-        let raised = rustix::process::Rlimit {
-            current: maximum,
-            maximum,
-        };
-        if setrlimit(Resource::Nofile, raised).is_ok() {
-            return maximum.unwrap_or(u64::MAX);
+    // SAFETY: getrlimit and setrlimit only read and write the struct given.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return 1024;
+        }
+        if limit.rlim_cur < limit.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: limit.rlim_max,
+                rlim_max: limit.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                limit = raised;
+            }
         }
     }
-    current
+    limit.rlim_cur
 }
 
 #[cfg(not(unix))]
@@ -117,8 +125,8 @@ struct Counted {
 struct Connection {
     /// `None` for a trusted proxy, which is not counted.
     _counted: Option<Counted>,
-    /// A second handle on the connection's socket, to stop reading it.
-    socket: Option<socket2::Socket>,
+    #[cfg(unix)]
+    fd: std::os::fd::RawFd,
 }
 
 impl Drop for Counted {
@@ -201,7 +209,8 @@ pub fn on_connect(
     };
     extensions.insert(Arc::new(Connection {
         _counted: counted,
-        socket: socket2::SockRef::from(stream).try_clone().ok(),
+        #[cfg(unix)]
+        fd: std::os::fd::AsRawFd::as_raw_fd(stream),
     }));
     if !within {
         // Best effort: a fresh socket's send buffer takes these few bytes.
@@ -213,19 +222,31 @@ pub fn on_connect(
 /// Stops reading the request's connection: what the client still sends is
 /// not waited for, and the connection closes once the answer is written.
 pub fn stop_reading(req: &actix_web::HttpRequest) {
-    if let Some(socket) = req
-        .conn_data::<Arc<Connection>>()
-        .and_then(|connection| connection.socket.as_ref())
-    {
-        let _ = socket.shutdown(std::net::Shutdown::Read);
+    #[cfg(unix)]
+    if let Some(connection) = req.conn_data::<Arc<Connection>>() {
+        // SAFETY: the descriptor belongs to this request's connection, which
+        // lives (and keeps it open) at least as long as the request.
+        unsafe {
+            libc::shutdown(connection.fd, libc::SHUT_RD);
+        }
     }
+    #[cfg(not(unix))]
+    let _ = req;
 }
 
 /// Shuts both directions of the socket: actix then reads the end of the
 /// stream and drops the connection (and its count) without reading a byte.
+#[cfg(unix)]
 fn shut_down(stream: &actix_web::rt::net::TcpStream) {
-    let _ = socket2::SockRef::from(stream).shutdown(std::net::Shutdown::Both);
+    use std::os::fd::AsRawFd;
+    // SAFETY: shutdown on a descriptor this stream owns and keeps open.
+    unsafe {
+        libc::shutdown(stream.as_raw_fd(), libc::SHUT_RDWR);
+    }
 }
+
+#[cfg(not(unix))]
+fn shut_down(_stream: &actix_web::rt::net::TcpStream) {}
 
 #[cfg(test)]
 mod tests {

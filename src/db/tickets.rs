@@ -11,6 +11,7 @@ use super::schema::{accounts, orders, products, revisions, ticket_events, ticket
 use super::{DbConn, StoreError, write_transaction};
 use crate::domain::account::Role;
 use crate::domain::notice::{Event, Subject};
+use crate::domain::refusal::Refusal;
 use crate::domain::ticket::{
     self, Template, TicketAction, TicketActor, TicketRefusal, TicketState, next_actor, transition,
 };
@@ -161,7 +162,12 @@ pub fn apply(
             &step,
             |conn| move_ticket(conn, &ticket, step.to, payload, now),
             |event| on_ticket(&ticket, event, Some(user.id), &order_no, now).noted(&payload.note),
-        )?;
+        )
+        // Lost to a step in between (two tabs, a double submit): the ticket's own words.
+        .map_err(|error| match error {
+            StoreError::Refused(Refusal::StateChanged) => TicketRefusal::WrongState.into(),
+            other => other,
+        })?;
         Ok(step.to)
     })
 }

@@ -109,7 +109,7 @@ pub fn check_password(password: &str) -> Result<(), AccountRuleError> {
 /// The lowest and highest user ID: ten digits starting with 2, like `2000085622`.
 pub const UIN_RANGE: std::ops::RangeInclusive<i64> = 2_000_000_000..=2_999_999_999;
 
-/// Semaphore a random draw into a user ID inside [`UIN_RANGE`].
+/// Turns a random draw into a user ID inside [`UIN_RANGE`].
 pub fn uin_from_random(draw: u64) -> i64 {
     let span = (UIN_RANGE.end() - UIN_RANGE.start() + 1) as u64;
     UIN_RANGE.start() + (draw % span) as i64

@@ -111,7 +111,7 @@ pub const EN: Catalogue = Catalogue {
     action_account_enable: "Account enabled",
     notifications_title: "Notifications",
     mark_all_read: "Mark all as read",
-    no_notifications: "No notifications. When something needs you, or something of yours moves on, it is alert here.",
+    no_notifications: "No notifications. When something needs you, or something of yours moves on, it is said here.",
     vendor_home_title: "Vendor overview",
     admin_home_title: "Operator overview",
     shop_title: "Marketplace",

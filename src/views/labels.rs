@@ -271,7 +271,7 @@ impl PageCtx {
         }
     }
 
-    /// Alert under a group whose other lines only the CSV has.
+    /// Said under a group whose other lines only the CSV has.
     pub fn more_in_csv(&self, count: usize) -> String {
         fill(self.t.lines_more_in_csv, &[("count", &count.to_string())])
     }

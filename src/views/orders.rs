@@ -263,7 +263,7 @@ impl OrderDetailPage {
         }
     }
 
-    /// A re-order after a five-day refund, alert to the vendor and operator.
+    /// A re-order after a five-day refund, said to the vendor and operator.
     pub fn is_excluded_reorder(&self) -> bool {
         self.order.reorder_of.is_some() && self.base != "/me/orders"
     }
@@ -298,7 +298,7 @@ impl OrderDetailPage {
     }
 
     /// Why the five-day refund does not apply, for prepaid image purchases
-    /// (other orders never qualify, so nothing is alert there).
+    /// (other orders never qualify, so nothing is said there).
     pub fn five_day_refused(&self) -> Option<String> {
         let refunds = self.refunds.as_ref()?;
         let refusal = refunds.five_day.err()?;
@@ -462,7 +462,7 @@ impl RefundQueuePage {
     }
 }
 
-/// What the vendor alert about a refund request.
+/// What the vendor said about a refund request.
 pub fn position_text(t: &Catalogue, request: &RefundRequest) -> &'static str {
     match request.vendor_position {
         Some(VendorPosition::Agrees) => t.position_agrees,
