@@ -116,7 +116,7 @@ async fn notifications_page_lists_and_clears_unread() {
                 notifications::account_id.eq(id),
                 notifications::kind.eq("test"),
                 notifications::subject.eq("<i>hello</i>"),
-                notifications::link.eq("/vendor"),
+                notifications::about.eq("page:/vendor"),
                 notifications::created_at.eq(chrono::Utc::now().naive_utc()),
             ))
             .execute(&mut conn)
@@ -143,7 +143,7 @@ async fn notifications_page_lists_and_clears_unread() {
             vendor2,
             "test",
             "busy",
-            "/vendor",
+            "page:/vendor",
             chrono::Utc::now().naive_utc(),
         )
         .unwrap();

@@ -324,6 +324,9 @@ async fn negotiated_refunds_go_through_the_operator_full_or_partial() {
     more.assert_contains("该订单没有可退的金额。");
     let audit = operator.get("/admin/audit").await;
     assert_eq!(audit.body.matches("<td>退款</td>").count(), 2);
+    // Each entry keeps its own amount.
+    audit.assert_contains("<td>¥100</td>");
+    audit.assert_contains("<td>¥200</td>");
 }
 
 #[actix_web::test]

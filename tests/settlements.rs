@@ -326,6 +326,8 @@ async fn an_operator_settles_a_month_and_the_vendor_reads_and_exports_it() {
         )
         .await;
     fee.assert_redirect_to("/admin/settlements");
+    let audit = operator.get("/admin/audit").await;
+    audit.assert_contains("<td>设置平台费率</td><td>vendor1</td><td>2.5%</td>");
 
     // This month has not ended; a made-up month is not a month.
     let this_month = Month::of(now()).to_string();

@@ -13,7 +13,8 @@ pub struct Notification {
     pub account_id: i64,
     pub kind: String,
     pub subject: String,
-    pub link: String,
+    /// What the notice is about (`domain::notice::Subject::code`).
+    pub about: String,
     pub created_at: NaiveDateTime,
     pub read_at: Option<NaiveDateTime>,
 }
@@ -56,21 +57,21 @@ pub fn mark_all_read(conn: &mut DbConn, account_id: i64, now: NaiveDateTime) -> 
     .execute(conn)
 }
 
-/// Marks one of the account's notifications read and returns where it
-/// links; `None` if it is not the account's.
+/// Marks one of the account's notifications read and returns what it is
+/// about; `None` if it is not the account's.
 pub fn open(
     conn: &mut DbConn,
     account_id: i64,
     notification_id: i64,
     now: NaiveDateTime,
 ) -> QueryResult<Option<String>> {
-    let link: Option<String> = notifications::table
+    let about: Option<String> = notifications::table
         .filter(notifications::id.eq(notification_id))
         .filter(notifications::account_id.eq(account_id))
-        .select(notifications::link)
+        .select(notifications::about)
         .first(conn)
         .optional()?;
-    if link.is_some() {
+    if about.is_some() {
         diesel::update(
             notifications::table
                 .filter(notifications::id.eq(notification_id))
@@ -80,5 +81,5 @@ pub fn open(
         .set(notifications::read_at.eq(Some(now)))
         .execute(conn)?;
     }
-    Ok(link)
+    Ok(about)
 }

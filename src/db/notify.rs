@@ -1,14 +1,15 @@
-//! Writing notifications. Who hears of a change, in what words and with
-//! which link comes from one table (`domain::notice`); the text is the kind
-//! plus a subject line (usually a product name or an order number), so that
-//! each reader sees it in their own language.
+//! Writing notifications. Who hears of a change and in what words comes
+//! from one table (`domain::notice`); the text is the kind plus a subject
+//! line (usually a product name or an order number), so that each reader
+//! sees it in their own language. A notice keeps what it is about; the page
+//! it opens is chosen when it is opened (`views::links`).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::{accounts, notifications};
-use crate::domain::notice::{self, Event, Party, Subject};
+use crate::domain::notice::{Event, Party, Subject};
 
 /// The accounts a change concerns; a product's changes have no buyer.
 #[derive(Debug, Clone, Copy, Default)]
@@ -33,8 +34,7 @@ impl Parties {
     }
 }
 
-/// Tells everyone the table names for `event`, each with a link to the page
-/// of its own role.
+/// Tells everyone the table names for `event` about `subject`.
 pub fn tell(
     conn: &mut DbConn,
     event: Event,
@@ -43,20 +43,20 @@ pub fn tell(
     line: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
+    let about = subject.code();
     for (party, kind) in event.audience() {
-        let link = notice::link(*party, subject);
         match party {
             Party::Buyer => {
                 if let Some(id) = parties.buyer_id {
-                    notify(conn, id, kind, line, &link, now)?;
+                    notify(conn, id, kind, line, &about, now)?;
                 }
             }
             Party::Vendor => {
                 if let Some(id) = parties.vendor_id {
-                    notify(conn, id, kind, line, &link, now)?;
+                    notify(conn, id, kind, line, &about, now)?;
                 }
             }
-            Party::Operators => notify_operators(conn, kind, line, &link, now)?,
+            Party::Operators => notify_operators(conn, kind, line, &about, now)?,
             Party::System => {}
         }
     }
@@ -70,7 +70,7 @@ pub fn notify(
     account_id: i64,
     kind: &str,
     subject: &str,
-    link: &str,
+    about: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::insert_into(notifications::table)
@@ -78,7 +78,7 @@ pub fn notify(
             notifications::account_id.eq(account_id),
             notifications::kind.eq(kind),
             notifications::subject.eq(subject),
-            notifications::link.eq(link),
+            notifications::about.eq(about),
             notifications::created_at.eq(now),
         ))
         .execute(conn)
@@ -90,7 +90,7 @@ fn notify_operators(
     conn: &mut DbConn,
     kind: &str,
     subject: &str,
-    link: &str,
+    about: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     let operators: Vec<i64> = accounts::table
@@ -99,7 +99,7 @@ fn notify_operators(
         .select(accounts::id)
         .load(conn)?;
     for operator in operators {
-        notify(conn, operator, kind, subject, link, now)?;
+        notify(conn, operator, kind, subject, about, now)?;
     }
     Ok(())
 }

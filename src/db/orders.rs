@@ -13,7 +13,8 @@ use super::schema::{checkouts, orders, subscriptions};
 use super::{DbConn, StoreError, write_transaction};
 use crate::domain::notice::{Event, Subject};
 use crate::domain::order::{
-    OrderStatus, OrderType, PurchaseRefusal, Term, extend_expiry, order_number, total_fen,
+    OrderStatus, OrderType, PurchaseRefusal, Term, extend_expiry, may_renew, order_number,
+    total_fen,
 };
 use crate::domain::product::{Billing, Kind, Listing};
 use crate::domain::refund::{FIVE_DAYS, RefundKind, is_reorder};
@@ -387,12 +388,11 @@ pub fn renew(
             .filter(|s| s.buyer_id == buyer_id)
             .ok_or(StoreError::NotFound)?;
         let purchase = purchase_of(conn, subscription_id)?.ok_or(StoreError::NotFound)?;
-        let renewable = subscription.billing == Billing::Prepaid
-            && subscription.stopped_at.is_none()
-            && purchase.status == OrderStatus::Paid;
-        if !renewable {
-            return Err(PurchaseRefusal::NotRenewable.into());
-        }
+        may_renew(
+            subscription.billing,
+            subscription.stopped_at.is_some(),
+            purchase.status,
+        )?;
         let total = total_fen(
             Billing::Prepaid,
             subscription.unit_price_fen,

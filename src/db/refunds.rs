@@ -126,8 +126,9 @@ fn tell_refunded(
     refund: &Order,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    // The audit entry of a granted refund keeps its amount.
-    let amount = crate::domain::money::format_yuan(refund.amount_fen);
+    // The audit entry of a granted refund keeps its amount, in fen
+    // (`PageCtx::audit_note` shows it).
+    let amount = refund.amount_fen.to_string();
     let happened = Happened::new(
         event,
         Some(by),

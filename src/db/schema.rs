@@ -36,7 +36,7 @@ diesel::table! {
         account_id -> BigInt,
         kind -> Text,
         subject -> Text,
-        link -> Text,
+        about -> Text,
         created_at -> Timestamp,
         read_at -> Nullable<Timestamp>,
     }

@@ -7,8 +7,9 @@ use diesel::prelude::*;
 use rand::RngExt;
 use sha2::{Digest, Sha256};
 
-use super::DbConn;
 use super::schema::sessions;
+use super::sign_in::{self, Reservation};
+use super::{DbConn, accounts, write_transaction};
 use crate::domain::session::{ABSOLUTE_LIFETIME, IDLE_LIFETIME, SessionAge, session_age};
 
 /// A session as a request finds it.
@@ -60,6 +61,62 @@ pub fn start(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Starts the session of a sign-in whose password was verified against
+/// `verified_hash`: only if that hash is still the account's and the
+/// account still enabled, in one transaction, so a sign-in in flight cannot
+/// outlive a password change, a reset or a disable. The verified attempt
+/// no longer counts against the throttle, and the session the browser's
+/// cookie held (`previous`) ends. Returns whether the session started.
+pub fn start_after_sign_in(
+    conn: &mut DbConn,
+    account_id: i64,
+    verified_hash: &str,
+    reservation: Reservation,
+    previous: Option<&str>,
+    token: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    write_transaction(conn, |conn| {
+        let current = accounts::find_by_id(conn, account_id)?;
+        let unchanged = current
+            .as_ref()
+            .is_some_and(|stored| stored.password_hash == verified_hash && !stored.is_disabled());
+        if !unchanged {
+            return Ok(false);
+        }
+        sign_in::release(conn, reservation)?;
+        if let Some(previous) = previous {
+            end(conn, previous)?;
+        }
+        start(conn, account_id, token, now)?;
+        Ok(true)
+    })
+}
+
+/// Changes a password the visitor proved they know (`verified_hash` is the
+/// hash their current password was checked against), ends every session of
+/// the account and starts the visitor's new one under `token`, in one
+/// transaction. `false` if the password changed meanwhile.
+pub fn change_password(
+    conn: &mut DbConn,
+    account_id: i64,
+    verified_hash: &str,
+    new_hash: &str,
+    reservation: Reservation,
+    token: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    write_transaction(conn, |conn| {
+        sign_in::release(conn, reservation)?;
+        if !accounts::set_password(conn, account_id, Some(verified_hash), new_hash)? {
+            return Ok(false);
+        }
+        end_all_of(conn, account_id)?;
+        start(conn, account_id, token, now)?;
+        Ok(true)
+    })
 }
 
 /// The live session of `token` at `now`, recording its use every few

@@ -110,6 +110,20 @@ pub enum PurchaseRefusal {
     NotRenewable,
 }
 
+/// Whether a subscription may be renewed: prepaid, not stopped, and its
+/// purchase still paid (a refunded purchase ends the subscription for good).
+pub fn may_renew(
+    billing: Billing,
+    stopped: bool,
+    purchase_status: OrderStatus,
+) -> Result<(), PurchaseRefusal> {
+    if billing == Billing::Prepaid && !stopped && purchase_status == OrderStatus::Paid {
+        Ok(())
+    } else {
+        Err(PurchaseRefusal::NotRenewable)
+    }
+}
+
 /// What the buyer pays now, in fen, for a plan and term. Hourly plans pay
 /// nothing up front; one-time plans take no term.
 pub fn total_fen(

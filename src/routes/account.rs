@@ -126,31 +126,17 @@ pub async fn login(
                     let recorded = token.clone();
                     let previous = session_token(&session);
                     let role = account.role;
-                    // The password was verified against the hash read
-                    // before hashing; the session starts only if that hash
-                    // is still the account's and it is still enabled, in
-                    // one transaction, so a sign-in in flight cannot
-                    // outlive a password change, a reset or a disable.
                     let started = state
                         .db(move |conn| {
-                            crate::db::write_transaction(conn, |conn| {
-                                let current = accounts::find_by_id(conn, account.id)?;
-                                let unchanged = current.as_ref().is_some_and(|now_stored| {
-                                    now_stored.password_hash == account.password_hash
-                                        && !now_stored.is_disabled()
-                                });
-                                if !unchanged {
-                                    return Ok(false);
-                                }
-                                sign_in::release(conn, reservation)?;
-                                // Signing in again in the same browser ends
-                                // the session its cookie held.
-                                if let Some(previous) = &previous {
-                                    sessions::end(conn, previous)?;
-                                }
-                                sessions::start(conn, account.id, &recorded, now)?;
-                                Ok::<_, AppError>(true)
-                            })
+                            Ok(sessions::start_after_sign_in(
+                                conn,
+                                account.id,
+                                &account.password_hash,
+                                reservation,
+                                previous.as_deref(),
+                                &recorded,
+                                now,
+                            )?)
                         })
                         .await?;
                     if started {
@@ -434,15 +420,15 @@ pub async fn change_password(
     let recorded = fresh.clone();
     let changed = state
         .db(move |conn| {
-            crate::db::write_transaction(conn, |conn| {
-                sign_in::release(conn, reservation)?;
-                if !accounts::set_password(conn, account_id, Some(&stored), &new_hash)? {
-                    return Ok(false);
-                }
-                sessions::end_all_of(conn, account_id)?;
-                sessions::start(conn, account_id, &recorded, now)?;
-                Ok::<_, AppError>(true)
-            })
+            Ok(sessions::change_password(
+                conn,
+                account_id,
+                &stored,
+                &new_hash,
+                reservation,
+                &recorded,
+                now,
+            )?)
         })
         .await?;
     if !changed {

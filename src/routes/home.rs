@@ -279,11 +279,12 @@ pub async fn open_notification(
 ) -> AppResult<HttpResponse> {
     let now = state.now();
     let (account_id, id) = (user.id, id.into_inner());
-    let link = state
+    let about = state
         .db(move |conn| Ok(notifications::open(conn, account_id, id, now)?))
         .await?
         .ok_or(AppError::NotFound)?;
-    // Links are written by the store and always local; checked anyway.
+    let link = crate::views::links::notice_target(user.role, &about);
+    // Always a local page; checked anyway, as an old notice holds an address.
     let target = crate::views::safe_next(Some(&link)).unwrap_or_else(|| "/notifications".into());
     Ok(crate::views::see_other(&target))
 }

@@ -260,7 +260,7 @@ pub async fn product_list(
     let mut filter = ProductFilter {
         kind: Kind::parse(&query.kind),
         before: query.before,
-        name_pattern: super::products::name_search(page.t, &query.q)?,
+        name_contains: super::products::name_search(page.t, &query.q)?,
         ..ProductFilter::default()
     };
     let listing = state_filter(&query.listing, &mut filter);

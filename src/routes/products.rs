@@ -13,7 +13,7 @@ use crate::domain::logo::{self, AcceptedLogo, LogoProblem};
 use crate::domain::money::yuan_digits;
 use crate::domain::product::{
     Kind, Listing, PlanInput, ProductInput, RevisionState, StepRefusal, check_input, check_reason,
-    name_search_pattern,
+    name_search as checked_name_search,
 };
 use crate::error::{AppError, AppResult, refusal_status};
 use crate::i18n::{Catalogue, Lang, fill};
@@ -22,7 +22,7 @@ use crate::views::Alert;
 use crate::views::confirm::{self, ConfirmForm, Confirmation};
 use crate::views::labels::{logo_problem, logo_warning, reason_problem};
 use crate::views::products::{
-    ChooseKindPage, ProductFormPage, ProductPage, VendorProductsPage, Viewer,
+    ChooseKindPage, ProductFormPage, ProductPage, VendorProductsPage, Viewer, read_product_form,
 };
 use crate::views::{self, PageCtx, Section, render, see_other, set_flash, take_flash};
 use base64::Engine;
@@ -56,10 +56,10 @@ pub struct ListQuery {
     before: Option<i64>,
 }
 
-/// A typed name search as a pattern for `ProductFilter::name_pattern`; too
+/// A typed name search for `ProductFilter::name_contains`; too
 /// long a text is a 400 with the limit.
 pub fn name_search(t: &Catalogue, typed: &str) -> AppResult<Option<String>> {
-    name_search_pattern(typed).map_err(|max| {
+    checked_name_search(typed).map_err(|max| {
         AppError::BadRequest(fill(t.err_search_too_long, &[("max", &max.to_string())]))
     })
 }
@@ -87,7 +87,7 @@ pub async fn product_list(
     let mut filter = ProductFilter {
         vendor_id: Some(user.id),
         before: query.before,
-        name_pattern: name_search(page.t, &query.q)?,
+        name_contains: name_search(page.t, &query.q)?,
         ..ProductFilter::default()
     };
     let state_filter = state_filter(&query.state, &mut filter);
@@ -145,10 +145,9 @@ fn plan_rows_edited(fields: &[(String, String)]) -> Option<ProductInput> {
             .filter(|(name, _)| !(name.starts_with("plan_") && name.ends_with(&suffix)))
             .cloned()
             .collect();
-        return Some(ProductInput::from_fields(&kept));
+        return Some(read_product_form(&kept));
     }
-    (value_of("step").map(String::as_str) == Some("add_row"))
-        .then(|| ProductInput::from_fields(fields))
+    (value_of("step").map(String::as_str) == Some("add_row")).then(|| read_product_form(fields))
 }
 
 pub async fn create_product(
@@ -174,7 +173,7 @@ pub async fn create_product(
             notice: None,
         });
     }
-    let input = ProductInput::from_fields(&form);
+    let input = read_product_form(&form);
     let content = match check_input(&input, None) {
         Ok(content) => content,
         Err(errors) => {
@@ -498,7 +497,7 @@ pub async fn save_product(
         });
     }
     let step = EditStep::of(&post.fields);
-    let input = ProductInput::from_fields(&post.fields);
+    let input = read_product_form(&post.fields);
     let checked = check_input(&input, Some(kind));
     let mut view = ProductFormPage {
         input,

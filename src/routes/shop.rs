@@ -34,14 +34,14 @@ pub async fn shop(
     let page = PageCtx::new(&req, user.0.as_ref(), Section::Shop);
     let kind = Kind::parse(&query.kind);
     let category = Category::parse(&query.category).map(|c| c.as_str());
-    let name_pattern = super::products::name_search(page.t, &query.q)?;
+    let name_contains = super::products::name_search(page.t, &query.q)?;
     let entries = state
         .db(move |conn| {
             Ok(products::shop_entries(
                 conn,
                 kind,
                 category,
-                name_pattern.as_deref(),
+                name_contains.as_deref(),
                 SHOP_LIMIT,
             )?)
         })

@@ -182,6 +182,20 @@ impl PageCtx {
         }
     }
 
+    /// An audit entry's note as shown: a granted refund keeps its amount in
+    /// fen and a fee change its rate in basis points, shown here as yuan and
+    /// percent (entries written before they were kept raw show as written).
+    pub fn audit_note(&self, action: &str, note: &str) -> String {
+        match (action, note.parse::<i64>()) {
+            ("refund.grant", Ok(fen)) => crate::domain::money::format_yuan(fen),
+            ("settlement.fee", Ok(bps)) => i32::try_from(bps).map_or_else(
+                |_| note.to_string(),
+                crate::domain::settlement::format_fee_percent,
+            ),
+            _ => note.to_string(),
+        }
+    }
+
     pub fn role_name(&self, role: &str) -> &'static str {
         let t = self.t;
         match role {

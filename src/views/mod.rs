@@ -8,6 +8,7 @@ pub mod csv;
 pub mod errors;
 pub mod home;
 pub mod labels;
+pub mod links;
 pub mod orders;
 pub mod products;
 pub mod settlements;

@@ -1,6 +1,8 @@
 //! Product pages: the vendor's list, form and product page; the operator's
 //! review queue, review page, product list and delist requests; the storefront.
 
+use std::collections::BTreeMap;
+
 use crate::views::Flash;
 use askama::Template;
 use chrono::NaiveDateTime;
@@ -12,8 +14,8 @@ use crate::db::products::{
     ShopEntry,
 };
 use crate::domain::product::{
-    Billing, Category, DelistRequestState, FieldErrors, Kind, Listing, PlanInput, ProductInput,
-    RevisionState,
+    Billing, Category, DelistRequestState, FieldErrors, Kind, Listing, MAX_PLANS, PlanInput,
+    ProductInput, RevisionState,
 };
 
 #[derive(Template)]
@@ -351,5 +353,206 @@ pub struct ShopPage {
 impl ShopPage {
     pub fn categories(&self) -> Vec<&'static str> {
         Category::ALL.iter().map(|c| c.as_str()).collect()
+    }
+}
+
+/// Reads the product form's fields into what the domain checks; plan rows are `plan_billing_N`, `plan_name_N`,
+/// `plan_price_N`, `plan_year_price_N`.
+pub fn read_product_form(fields: &[(String, String)]) -> ProductInput {
+    let mut input = ProductInput::default();
+    let mut rows: BTreeMap<usize, PlanInput> = BTreeMap::new();
+    for (name, value) in fields {
+        let value = value.clone();
+        match name.as_str() {
+            "kind" => input.kind = value,
+            "name" => input.name = value,
+            "summary" => input.summary = value,
+            "description" => input.description = value,
+            "category" => input.category = value,
+            "image_id" => input.image_id = value,
+            "os" => input.os = value,
+            "arch" => input.arch = value,
+            "delivery_days" => input.delivery_days = value,
+            "license_term" => input.license_term = value,
+            "delivery_method" => input.delivery_method = value,
+            other => {
+                let Some((field, index)) = other.rsplit_once('_') else {
+                    continue;
+                };
+                let Ok(index) = index.parse::<usize>() else {
+                    continue;
+                };
+                if index >= MAX_PLANS * 2 {
+                    continue;
+                }
+                let row = rows.entry(index).or_default();
+                match field {
+                    "plan_billing" => row.billing = value,
+                    "plan_name" => row.name = value,
+                    "plan_price" => row.price = value,
+                    "plan_year_price" => row.year_price = value,
+                    _ => {}
+                }
+            }
+        }
+    }
+    input.plans = rows.into_values().filter(|row| !row.is_blank()).collect();
+    input
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::money::PriceError;
+    use crate::domain::product::{FieldProblem, Plan, check_input};
+
+    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn image_form() -> Vec<(String, String)> {
+        fields(&[
+            ("kind", "image"),
+            ("name", "CentOS 7.9 LAMP"),
+            ("summary", "一键部署"),
+            ("description", "Apache, MySQL, PHP"),
+            ("category", "website"),
+            ("image_id", "img-ab12cd34"),
+            ("os", "CentOS 7.9"),
+            ("arch", "x86_64"),
+            ("plan_billing_0", "prepaid"),
+            ("plan_name_0", "标准版"),
+            ("plan_price_0", "99"),
+            ("plan_year_price_0", "990"),
+            ("plan_billing_1", "hourly"),
+            ("plan_name_1", "按量"),
+            ("plan_price_1", "1.1"),
+            ("plan_billing_2", "prepaid"),
+            ("plan_name_2", ""),
+            ("plan_price_2", ""),
+        ])
+    }
+
+    #[test]
+    fn a_complete_image_form_is_accepted() {
+        let content = check_input(&read_product_form(&image_form()), None).unwrap();
+        assert_eq!(content.kind, Kind::Image);
+        assert_eq!(content.image_id.as_deref(), Some("img-ab12cd34"));
+        assert_eq!(
+            content.plans,
+            vec![
+                Plan {
+                    billing: Billing::Prepaid,
+                    name: "标准版".into(),
+                    price_fen: 9900,
+                    year_price_fen: Some(99_000)
+                },
+                Plan {
+                    billing: Billing::Hourly,
+                    name: "按量".into(),
+                    price_fen: 110,
+                    year_price_fen: None
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let mut form = image_form();
+        for (name, value) in form.iter_mut() {
+            match name.as_str() {
+                "image_id" => *value = "img-AB12cd34".into(),
+                "plan_price_0" => *value = "-5".into(),
+                "plan_billing_1" => *value = "onetime".into(),
+                "category" => *value = "games".into(),
+                "name" => *value = "  ".into(),
+                _ => {}
+            }
+        }
+        let errors = check_input(&read_product_form(&form), None).unwrap_err();
+        assert_eq!(errors.get("image_id"), Some(&FieldProblem::BadImageId));
+        assert_eq!(
+            errors.get("plan_price_0"),
+            Some(&FieldProblem::Price(PriceError::NotPositive))
+        );
+        assert_eq!(
+            errors.get("plan_billing_1"),
+            Some(&FieldProblem::BillingNotAllowed)
+        );
+        assert_eq!(errors.get("category"), Some(&FieldProblem::UnknownCategory));
+        assert_eq!(errors.get("name"), Some(&FieldProblem::Required));
+    }
+
+    #[test]
+    fn unknown_kinds_and_kind_changes_are_refused() {
+        let form = fields(&[
+            ("kind", "vm"),
+            ("plan_name_0", "x"),
+            ("plan_price_0", "1"),
+            ("plan_billing_0", "prepaid"),
+        ]);
+        let errors = check_input(&read_product_form(&form), None).unwrap_err();
+        assert_eq!(errors.get("kind"), Some(&FieldProblem::UnknownKind));
+        let errors =
+            check_input(&read_product_form(&image_form()), Some(Kind::Service)).unwrap_err();
+        assert_eq!(errors.get("kind"), Some(&FieldProblem::KindChanged));
+    }
+
+    #[test]
+    fn a_year_price_belongs_to_prepaid_plans_only() {
+        let mut form = image_form();
+        form.push(("plan_year_price_1".into(), "10".into()));
+        let errors = check_input(&read_product_form(&form), None).unwrap_err();
+        assert_eq!(
+            errors.get("plan_year_price_1"),
+            Some(&FieldProblem::YearPriceOnlyPrepaid)
+        );
+    }
+
+    #[test]
+    fn services_need_delivery_days_and_licenses_their_terms() {
+        let service = fields(&[
+            ("kind", "service"),
+            ("name", "网站搭建"),
+            ("summary", "s"),
+            ("description", "d"),
+            ("category", "website"),
+            ("delivery_days", "0"),
+            ("plan_billing_0", "onetime"),
+            ("plan_name_0", "基础"),
+            ("plan_price_0", "500"),
+        ]);
+        let errors = check_input(&read_product_form(&service), None).unwrap_err();
+        assert_eq!(
+            errors.get("delivery_days"),
+            Some(&FieldProblem::BadDeliveryDays)
+        );
+        let license = fields(&[
+            ("kind", "license"),
+            ("name", "Office"),
+            ("summary", "s"),
+            ("description", "d"),
+            ("category", "other"),
+            ("plan_billing_0", "onetime"),
+            ("plan_name_0", "一年"),
+            ("plan_price_0", "300"),
+        ]);
+        let errors = check_input(&read_product_form(&license), None).unwrap_err();
+        assert_eq!(errors.get("license_term"), Some(&FieldProblem::Required));
+        assert_eq!(errors.get("delivery_method"), Some(&FieldProblem::Required));
+    }
+
+    #[test]
+    fn a_product_needs_a_plan() {
+        let form: Vec<_> = image_form()
+            .into_iter()
+            .filter(|(k, _)| !k.starts_with("plan_"))
+            .collect();
+        let errors = check_input(&read_product_form(&form), None).unwrap_err();
+        assert_eq!(errors.get("plans"), Some(&FieldProblem::NoPlan));
     }
 }
