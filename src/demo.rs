@@ -9,7 +9,7 @@ use chrono::{Duration, NaiveDateTime};
 
 use crate::db::orders::{self, Order, PurchaseRequest};
 use crate::db::products::{self, Actor, NewLogo};
-use crate::db::refunds::{self, Decision, PositionInput};
+use crate::db::refunds::{self, PositionInput};
 use crate::db::settlements;
 use crate::db::tickets::{self, Payload, TicketUser};
 use crate::db::{DbConn, Pool, accounts};
@@ -17,6 +17,7 @@ use crate::domain::account::Role;
 use crate::domain::logo;
 use crate::domain::order::{Term, total_fen};
 use crate::domain::product::{Billing, Category, Kind, Plan, ProductContent};
+use crate::domain::refund::Decision;
 use crate::domain::refund::{RefundReason, VendorPosition};
 use crate::domain::settlement::Month;
 use crate::domain::ticket::TicketAction;

@@ -15,8 +15,8 @@ use super::{DbConn, StoreError, StoreResult, write_transaction};
 use crate::domain::notice::{Event, Subject};
 use crate::domain::order::{OrderStatus, OrderType};
 use crate::domain::refund::{
-    RefundKind, RefundReason, RefundRefusal, RequestState, VendorPosition, check_refund_amount,
-    five_day_refund, may_request_refund, stop_billing,
+    self, Decision, RefundKind, RefundReason, RefundRefusal, Refunding, RequestState,
+    VendorPosition, may_request_refund,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -41,31 +41,41 @@ pub struct RefundRequest {
     pub vendor_answered_at: Option<NaiveDateTime>,
 }
 
-/// Adds `amount` to the order's refunded sum, only if the sum is still what
-/// was read; the order becomes 已退款 when nothing is left.
-fn mark_refunded(conn: &mut DbConn, order: &Order, amount_fen: i64) -> StoreResult<()> {
-    let refunded = order.refunded_fen + amount_fen;
-    let status = if refunded >= order.amount_fen {
-        OrderStatus::Refunded
-    } else {
-        OrderStatus::Paid
-    };
-    let changed = diesel::update(
-        orders::table
-            .filter(orders::id.eq(order.id))
-            .filter(orders::status.eq(OrderStatus::Paid.as_str()))
-            .filter(orders::refunded_fen.eq(order.refunded_fen)),
-    )
-    .set((
-        orders::refunded_fen.eq(refunded),
-        orders::status.eq(status.as_str()),
-    ))
-    .execute(conn)?;
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Refused(Refusal::StateChanged))
+/// Applies a refund to the order it refunds: writes the refund order, then
+/// moves the order's status and refunded sum only if both are still as
+/// read (else someone refunded it first), records the refund's own events
+/// about the refund order, and ends the service when nothing is left.
+/// Returns the refund order.
+fn apply_refund(
+    conn: &mut DbConn,
+    by: i64,
+    order: &Order,
+    refunding: &Refunding,
+    now: NaiveDateTime,
+) -> StoreResult<Order> {
+    let refund = refund_order(conn, order, refunding.kind, refunding.amount_fen, now)?;
+    effects::apply(
+        conn,
+        &refunding.status,
+        |conn| {
+            diesel::update(
+                orders::table
+                    .filter(orders::id.eq(order.id))
+                    .filter(orders::status.eq(refunding.status.from.as_str()))
+                    .filter(orders::refunded_fen.eq(refunding.refunded_fen_before)),
+            )
+            .set((
+                orders::refunded_fen.eq(refunding.refunded_fen_after),
+                orders::status.eq(refunding.status.to.as_str()),
+            ))
+            .execute(conn)
+        },
+        |event| refunded(event, by, order, &refund, now),
+    )?;
+    if refunding.ends_service {
+        end_subscription(conn, order, now)?;
     }
+    Ok(refund)
 }
 
 /// Writes the refund order (type 退款, status 已退款) linked to the order it refunds.
@@ -116,20 +126,16 @@ fn end_subscription(conn: &mut DbConn, order: &Order, now: NaiveDateTime) -> Que
     Ok(())
 }
 
-/// Tells of a refund order: `event` says who hears, and each opens the
-/// refund order's own page.
-fn tell_refunded(
-    conn: &mut DbConn,
+/// A refund's event, about the refund order (each party opens its page),
+/// kept in the audit log with the refunded order's number.
+fn refunded<'a>(
     event: Event,
     by: i64,
-    order: &Order,
-    refund: &Order,
+    order: &'a Order,
+    refund: &'a Order,
     now: NaiveDateTime,
-) -> QueryResult<()> {
-    // The audit entry of a granted refund keeps its amount, in fen
-    // (`PageCtx::audit_note` shows it).
-    let amount = refund.amount_fen.to_string();
-    let happened = Happened::new(
+) -> Happened<'a> {
+    Happened::new(
         event,
         Some(by),
         Subject::Order {
@@ -137,8 +143,17 @@ fn tell_refunded(
         },
         Parties::both(order.buyer_id, order.vendor_id),
         now,
-    );
-    effects::record(conn, &happened.about(&order.order_no).noted(&amount))
+    )
+    .about(&order.order_no)
+}
+
+/// A refund's step taken first by someone else reads, to the buyer, as the
+/// order being refunded already.
+fn refunded_first(error: StoreError) -> StoreError {
+    match error {
+        StoreError::Refused(Refusal::StateChanged) => RefundRefusal::AlreadyRefunded.into(),
+        other => other,
+    }
 }
 
 /// 五天无理由: refunds the whole purchase at once and ends the subscription.
@@ -151,14 +166,9 @@ pub fn five_day(
     write_transaction(conn, |conn| {
         let order =
             find_by_number(conn, order_no, Scope::Buyer(buyer_id))?.ok_or(StoreError::NotFound)?;
-        five_day_refund(&order.facts(), now)?;
-        mark_refunded(conn, &order, order.amount_fen).map_err(|e| match e {
-            StoreError::Refused(Refusal::StateChanged) => RefundRefusal::AlreadyRefunded.into(),
-            other => other,
-        })?;
-        end_subscription(conn, &order, now)?;
-        let refund = refund_order(conn, &order, RefundKind::FiveDay, order.amount_fen, now)?;
-        tell_refunded(conn, Event::FiveDayRefunded, buyer_id, &order, &refund, now)?;
+        let refunding = refund::refund_within_five_days(&order.facts(), now)?;
+        let refund =
+            apply_refund(conn, buyer_id, &order, &refunding, now).map_err(refunded_first)?;
         Ok(refund)
     })
 }
@@ -173,20 +183,9 @@ pub fn stop(
     write_transaction(conn, |conn| {
         let order =
             find_by_number(conn, order_no, Scope::Buyer(buyer_id))?.ok_or(StoreError::NotFound)?;
-        stop_billing(&order.facts())?;
-        let changed = diesel::update(
-            orders::table
-                .filter(orders::id.eq(order.id))
-                .filter(orders::status.eq(OrderStatus::Paid.as_str())),
-        )
-        .set(orders::status.eq(OrderStatus::Refunded.as_str()))
-        .execute(conn)?;
-        if changed != 1 {
-            return Err(RefundRefusal::AlreadyRefunded.into());
-        }
-        end_subscription(conn, &order, now)?;
-        let refund = refund_order(conn, &order, RefundKind::Stop, 0, now)?;
-        tell_refunded(conn, Event::BillingStopped, buyer_id, &order, &refund, now)?;
+        let refunding = refund::stop(&order.facts())?;
+        let refund =
+            apply_refund(conn, buyer_id, &order, &refunding, now).map_err(refunded_first)?;
         Ok(refund)
     })
 }
@@ -238,12 +237,6 @@ pub fn request(
     })
 }
 
-/// What an operator decided on a request.
-pub enum Decision {
-    Refund { amount_fen: i64 },
-    Decline { note: String },
-}
-
 /// Refunds (all or part of what is left) or declines an open request.
 pub fn decide(
     conn: &mut DbConn,
@@ -263,51 +256,53 @@ pub fn decide(
             .find(request.order_id)
             .select(Order::as_select())
             .first(conn)?;
-        let (state, note, refund) = match decision {
-            Decision::Refund { amount_fen } => {
-                let amount = check_refund_amount(&order.facts(), amount_fen)?;
-                mark_refunded(conn, &order, amount)?;
-                if order.refunded_fen + amount >= order.amount_fen {
-                    end_subscription(conn, &order, now)?;
-                }
-                let refund = refund_order(conn, &order, RefundKind::Negotiated, amount, now)?;
-                ("refunded", String::new(), Some(refund))
-            }
-            Decision::Decline { note } => ("declined", note, None),
+        let (answer, refunding) = refund::decide(request.state, &order.facts(), &decision)?;
+        let refund = refunding
+            .map(|refunding| apply_refund(conn, operator_id, &order, &refunding, now))
+            .transpose()?;
+        let note = match &decision {
+            Decision::Decline { note } => note.as_str(),
+            Decision::Refund { .. } => "",
         };
-        let changed = diesel::update(
-            refund_requests::table
-                .filter(refund_requests::id.eq(request_id))
-                .filter(refund_requests::state.eq("open")),
-        )
-        .set((
-            refund_requests::state.eq(state),
-            refund_requests::decided_by.eq(Some(operator_id)),
-            refund_requests::decision_note.eq(Some(note.as_str()).filter(|n| !n.is_empty())),
-            refund_requests::refund_order_id.eq(refund.as_ref().map(|r| r.id)),
-            refund_requests::decided_at.eq(Some(now)),
-        ))
-        .execute(conn)?;
-        if changed != 1 {
-            return Err(StoreError::Refused(Refusal::StateChanged));
-        }
-        match &refund {
-            Some(refund) => {
-                tell_refunded(conn, Event::RefundGranted, operator_id, &order, refund, now)?;
-            }
-            None => {
-                let declined = Happened::new(
-                    Event::RefundDeclined,
+        // The audit entry of a granted refund keeps its amount, in fen
+        // (`PageCtx::audit_note` shows it); a declined one its reason.
+        let amount = refund
+            .as_ref()
+            .map(|refund| refund.amount_fen.to_string())
+            .unwrap_or_default();
+        effects::apply(
+            conn,
+            &answer,
+            |conn| {
+                diesel::update(
+                    refund_requests::table
+                        .filter(refund_requests::id.eq(request_id))
+                        .filter(refund_requests::state.eq(answer.from.as_str())),
+                )
+                .set((
+                    refund_requests::state.eq(answer.to.as_str()),
+                    refund_requests::decided_by.eq(Some(operator_id)),
+                    refund_requests::decision_note.eq(Some(note).filter(|n| !n.is_empty())),
+                    refund_requests::refund_order_id.eq(refund.as_ref().map(|r| r.id)),
+                    refund_requests::decided_at.eq(Some(now)),
+                ))
+                .execute(conn)
+            },
+            |event| match &refund {
+                Some(refund) => refunded(event, operator_id, &order, refund, now).noted(&amount),
+                None => Happened::new(
+                    event,
                     Some(operator_id),
                     Subject::Order {
                         order_no: &order.order_no,
                     },
                     Parties::both(order.buyer_id, order.vendor_id),
                     now,
-                );
-                effects::record(conn, &declined.about(&order.order_no).noted(&note))?;
-            }
-        }
+                )
+                .about(&order.order_no)
+                .noted(note),
+            },
+        )?;
         Ok(())
     })
 }
@@ -412,37 +407,43 @@ pub fn record_position(
             .first(conn)
             .optional()?
             .ok_or(StoreError::NotFound)?;
-        let changed = diesel::update(
-            refund_requests::table
-                .filter(refund_requests::id.eq(request.id))
-                .filter(refund_requests::vendor_id.eq(vendor_id))
-                .filter(refund_requests::state.eq("open")),
-        )
-        .set((
-            refund_requests::vendor_position.eq(Some(input.position.as_str())),
-            refund_requests::vendor_note.eq(Some(input.note)),
-            refund_requests::vendor_contact.eq(Some(input.contact)),
-            refund_requests::vendor_answered_at.eq(Some(now)),
-        ))
-        .execute(conn)?;
-        if changed != 1 {
-            return Err(StoreError::Refused(Refusal::StateChanged));
-        }
+        let answer = refund::answer_request(request.state)?;
         let order_no: String = orders::table
             .find(request.order_id)
             .select(orders::order_no)
             .first(conn)?;
-        let answered = Happened::new(
-            Event::RefundVendorPosition,
-            Some(vendor_id),
-            Subject::Refund {
-                order_no: &order_no,
-                request_id: request.id,
+        effects::apply(
+            conn,
+            &answer,
+            |conn| {
+                diesel::update(
+                    refund_requests::table
+                        .filter(refund_requests::id.eq(request.id))
+                        .filter(refund_requests::vendor_id.eq(vendor_id))
+                        .filter(refund_requests::state.eq(answer.from.as_str())),
+                )
+                .set((
+                    refund_requests::vendor_position.eq(Some(input.position.as_str())),
+                    refund_requests::vendor_note.eq(Some(input.note)),
+                    refund_requests::vendor_contact.eq(Some(input.contact)),
+                    refund_requests::vendor_answered_at.eq(Some(now)),
+                ))
+                .execute(conn)
             },
-            Parties::both(request.buyer_id, vendor_id),
-            now,
-        );
-        effects::record(conn, &answered.about(&order_no))?;
+            |event| {
+                Happened::new(
+                    event,
+                    Some(vendor_id),
+                    Subject::Refund {
+                        order_no: &order_no,
+                        request_id: request.id,
+                    },
+                    Parties::both(request.buyer_id, vendor_id),
+                    now,
+                )
+                .about(&order_no)
+            },
+        )?;
         Ok(())
     })
 }

@@ -3,8 +3,11 @@
 
 use chrono::{Duration, NaiveDateTime};
 
+use super::Transition;
+use super::notice::Event;
 use super::order::{OrderStatus, OrderType};
 use super::product::{Billing, Kind};
+use super::refusal::Refusal;
 
 /// How long after payment the no-reason refund stays open: 5 × 24 hours.
 pub const FIVE_DAYS: Duration = Duration::hours(5 * 24);
@@ -168,6 +171,120 @@ pub fn check_refund_amount(order: &OrderFacts, amount_fen: i64) -> Result<i64, R
         });
     }
     Ok(amount_fen)
+}
+
+/// What a refund does to the order it refunds: the refund order's kind and
+/// amount, the order's status and refunded sum before and after (the store
+/// updates the order only if both are still as read), and whether the
+/// order's subscription ends and its service ticket closes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refunding {
+    pub kind: RefundKind,
+    pub amount_fen: i64,
+    /// The order's status, and the events the refund causes of itself.
+    pub status: Transition<OrderStatus>,
+    pub refunded_fen_before: i64,
+    pub refunded_fen_after: i64,
+    pub ends_service: bool,
+}
+
+/// `amount_fen` more refunded on `order`; it is 已退款 once nothing is left.
+fn refunding(
+    order: &OrderFacts,
+    kind: RefundKind,
+    amount_fen: i64,
+    events: Vec<Event>,
+) -> Refunding {
+    let after = order.refunded_fen + amount_fen;
+    let in_full = after >= order.amount_fen;
+    Refunding {
+        kind,
+        amount_fen,
+        status: Transition {
+            from: order.status,
+            to: if in_full {
+                OrderStatus::Refunded
+            } else {
+                order.status
+            },
+            events,
+        },
+        refunded_fen_before: order.refunded_fen,
+        refunded_fen_after: after,
+        ends_service: in_full,
+    }
+}
+
+/// 五天无理由, as a command: the whole amount back, the service ends.
+pub fn refund_within_five_days(
+    order: &OrderFacts,
+    now: NaiveDateTime,
+) -> Result<Refunding, RefundRefusal> {
+    five_day_refund(order, now)?;
+    Ok(refunding(
+        order,
+        RefundKind::FiveDay,
+        order.amount_fen,
+        vec![Event::FiveDayRefunded],
+    ))
+}
+
+/// Stopping hourly billing, as a command: a refund of nothing that ends the
+/// subscription (what was used is billed by the hour until now).
+pub fn stop(order: &OrderFacts) -> Result<Refunding, RefundRefusal> {
+    stop_billing(order)?;
+    Ok(Refunding {
+        kind: RefundKind::Stop,
+        amount_fen: 0,
+        status: Transition::new(order.status, OrderStatus::Refunded, Event::BillingStopped),
+        refunded_fen_before: order.refunded_fen,
+        refunded_fen_after: order.refunded_fen,
+        ends_service: true,
+    })
+}
+
+/// What an operator decided on a negotiated refund request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Refund { amount_fen: i64 },
+    Decline { note: String },
+}
+
+/// Deciding an open request: it becomes refunded (with the refund it makes)
+/// or declined. A request decided already is a step someone took first.
+pub fn decide(
+    request: RequestState,
+    order: &OrderFacts,
+    decision: &Decision,
+) -> Result<(Transition<RequestState>, Option<Refunding>), Refusal> {
+    if request != RequestState::Open {
+        return Err(Refusal::StateChanged);
+    }
+    Ok(match decision {
+        Decision::Refund { amount_fen } => {
+            let amount = check_refund_amount(order, *amount_fen)?;
+            let refund = refunding(order, RefundKind::Negotiated, amount, Vec::new());
+            let granted = Transition::new(request, RequestState::Refunded, Event::RefundGranted);
+            (granted, Some(refund))
+        }
+        Decision::Decline { .. } => (
+            Transition::new(request, RequestState::Declined, Event::RefundDeclined),
+            None,
+        ),
+    })
+}
+
+/// The vendor's word on an open request (given again, it replaces the
+/// last): the request stays open, the operators hear of it.
+pub fn answer_request(request: RequestState) -> Result<Transition<RequestState>, Refusal> {
+    if request != RequestState::Open {
+        return Err(Refusal::StateChanged);
+    }
+    Ok(Transition::new(
+        request,
+        request,
+        Event::RefundVendorPosition,
+    ))
 }
 
 /// The seed's seven cases in which a refund after five days is possible.
@@ -385,5 +502,82 @@ mod tests {
             assert_eq!(RefundReason::parse(reason.code()), Some(reason));
         }
         assert_eq!(RefundReason::parse("because"), None);
+    }
+
+    #[test]
+    fn a_partial_refund_keeps_the_order_paid_and_the_rest_ends_it() {
+        let order = prepaid_image();
+        let partial = Decision::Refund { amount_fen: 4000 };
+        let (answer, refund) = decide(RequestState::Open, &order, &partial).unwrap();
+        assert_eq!(answer.to, RequestState::Refunded);
+        assert_eq!(answer.events, vec![Event::RefundGranted]);
+        let refund = refund.unwrap();
+        assert_eq!(refund.status.to, OrderStatus::Paid);
+        assert_eq!(
+            (refund.refunded_fen_before, refund.refunded_fen_after),
+            (0, 4000)
+        );
+        assert!(!refund.ends_service);
+        let rest = OrderFacts {
+            refunded_fen: 4000,
+            ..order
+        };
+        let (_, refund) = decide(
+            RequestState::Open,
+            &rest,
+            &Decision::Refund { amount_fen: 5900 },
+        )
+        .unwrap();
+        let refund = refund.unwrap();
+        assert_eq!(refund.status.to, OrderStatus::Refunded);
+        assert!(refund.ends_service);
+        assert_eq!(
+            decide(
+                RequestState::Open,
+                &rest,
+                &Decision::Refund { amount_fen: 5901 }
+            ),
+            Err(Refusal::Refund(RefundRefusal::BadAmount {
+                remaining_fen: 5900
+            }))
+        );
+    }
+
+    #[test]
+    fn a_decided_request_is_not_decided_or_answered_again() {
+        let decline = Decision::Decline { note: "no".into() };
+        for state in [RequestState::Refunded, RequestState::Declined] {
+            assert_eq!(
+                decide(state, &prepaid_image(), &decline),
+                Err(Refusal::StateChanged)
+            );
+            assert_eq!(answer_request(state), Err(Refusal::StateChanged));
+        }
+        let (declined, refund) = decide(RequestState::Open, &prepaid_image(), &decline).unwrap();
+        assert_eq!(declined.to, RequestState::Declined);
+        assert_eq!(declined.events, vec![Event::RefundDeclined]);
+        assert!(refund.is_none());
+    }
+
+    #[test]
+    fn the_five_day_refund_and_stopping_end_the_service() {
+        let now = paid() + Duration::hours(1);
+        let refund = refund_within_five_days(&prepaid_image(), now).unwrap();
+        assert_eq!(refund.amount_fen, 9900);
+        assert_eq!(refund.status.to, OrderStatus::Refunded);
+        assert_eq!(refund.status.events, vec![Event::FiveDayRefunded]);
+        assert!(refund.ends_service);
+        let hourly = OrderFacts {
+            billing: Billing::Hourly,
+            amount_fen: 0,
+            ..prepaid_image()
+        };
+        let stopped = stop(&hourly).unwrap();
+        assert_eq!(
+            (stopped.amount_fen, stopped.status.to),
+            (0, OrderStatus::Refunded)
+        );
+        assert_eq!(stopped.status.events, vec![Event::BillingStopped]);
+        assert!(stopped.ends_service);
     }
 }

@@ -11,11 +11,12 @@ use super::orders::{OrderView, order_page};
 use crate::auth::{Buyer, CurrentUser, Operator, Vendor};
 use crate::db::StoreError;
 use crate::db::orders::{self, Scope};
-use crate::db::refunds::{self, Decision};
+use crate::db::refunds;
 use crate::domain::account::Role;
 use crate::domain::money::format_yuan;
 use crate::domain::money::parse_yuan;
 use crate::domain::product::check_reason;
+use crate::domain::refund::Decision;
 use crate::domain::refund::{
     RefundReason, VendorPosition, check_refund_amount, five_day_refund as five_day_check,
     remaining_fen, stop_billing as stop_check,
