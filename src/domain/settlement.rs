@@ -17,9 +17,12 @@ use std::fmt;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 
+use super::Transition;
+use super::notice::Event;
 use super::order::{OrderType, started_hours};
 use super::product::{Billing, Kind};
 use super::refund::{RefundKind, five_day_deadline};
+use super::refusal::Refusal;
 use super::time::china;
 
 /// A calendar month in China time.
@@ -534,6 +537,21 @@ pub fn payable(totals: Totals, carried_in_fen: i64) -> i64 {
 /// it is carried into the vendor's next statement.
 pub fn is_deficit(net_fen: i64) -> bool {
     net_fen < 0
+}
+
+/// Marking a statement paid, as a command: a statement waiting for payment
+/// becomes paid; a deficit carried into the next statement has nothing to
+/// pay, and a paid one is paid already.
+pub fn pay(state: StatementState, net_fen: i64) -> Result<Transition<StatementState>, Refusal> {
+    match state {
+        StatementState::Paid => Err(Refusal::StatementPaid),
+        StatementState::Ready if is_deficit(net_fen) => Err(Refusal::NothingToPay),
+        StatementState::Ready => Ok(Transition::new(
+            state,
+            StatementState::Paid,
+            Event::StatementPaid,
+        )),
+    }
 }
 
 /// Reads a fee rate typed as a percentage with up to two decimals (`2.5` →

@@ -11,6 +11,7 @@ use crate::db::notify::Parties;
 use crate::db::schema::{accounts, statements};
 use crate::db::{DbConn, StoreError, write_transaction};
 use crate::domain::notice::{Event, Subject};
+use crate::domain::settlement;
 
 /// An operator records the payment of a ready statement; the vendor is told.
 pub fn mark_paid(
@@ -22,42 +23,46 @@ pub fn mark_paid(
 ) -> Result<Statement, StoreError> {
     write_transaction(conn, |conn| {
         let statement = find(conn, statement_id)?.ok_or(StoreError::NotFound)?;
-        if statement.is_carried() {
-            return Err(StoreError::Refused(Refusal::NothingToPay));
-        }
-        let changed = diesel::update(
-            statements::table
-                .filter(statements::id.eq(statement_id))
-                .filter(statements::state.eq("ready"))
-                .filter(statements::net_fen.ge(0)),
-        )
-        .set((
-            statements::state.eq("paid"),
-            statements::paid_reference.eq(Some(reference)),
-            statements::paid_by.eq(Some(operator_id)),
-            statements::paid_at.eq(Some(now)),
-        ))
-        .execute(conn)?;
-        if changed != 1 {
-            return Err(StoreError::Refused(Refusal::StatementPaid));
-        }
+        let paying = settlement::pay(statement.state, statement.net_fen)?;
         let target = format!("{} #{}", statement.month, statement.vendor_id);
-        let paid = Happened::new(
-            Event::StatementPaid,
-            Some(operator_id),
-            Subject::Statement {
-                month: &statement.month,
-            },
-            Parties::vendor(statement.vendor_id),
-            now,
-        );
-        effects::record(
+        effects::apply(
             conn,
-            &paid
+            &paying,
+            |conn| {
+                diesel::update(
+                    statements::table
+                        .filter(statements::id.eq(statement_id))
+                        .filter(statements::state.eq(paying.from.as_str()))
+                        .filter(statements::net_fen.eq(statement.net_fen)),
+                )
+                .set((
+                    statements::state.eq(paying.to.as_str()),
+                    statements::paid_reference.eq(Some(reference)),
+                    statements::paid_by.eq(Some(operator_id)),
+                    statements::paid_at.eq(Some(now)),
+                ))
+                .execute(conn)
+            },
+            |event| {
+                Happened::new(
+                    event,
+                    Some(operator_id),
+                    Subject::Statement {
+                        month: &statement.month,
+                    },
+                    Parties::vendor(statement.vendor_id),
+                    now,
+                )
                 .about(&statement.month)
                 .audited_as(&target)
-                .noted(reference),
-        )?;
+                .noted(reference)
+            },
+        )
+        .map_err(|error| match error {
+            // Paid by someone else between the read and the update.
+            StoreError::Refused(Refusal::StateChanged) => Refusal::StatementPaid.into(),
+            other => other,
+        })?;
         Ok(statement)
     })
 }

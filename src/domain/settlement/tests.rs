@@ -3,6 +3,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{Duration, NaiveDateTime};
 
 use super::*;
+use crate::domain::refusal::Refusal;
 
 fn utc(text: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").unwrap()
@@ -619,4 +620,16 @@ fn groups_show_their_first_lines_and_count_them_all() {
     assert_eq!(groups[0].subtotal_fen, 770);
     assert_eq!((groups[1].count, groups[1].subtotal_fen), (1, -500));
     assert!(!group_lines(vec![line(LineKind::Pending, 0)], 5)[0].is_billed());
+}
+
+#[test]
+fn a_ready_statement_is_paid_once_and_a_carried_deficit_never() {
+    let paid = pay(StatementState::Ready, 1200).unwrap();
+    assert_eq!(paid.to, StatementState::Paid);
+    assert_eq!(
+        paid.events,
+        vec![crate::domain::notice::Event::StatementPaid]
+    );
+    assert_eq!(pay(StatementState::Paid, 1200), Err(Refusal::StatementPaid));
+    assert_eq!(pay(StatementState::Ready, -1), Err(Refusal::NothingToPay));
 }
