@@ -15,7 +15,7 @@ use super::{DbConn, StoreError, StoreResult, write_transaction};
 use crate::domain::notice::{Event, Subject};
 use crate::domain::order::{OrderStatus, OrderType};
 use crate::domain::refund::{
-    self, Decision, RefundKind, RefundReason, RefundRefusal, Refunding, RequestState,
+    self, Decision, OrderFacts, RefundKind, RefundReason, RefundRefusal, Refunding, RequestState,
     VendorPosition, may_request_refund,
 };
 
@@ -163,13 +163,8 @@ pub fn five_day(
     order_no: &str,
     now: NaiveDateTime,
 ) -> StoreResult<Order> {
-    write_transaction(conn, |conn| {
-        let order =
-            find_by_number(conn, order_no, Scope::Buyer(buyer_id))?.ok_or(StoreError::NotFound)?;
-        let refunding = refund::refund_within_five_days(&order.facts(), now)?;
-        let refund =
-            apply_refund(conn, buyer_id, &order, &refunding, now).map_err(refunded_first)?;
-        Ok(refund)
+    refund_at_once(conn, buyer_id, order_no, now, |order| {
+        refund::refund_within_five_days(order, now)
     })
 }
 
@@ -180,13 +175,23 @@ pub fn stop(
     order_no: &str,
     now: NaiveDateTime,
 ) -> StoreResult<Order> {
+    refund_at_once(conn, buyer_id, order_no, now, refund::stop)
+}
+
+/// A refund the buyer takes on their own order, without a request: the
+/// domain's `command` decides it, and it is applied in one transaction.
+fn refund_at_once(
+    conn: &mut DbConn,
+    buyer_id: i64,
+    order_no: &str,
+    now: NaiveDateTime,
+    command: impl FnOnce(&OrderFacts) -> Result<Refunding, RefundRefusal>,
+) -> StoreResult<Order> {
     write_transaction(conn, |conn| {
         let order =
             find_by_number(conn, order_no, Scope::Buyer(buyer_id))?.ok_or(StoreError::NotFound)?;
-        let refunding = refund::stop(&order.facts())?;
-        let refund =
-            apply_refund(conn, buyer_id, &order, &refunding, now).map_err(refunded_first)?;
-        Ok(refund)
+        let refunding = command(&order.facts())?;
+        apply_refund(conn, buyer_id, &order, &refunding, now).map_err(refunded_first)
     })
 }
 
