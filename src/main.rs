@@ -72,6 +72,24 @@ enum Command {
         #[command(subcommand)]
         action: AccountCommand,
     },
+    /// The settlement ledger: fill it from the orders, or compare it with them.
+    Ledger {
+        #[command(subcommand)]
+        action: LedgerCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Bring the ledger up to date with every order's history (writes only
+    /// what is missing; safe to run again).
+    Rebuild,
+    /// Compare a month's lines in the ledger with those read from the
+    /// orders' history, vendor by vendor; fails if any differ.
+    Check {
+        #[arg(long)]
+        month: String,
+    },
 }
 
 #[derive(Args, Default)]
@@ -144,6 +162,7 @@ fn main() -> ExitCode {
         Some(Command::Seed { orders, seed }) => seed_bulk(&cli.global, orders, seed),
         Some(Command::Settle { month }) => settle(&cli.global, &month),
         Some(Command::Backup { file }) => backup(&cli.global, &file),
+        Some(Command::Ledger { action }) => ledger(&cli.global, action),
         Some(Command::Account {
             action:
                 AccountCommand::Add {
@@ -260,6 +279,48 @@ fn settle(global: &GlobalArgs, month: &str) -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+fn ledger(global: &GlobalArgs, action: LedgerCommand) -> Result<(), String> {
+    let settings = command_settings(global);
+    let (pool, backend_name) = open_pool(&settings)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let now = to_stored(chrono::Utc::now());
+    match action {
+        LedgerCommand::Rebuild => {
+            let written = yunshi::db::ledger::rebuild(&mut conn, now).map_err(|e| e.to_string())?;
+            println!(
+                "Ledger on {backend_name} is up to date: {written} entries written in {:.1} s.",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        LedgerCommand::Check { month } => {
+            let month = Month::parse(&month)
+                .ok_or_else(|| format!("`{month}` is not a month: use YYYY-MM, e.g. 2026-10"))?;
+            let differences =
+                yunshi::db::ledger::check(&mut conn, month, now).map_err(|e| e.to_string())?;
+            for difference in &differences {
+                println!(
+                    "vendor {}: history {:?}, ledger {:?}",
+                    difference.vendor_id, difference.history, difference.ledger
+                );
+            }
+            if differences.is_empty() {
+                println!(
+                    "Ledger and history agree on {month} ({backend_name}, {:.1} s).",
+                    started.elapsed().as_secs_f64()
+                );
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} lines of {month} differ between the ledger and the history",
+                    differences.len()
+                ))
+            }
+        }
+    }
 }
 
 fn backup(global: &GlobalArgs, file: &std::path::Path) -> Result<(), String> {

@@ -409,6 +409,9 @@ pub fn seed(
     }
     write_batch(conn, &batch, &tickets)?;
     bulk::resync_order_ids(conn).map_err(text)?;
+    // The bulk rows bypass the store's steps: their ledger entries are
+    // written here, from their history, as `yunshi ledger rebuild` would.
+    crate::db::ledger::rebuild(conn, now).map_err(text)?;
     bulk::analyze(conn).map_err(text)?;
     Ok(SeedReport {
         vendors: VENDORS,

@@ -697,3 +697,420 @@ async fn a_month_of_refunds_pays_nothing_and_carries_its_deficit_forward() {
     let paid: i64 = [sold, recovered].map(|m| statement(m).net_fen).iter().sum();
     assert_eq!(paid, 9900 + 9900 - 9000);
 }
+
+/// A step of a random history, at its time.
+#[derive(Debug, Clone)]
+enum Step {
+    BuyImage {
+        slot: usize,
+        buyer: &'static str,
+        months: u32,
+    },
+    BuyHourly {
+        slot: usize,
+        buyer: &'static str,
+    },
+    BuyService {
+        slot: usize,
+        buyer: &'static str,
+        license: bool,
+    },
+    FiveDay {
+        slot: usize,
+    },
+    Rebuy {
+        slot: usize,
+        of: usize,
+    },
+    Renew {
+        slot: usize,
+        of: usize,
+    },
+    Stop {
+        of: usize,
+    },
+    Negotiate {
+        of: usize,
+        per_cent: i64,
+    },
+    Complete {
+        of: usize,
+    },
+    Fee {
+        bps: i32,
+    },
+    /// Compares the ledger with the history for the month so far.
+    Check,
+}
+
+/// A random history over `months` ended months: purchases of every kind,
+/// and what may follow each (a five-day refund and a re-order, renewals,
+/// billing stopped, tickets completed, partial and full negotiated refunds),
+/// fee changes, and checks of the month so far along the way.
+fn random_history(
+    seed: u64,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+) -> Vec<(NaiveDateTime, Step)> {
+    let mut rng = yunshi::seed::SeedRng::new(seed);
+    let span = (end - start).num_minutes();
+    let at = |rng: &mut yunshi::seed::SeedRng, from: NaiveDateTime, within: Duration| {
+        from + Duration::minutes(rng.below(within.num_minutes().max(1) as u64) as i64 + 1)
+    };
+    let buyers = ["buyer1", "buyer2"];
+    let mut steps = Vec::new();
+    let mut slot = 0;
+    for _ in 0..40 {
+        let bought = start + Duration::minutes(rng.below(span as u64) as i64);
+        let buyer = buyers[rng.below(2) as usize];
+        let this = slot;
+        slot += 1;
+        match rng.below(4) {
+            0 => {
+                let months = [1, 3][rng.below(2) as usize];
+                steps.push((
+                    bought,
+                    Step::BuyImage {
+                        slot: this,
+                        buyer,
+                        months,
+                    },
+                ));
+                if rng.below(3) == 0 {
+                    // Sometimes after the window: refused, as it should be.
+                    let refunded = at(&mut rng, bought, Duration::days(6));
+                    steps.push((refunded, Step::FiveDay { slot: this }));
+                    if rng.below(2) == 0 {
+                        let again = slot;
+                        slot += 1;
+                        let rebought = at(&mut rng, refunded, Duration::days(6));
+                        steps.push((
+                            rebought,
+                            Step::Rebuy {
+                                slot: again,
+                                of: this,
+                            },
+                        ));
+                    }
+                }
+                if rng.below(2) == 0 {
+                    let renewal = slot;
+                    slot += 1;
+                    let renewed = at(&mut rng, bought, Duration::days(50));
+                    steps.push((
+                        renewed,
+                        Step::Renew {
+                            slot: renewal,
+                            of: this,
+                        },
+                    ));
+                    if rng.below(2) == 0 {
+                        let when = at(&mut rng, renewed, Duration::days(30));
+                        steps.push((
+                            when,
+                            Step::Negotiate {
+                                of: renewal,
+                                per_cent: 30,
+                            },
+                        ));
+                    }
+                }
+            }
+            1 => {
+                steps.push((bought, Step::BuyHourly { slot: this, buyer }));
+                if rng.below(3) > 0 {
+                    let stopped = at(&mut rng, bought, Duration::days(70));
+                    steps.push((stopped, Step::Stop { of: this }));
+                }
+            }
+            kind => {
+                let license = kind == 3;
+                steps.push((
+                    bought,
+                    Step::BuyService {
+                        slot: this,
+                        buyer,
+                        license,
+                    },
+                ));
+                if rng.below(4) > 0 {
+                    let done = at(&mut rng, bought, Duration::days(40));
+                    steps.push((done, Step::Complete { of: this }));
+                }
+            }
+        }
+        // Negotiated refunds of any order, before or after its billing, in
+        // part or (twice, or once in full) for all that is left.
+        for _ in 0..rng.below(3) {
+            let when = at(&mut rng, bought, Duration::days(60));
+            let per_cent = [25, 50, 100][rng.below(3) as usize];
+            steps.push((when, Step::Negotiate { of: this, per_cent }));
+        }
+    }
+    for _ in 0..4 {
+        let when = start + Duration::minutes(rng.below(span as u64) as i64);
+        steps.push((
+            when,
+            Step::Fee {
+                bps: [0, 250, 1000, 3333][rng.below(4) as usize],
+            },
+        ));
+    }
+    for _ in 0..12 {
+        let when = start + Duration::minutes(rng.below(span as u64) as i64);
+        steps.push((when, Step::Check));
+    }
+    steps.retain(|(when, _)| *when < end);
+    steps.sort_by_key(|(when, _)| *when);
+    steps
+}
+
+/// What every month's statement says, compared with the history's own lines.
+fn assert_ledger_matches_history(app: &TestApp, month: Month, until: NaiveDateTime, context: &str) {
+    let differences = yunshi::db::ledger::check(&mut app.conn(), month, until).unwrap();
+    assert!(
+        differences.is_empty(),
+        "{context}: {month} as of {until}: {differences:#?}"
+    );
+}
+
+#[actix_web::test]
+async fn the_ledger_gives_the_history_s_statements_on_random_histories() {
+    use diesel::prelude::*;
+    use yunshi::db::schema::{orders as orders_table, statement_lines};
+    use yunshi::domain::order::started_hours;
+    use yunshi::domain::settlement::{LineKind, totals};
+
+    let this_month = Month::of(now());
+    let first = this_month.previous().previous().previous().previous();
+    let (start, end) = (first.start(), this_month.start());
+    for seed in 1..=6 {
+        let app = spawn_app().await;
+        let shop = shop(&app);
+        let vendor = account_id(&app, "vendor1");
+        let operator = account_id(&app, "operator");
+        let mut slots: Vec<Option<orders::Order>> = vec![None; 200];
+        let steps = random_history(seed, start, end);
+        for (at, step) in &steps {
+            let at = *at;
+            let conn = &mut app.conn();
+            let order = |slots: &Vec<Option<orders::Order>>, of: &usize| slots[*of].clone();
+            match step {
+                Step::BuyImage {
+                    slot,
+                    buyer,
+                    months,
+                } => {
+                    let total = 9900 * i64::from(*months);
+                    let term = Some(Term::Months(*months));
+                    slots[*slot] = Some(buy_at(
+                        &app,
+                        buyer,
+                        shop.image,
+                        shop.prepaid,
+                        term,
+                        total,
+                        at,
+                    ));
+                }
+                Step::BuyHourly { slot, buyer } => {
+                    slots[*slot] = Some(buy_at(&app, buyer, shop.image, shop.hourly, None, 0, at));
+                }
+                Step::BuyService {
+                    slot,
+                    buyer,
+                    license,
+                } => {
+                    let (product, plan, total) = if *license {
+                        (shop.license, shop.license_plan, 30_000)
+                    } else {
+                        (shop.service, shop.service_plan, 50_000)
+                    };
+                    slots[*slot] = Some(buy_at(&app, buyer, product, plan, None, total, at));
+                }
+                Step::FiveDay { slot } => {
+                    if let Some(o) = order(&slots, slot) {
+                        let _ = refunds::five_day(conn, o.buyer_id, &o.order_no, at);
+                    }
+                }
+                Step::Rebuy { slot, of } => {
+                    if let Some(o) = order(&slots, of) {
+                        let buyer = if o.buyer_id == account_id(&app, "buyer1") {
+                            "buyer1"
+                        } else {
+                            "buyer2"
+                        };
+                        let term = Some(Term::Months(1));
+                        slots[*slot] = Some(buy_at(
+                            &app,
+                            buyer,
+                            shop.image,
+                            shop.prepaid,
+                            term,
+                            9900,
+                            at,
+                        ));
+                    }
+                }
+                Step::Renew { slot, of } => {
+                    if let Some(o) = order(&slots, of) {
+                        let renewed = orders::renew(
+                            conn,
+                            &orders::new_checkout_key(),
+                            o.buyer_id,
+                            o.subscription_id.unwrap(),
+                            Term::Months(1),
+                            9900,
+                            at,
+                        );
+                        slots[*slot] = renewed.ok();
+                    }
+                }
+                Step::Stop { of } => {
+                    if let Some(o) = order(&slots, of) {
+                        let _ = refunds::stop(conn, o.buyer_id, &o.order_no, at);
+                    }
+                }
+                Step::Negotiate { of, per_cent } => {
+                    let Some(o) = order(&slots, of) else { continue };
+                    let fresh = orders::find_by_id(conn, o.id).unwrap().unwrap();
+                    let left = fresh.amount_fen - fresh.refunded_fen;
+                    let amount_fen = (left * per_cent / 100).max(1);
+                    if refunds::request(conn, o.buyer_id, &o.order_no, RefundReason::Other, "x", at)
+                        .is_ok()
+                    {
+                        let request = refunds::queue(conn, None, true).unwrap()[0].request.id;
+                        let decision = Decision::Refund { amount_fen };
+                        refunds::decide(conn, operator, request, decision, at).unwrap();
+                    }
+                }
+                Step::Complete { of } => {
+                    let Some(o) = order(&slots, of) else { continue };
+                    let ticket = ticket_of(&app, o.id);
+                    let buyer = if o.buyer_id == account_id(&app, "buyer1") {
+                        "buyer1"
+                    } else {
+                        "buyer2"
+                    };
+                    let steps: &[(&str, Role, TicketAction)] = if o.kind == Kind::License {
+                        &[
+                            ("vendor1", Role::Vendor, TicketAction::Deliver),
+                            (buyer, Role::Buyer, TicketAction::Accept),
+                        ]
+                    } else {
+                        &[
+                            (buyer, Role::Buyer, TicketAction::SubmitRequirement),
+                            ("vendor1", Role::Vendor, TicketAction::Confirm),
+                            ("vendor1", Role::Vendor, TicketAction::Deliver),
+                            (buyer, Role::Buyer, TicketAction::Accept),
+                        ]
+                    };
+                    for (minutes, (who, role, action)) in steps.iter().enumerate() {
+                        let user = TicketUser {
+                            id: account_id(&app, who),
+                            role: *role,
+                        };
+                        let payload = Payload {
+                            requirement: Some("需求".into()),
+                            contact: Some("138 0000 0000".into()),
+                            delivery: Some("已交付".into()),
+                            note: String::new(),
+                        };
+                        // A ticket closed by a full refund takes no more steps.
+                        let _ = tickets::apply(
+                            conn,
+                            ticket,
+                            user,
+                            *action,
+                            &payload,
+                            at + Duration::minutes(minutes as i64),
+                        );
+                    }
+                }
+                Step::Fee { bps } => {
+                    settlements::set_fee(conn, operator, vendor, *bps, at).unwrap()
+                }
+                Step::Check => {
+                    assert_ledger_matches_history(&app, Month::of(at), at, &format!("seed {seed}"))
+                }
+            }
+        }
+        let mut month = first;
+        while month < this_month {
+            assert_ledger_matches_history(&app, month, month.end(), &format!("seed {seed}"));
+            month = month.next();
+        }
+
+        // The statements made from the ledger total what the history's lines do.
+        let mut month = first;
+        while month < this_month {
+            settlements::settle_month(&mut app.conn(), month, now()).unwrap();
+            let made = settlements::find_for_vendor(&mut app.conn(), vendor, month)
+                .unwrap()
+                .unwrap();
+            let history =
+                settlements::history(&mut app.conn(), vendor, month, month.end()).unwrap();
+            let lines = yunshi::domain::settlement::month_lines(&history, month, month.end());
+            assert_eq!(
+                made.gross_fen,
+                totals(&lines, made.fee_bps).gross_fen,
+                "seed {seed} {month}"
+            );
+            month = month.next();
+        }
+
+        // Over all the months, each order brought what was paid less what
+        // was refunded, once; an excluded one nothing; hourly its hours.
+        let billed: Vec<(i64, String, i64)> = statement_lines::table
+            .select((
+                statement_lines::order_id,
+                statement_lines::kind,
+                statement_lines::amount_fen,
+            ))
+            .load(&mut app.conn())
+            .unwrap();
+        for order in slots.iter().flatten() {
+            let row: (i64, i64, Option<i64>) = orders_table::table
+                .find(order.id)
+                .select((
+                    orders_table::amount_fen,
+                    orders_table::refunded_fen,
+                    orders_table::reorder_of,
+                ))
+                .first(&mut app.conn())
+                .unwrap();
+            let (amount, refunded, reorder_of) = row;
+            let mine: Vec<&(i64, String, i64)> =
+                billed.iter().filter(|(id, _, _)| *id == order.id).collect();
+            let sum: i64 = mine.iter().map(|(_, _, fen)| fen).sum();
+            let excluded = mine
+                .iter()
+                .any(|(_, kind, _)| kind == LineKind::Excluded.as_str());
+            let is_billed = mine.iter().any(|(_, kind, _)| {
+                ![
+                    LineKind::Excluded.as_str(),
+                    LineKind::Pending.as_str(),
+                    LineKind::Deduction.as_str(),
+                ]
+                .contains(&kind.as_str())
+            });
+            if excluded || reorder_of.is_some() {
+                assert_eq!(sum, 0, "seed {seed}: excluded {}", order.order_no);
+            } else if order.billing == Billing::Hourly {
+                let subscription =
+                    orders::subscription(&mut app.conn(), order.subscription_id.unwrap())
+                        .unwrap()
+                        .unwrap();
+                let stop = subscription.stopped_at.unwrap_or(end).min(end);
+                assert_eq!(
+                    sum,
+                    started_hours(subscription.started_at, stop) * 110,
+                    "seed {seed}: hourly {}",
+                    order.order_no
+                );
+            } else if is_billed {
+                assert_eq!(sum, amount - refunded, "seed {seed}: {}", order.order_no);
+            }
+        }
+    }
+}

@@ -8,6 +8,7 @@ pub mod codes;
 pub mod dashboards;
 pub mod effects;
 pub mod error;
+pub mod ledger;
 pub mod notifications;
 pub mod notify;
 pub mod orders;
@@ -194,13 +195,20 @@ fn one_line(message: &str) -> String {
     message.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Applies the pending migrations of the connection's backend.
+/// Applies the pending migrations of the connection's backend, then fills
+/// the settlement ledger from the orders written before it existed (once:
+/// a SQL migration cannot run the settlement rules).
 pub fn migrate(conn: &mut DbConn) -> Result<(), DbSetupError> {
     let result = match conn {
         DbConn::Postgres(pg) => pg.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
         DbConn::Sqlite(lite) => lite.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
     };
-    result.map_err(|e| DbSetupError::Migrate(one_line(&e.to_string())))
+    result.map_err(|e| DbSetupError::Migrate(one_line(&e.to_string())))?;
+    ledger::ensure_built(conn, chrono::Utc::now().naive_utc())
+        .map(|_| ())
+        .map_err(|e| {
+            DbSetupError::Migrate(format!("filling the ledger: {}", one_line(&e.to_string())))
+        })
 }
 
 /// Why a backup was not written.

@@ -310,6 +310,7 @@ pub fn purchase(conn: &mut DbConn, request: &PurchaseRequest) -> Result<Order, S
         )?;
         effects::record(conn, &on_order(new_order_event(product.kind), &order, now))?;
         super::tickets::open_for(conn, &order, now)?;
+        super::ledger::follow(conn, &[order.id], now)?;
         record_checkout(conn, &request.checkout_key, &order, now)?;
         Ok(order)
     })
@@ -446,6 +447,7 @@ pub fn renew(
             },
         )?;
         effects::record(conn, &on_order(Event::OrderRenewed, &order, now))?;
+        super::ledger::follow(conn, &[order.id], now)?;
         record_checkout(conn, checkout_key, &order, now)?;
         Ok(order)
     })

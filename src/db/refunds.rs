@@ -75,6 +75,7 @@ fn apply_refund(
     if refunding.ends_service {
         end_subscription(conn, order, now)?;
     }
+    super::ledger::follow(conn, &[order.id], now)?;
     Ok(refund)
 }
 

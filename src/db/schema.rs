@@ -279,6 +279,33 @@ diesel::table! {
 }
 
 diesel::joinable!(statement_lines -> statements (statement_id));
+
+diesel::table! {
+    ledger_entries (id) {
+        id -> BigInt,
+        vendor_id -> BigInt,
+        source_order_id -> BigInt,
+        month -> BigInt,
+        kind -> Text,
+        note -> Text,
+        order_id -> BigInt,
+        refund_order_id -> Nullable<BigInt>,
+        line_count -> Integer,
+        hours -> BigInt,
+        paid_fen -> BigInt,
+        refunded_fen -> BigInt,
+        amount_fen -> BigInt,
+        happened_at -> Timestamp,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ledger_built (id) {
+        id -> BigInt,
+        built_at -> Timestamp,
+    }
+}
 diesel::joinable!(statement_lines -> orders (order_id));
 diesel::joinable!(statements -> accounts (vendor_id));
 diesel::joinable!(tickets -> orders (order_id));
@@ -310,6 +337,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_events,
     statements,
     statement_lines,
+    ledger_entries,
 );
 
 diesel::table! {

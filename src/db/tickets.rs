@@ -168,6 +168,10 @@ pub fn apply(
             StoreError::Refused(Refusal::StateChanged) => TicketRefusal::WrongState.into(),
             other => other,
         })?;
+        // A completed service is billed; a closed one never will be.
+        if step.to.is_finished() {
+            super::ledger::follow(conn, &[ticket.order_id], now)?;
+        }
         Ok(step.to)
     })
 }

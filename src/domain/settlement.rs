@@ -237,7 +237,7 @@ codes!(LineNote {
 });
 
 /// One line of a statement.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Line {
     pub kind: LineKind,
     /// The order billed, deducted from, excluded or pending.
@@ -297,6 +297,15 @@ pub fn hours_starting_between(start: NaiveDateTime, from: NaiveDateTime, to: Nai
     started_hours(start, to) - started_hours(start, from)
 }
 
+/// The start of the first hour billed at or after `from`, for a subscription
+/// whose hours start at `start`: `from` itself only when an hour starts then.
+pub fn first_hour_from(start: NaiveDateTime, from: NaiveDateTime) -> NaiveDateTime {
+    if start >= from {
+        return start;
+    }
+    start + Duration::hours(started_hours(start, from))
+}
+
 /// When a non-hourly order may be billed, if it may yet: a prepaid image
 /// purchase when its five-day window closes, a renewal when paid, a service
 /// or license purchase when its ticket completed.
@@ -333,7 +342,7 @@ pub fn order_lines(order: &Billable, month: Month, until: NaiveDateTime) -> Vec<
             line.note = LineNote::Reorder;
             lines.push(line);
         }
-        lines.extend(five_day_refund_lines(&seen, month, until));
+        lines.extend(five_day_refund_lines(order, &seen, month, until));
         return lines;
     }
     if let Some(five_day) = seen.iter().find(|r| r.kind == RefundKind::FiveDay) {
@@ -345,7 +354,7 @@ pub fn order_lines(order: &Billable, month: Month, until: NaiveDateTime) -> Vec<
             line.note = LineNote::RefundedWithinFiveDays;
             lines.push(line);
         }
-        lines.extend(five_day_refund_lines(&seen, month, until));
+        lines.extend(five_day_refund_lines(order, &seen, month, until));
         return lines;
     }
 
@@ -356,7 +365,7 @@ pub fn order_lines(order: &Billable, month: Month, until: NaiveDateTime) -> Vec<
             let mut line = Line::new(
                 LineKind::Hourly,
                 order.order_id,
-                order.started_at.max(month.start()),
+                first_hour_from(order.started_at, month.start()),
             );
             line.hours = hours;
             line.paid_fen = hours * order.unit_price_fen;
@@ -414,17 +423,86 @@ pub fn order_lines(order: &Billable, month: Month, until: NaiveDateTime) -> Vec<
     lines
 }
 
-/// The five-day refund order's own exclusion line, in the month it happened.
-fn five_day_refund_lines(seen: &[&Refund], month: Month, until: NaiveDateTime) -> Vec<Line> {
+/// The five-day refund order's own exclusion line, in the month it happened:
+/// what the purchase paid and what went back.
+fn five_day_refund_lines(
+    order: &Billable,
+    seen: &[&Refund],
+    month: Month,
+    until: NaiveDateTime,
+) -> Vec<Line> {
     seen.iter()
         .filter(|r| r.kind == RefundKind::FiveDay && month.holds(r.at, until))
         .map(|refund| {
             let mut line = Line::new(LineKind::Excluded, refund.order_id, refund.at);
+            line.paid_fen = order.amount_fen;
             line.refunded_fen = refund.amount_fen;
             line.note = LineNote::FiveDayRefundOrder;
             line
         })
         .collect()
+}
+
+/// The lines an order's history has decided for good, with their months:
+/// every line but the pending ones, in every month the order can have one
+/// in, except the hours of a running hourly subscription, whose span is
+/// still open (`open_span_lines`). The ledger keeps these; with the open
+/// spans and the pending lines they make up `order_lines` of every month.
+pub fn decided_lines(order: &Billable) -> Vec<(Month, Line)> {
+    let mut months: Vec<Month> = vec![Month::of(order.paid_at)];
+    if order.kind == Kind::Image && order.billing == Billing::Prepaid {
+        months.push(Month::of(five_day_deadline(order.paid_at)));
+    }
+    if let Some(TicketOutcome::Completed(at) | TicketOutcome::Closed(at)) = order.ticket {
+        months.push(Month::of(at));
+    }
+    months.extend(order.refunds.iter().map(|refund| Month::of(refund.at)));
+    let running = order.billing == Billing::Hourly && order.stopped_at.is_none();
+    if let (Billing::Hourly, Some(stop)) = (order.billing, order.stopped_at) {
+        let mut month = Month::of(order.started_at);
+        while month <= Month::of(stop) {
+            months.push(month);
+            month = month.next();
+        }
+    }
+    months.sort();
+    months.dedup();
+    months
+        .into_iter()
+        .flat_map(|month| {
+            order_lines(order, month, month.end())
+                .into_iter()
+                .filter(|line| line.kind != LineKind::Pending)
+                .filter(|line| !(running && line.kind == LineKind::Hourly))
+                .map(move |line| (month, line))
+        })
+        .collect()
+}
+
+/// A running hourly subscription's hours in `month` up to `until`: the part
+/// of its lines the ledger leaves open until billing stops.
+pub fn open_span_lines(order: &Billable, month: Month, until: NaiveDateTime) -> Vec<Line> {
+    if order.billing != Billing::Hourly || order.stopped_at.is_some() {
+        return Vec::new();
+    }
+    order_lines(order, month, until)
+        .into_iter()
+        .filter(|line| line.kind == LineKind::Hourly)
+        .collect()
+}
+
+/// The lines of `month` still waiting, as of `until`: a ticket not yet
+/// completed, a five-day window still open.
+pub fn pending_lines(order: &Billable, month: Month, until: NaiveDateTime) -> Vec<Line> {
+    order_lines(order, month, until)
+        .into_iter()
+        .filter(|line| line.kind == LineKind::Pending)
+        .collect()
+}
+
+/// Sorts lines as a statement shows them: by kind, then in time order.
+pub fn sort_lines(lines: &mut [Line]) {
+    lines.sort_by_key(|line| (line.kind, line.at, line.order_id, line.refund_order_id));
 }
 
 /// Every line of a vendor's month, grouped by kind, each group in time order.
@@ -433,7 +511,7 @@ pub fn month_lines(orders: &[Billable], month: Month, until: NaiveDateTime) -> V
         .iter()
         .flat_map(|order| order_lines(order, month, until))
         .collect();
-    lines.sort_by_key(|line| (line.kind, line.at, line.order_id));
+    sort_lines(&mut lines);
     lines
 }
 

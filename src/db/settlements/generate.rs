@@ -10,15 +10,15 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use super::history::history;
 use super::read::find_for_vendor;
 use crate::db::bulk::{StatementLineRow, insert_statement_lines};
 use crate::db::effects::{self, Happened};
+use crate::db::ledger;
 use crate::db::notify::Parties;
 use crate::db::schema::{accounts, orders, statements};
 use crate::db::{DbConn, Pool, StoreError, write_transaction};
 use crate::domain::notice::{Event, Subject};
-use crate::domain::settlement::{Month, month_lines, payable, totals};
+use crate::domain::settlement::{Month, payable, totals};
 
 /// What happened when a month was settled.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -200,8 +200,7 @@ fn generate_once(
         if find_for_vendor(conn, vendor_id, month)?.is_some() {
             return Ok(false);
         }
-        let history = history(conn, vendor_id, month, month.end())?;
-        let lines = month_lines(&history, month, month.end());
+        let lines = ledger::month_lines(conn, vendor_id, month, month.end())?;
         let sums = totals(&lines, fee_bps);
         let deficits = untaken_deficits(conn, vendor_id, month)?;
         let carried_in_fen: i64 = deficits.iter().map(|(_, net_fen)| net_fen).sum();

@@ -49,7 +49,7 @@ macro_rules! order_facts {
 type RefundFacts = (i64, Option<i64>, Option<RefundKind>, i64, NaiveDateTime);
 
 /// Ids per query: well under both backends' bind limits.
-pub(super) const IDS_PER_QUERY: usize = 2000;
+pub const IDS_PER_QUERY: usize = 2000;
 
 /// Everything that can put a line in `month` for the vendor, seen before `until`.
 pub fn history(
@@ -160,6 +160,52 @@ pub fn history(
             refunds.insert(refund.0, refund);
         }
     }
+    assemble(conn, rows, refunds, until)
+}
+
+/// The purchases and renewals among `ids`, each with its whole history
+/// before `until`: what the ledger follows for each order.
+pub fn billables(
+    conn: &mut DbConn,
+    ids: &[i64],
+    until: NaiveDateTime,
+) -> QueryResult<Vec<Billable>> {
+    let mut rows: BTreeMap<i64, OrderFacts> = BTreeMap::new();
+    let mut refunds: BTreeMap<i64, RefundFacts> = BTreeMap::new();
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        let found: Vec<OrderFacts> = orders::table
+            .left_join(subscriptions::table)
+            .filter(orders::id.eq_any(chunk))
+            .filter(orders::order_type.ne(OrderType::Refund.as_str()))
+            .filter(orders::created_at.lt(until))
+            .select(order_facts!())
+            .load(conn)?;
+        rows.extend(found.into_iter().map(|row| (row.0, row)));
+        let found: Vec<RefundFacts> = orders::table
+            .filter(orders::order_type.eq(OrderType::Refund.as_str()))
+            .filter(orders::related_order_id.eq_any(chunk))
+            .filter(orders::created_at.lt(until))
+            .select((
+                orders::id,
+                orders::related_order_id,
+                orders::refund_kind,
+                orders::amount_fen,
+                orders::created_at,
+            ))
+            .load(conn)?;
+        refunds.extend(found.into_iter().map(|refund| (refund.0, refund)));
+    }
+    assemble(conn, rows, refunds, until)
+}
+
+/// Orders, their refunds and their tickets' outcomes by `until`, as the
+/// settlement rules take them.
+fn assemble(
+    conn: &mut DbConn,
+    rows: BTreeMap<i64, OrderFacts>,
+    refunds: BTreeMap<i64, RefundFacts>,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<Billable>> {
     let mut refunds_of: HashMap<i64, Vec<Refund>> = HashMap::new();
     for (id, related, kind, amount_fen, at) in refunds.into_values() {
         let (Some(related), Some(kind)) = (related, kind) else {

@@ -6,11 +6,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::generate::untaken_deficits;
-use super::history::{IDS_PER_QUERY, history};
+use super::history::IDS_PER_QUERY;
 use super::read::{OrderNames, ShownGroup, with_refund_numbers};
 use crate::db::DbConn;
+use crate::db::ledger;
 use crate::db::schema::{accounts, orders};
-use crate::domain::settlement::{Line, Month, Totals, group_lines, month_lines, totals};
+use crate::domain::settlement::{Line, Month, Totals, group_lines, totals};
 
 /// The current month so far, as a statement would show it now (not stored).
 pub struct Preview {
@@ -34,10 +35,7 @@ fn month_so_far(
         .find(vendor_id)
         .select(accounts::fee_bps)
         .first(conn)?;
-    Ok((
-        month_lines(&history(conn, vendor_id, month, now)?, month, now),
-        fee_bps,
-    ))
+    Ok((ledger::month_lines(conn, vendor_id, month, now)?, fee_bps))
 }
 
 /// This month's totals up to `now`, without the lines.

@@ -1,0 +1,2 @@
+DROP TABLE ledger_built;
+DROP TABLE ledger_entries;
