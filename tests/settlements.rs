@@ -391,6 +391,9 @@ async fn an_operator_settles_a_month_and_the_vendor_reads_and_exports_it() {
         "待出账",
         "五天无理由退款单",
         "已五天无理由退款",
+        // The five-day refund's lines say what went back and why they are not settled.
+        "五天无理由退款单，不参与结算 · 已退 ¥99",
+        "已五天无理由退款，不参与结算 · 已退 ¥99",
         "重新订购单",
         "服务未完成",
         "出账前已退 ¥50",
@@ -517,6 +520,8 @@ async fn an_operator_settles_a_month_and_the_vendor_reads_and_exports_it() {
     assert_eq!(buyer_view.status, StatusCode::OK);
     buyer_view.assert_lacks("不参与结算");
     buyer_view.assert_lacks("/vendor/settlements");
+    // The buyer is told it is a re-order too.
+    buyer_view.assert_contains("重新订购单：您在五天无理由退款后 5 天内再次购买了该商品。");
 
     // In English too.
     vendor.switch_language("en").await;
@@ -1113,4 +1118,45 @@ async fn the_ledger_gives_the_history_s_statements_on_random_histories() {
             }
         }
     }
+}
+
+#[actix_web::test]
+async fn a_statement_of_nothing_reads_as_nothing_to_pay_and_cannot_be_paid() {
+    let app = spawn_app().await;
+    // A month without a sale: the vendors' statements come to ¥0.
+    let month = Month::of(now());
+    app.travel(month.end() - now() + Duration::hours(1));
+    let operator = app.signed_in("operator").await;
+    operator
+        .post("/admin/settlements/generate", &[("month", &month.to_string())])
+        .await
+        .assert_redirect_to(&format!("/admin/settlements?month={month}"));
+    let vendor1 = account_id(&app, "vendor1");
+    let statement = settlements::find_for_vendor(&mut app.conn(), vendor1, month)
+        .unwrap()
+        .unwrap();
+    assert_eq!(statement.net_fen, 0);
+    assert_eq!(statement.shown_state(), "nothing");
+    let listing = operator
+        .get(&format!("/admin/settlements?month={month}"))
+        .await;
+    listing.assert_contains("state-nothing\">无需结算");
+    let page = operator
+        .get(&format!("/admin/settlements/{}", statement.id))
+        .await;
+    page.assert_contains("无需结算");
+    page.assert_lacks("/pay\"");
+    let refused = operator
+        .confirm(
+            &format!("/admin/settlements/{}/pay", statement.id),
+            &[("reference", "BANK-0")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    refused.assert_contains("无需付款");
+    let vendor = app.signed_in("vendor1").await;
+    vendor
+        .get("/vendor/settlements")
+        .await
+        .assert_contains("无需结算");
 }

@@ -618,12 +618,13 @@ pub fn is_deficit(net_fen: i64) -> bool {
 }
 
 /// Marking a statement paid, as a command: a statement waiting for payment
-/// becomes paid; a deficit carried into the next statement has nothing to
-/// pay, and a paid one is paid already.
+/// becomes paid; one of ¥0 or a deficit carried into the next statement has
+/// nothing to pay, and a paid one is paid already.
 pub fn pay(state: StatementState, net_fen: i64) -> Result<Transition<StatementState>, Refusal> {
     match state {
         StatementState::Paid => Err(Refusal::StatementPaid),
-        StatementState::Ready if is_deficit(net_fen) => Err(Refusal::NothingToPay),
+        // A deficit is carried into the next statement; ¥0 is 无需结算.
+        StatementState::Ready if net_fen <= 0 => Err(Refusal::NothingToPay),
         StatementState::Ready => Ok(Transition::new(
             state,
             StatementState::Paid,

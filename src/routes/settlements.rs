@@ -13,7 +13,7 @@ use crate::db::accounts;
 use crate::db::settlements::{self, ShownLine, Statement};
 use crate::domain::money::format_yuan;
 use crate::domain::money::yuan_digits;
-use crate::domain::settlement::{Month, StatementState, Totals, parse_fee_percent};
+use crate::domain::settlement::{Month, Totals, parse_fee_percent};
 use crate::domain::time::format_china;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Catalogue, Lang, fill};
@@ -477,7 +477,7 @@ pub async fn pay(
         Ok(reference) if !confirm::is_confirmed(&form.confirmed) => {
             let shown = any_statement(&state, id).await?;
             let statement = &shown.statement;
-            if statement.state == StatementState::Ready && !statement.is_carried() {
+            if statement.is_payable() {
                 let line = fill(
                     t.confirm_mark_paid,
                     &[
@@ -501,7 +501,7 @@ pub async fn pay(
                     },
                 );
             }
-            let message = if statement.is_carried() {
+            let message = if !statement.is_paid() {
                 t.statement_nothing_to_pay
             } else {
                 t.statement_already_paid

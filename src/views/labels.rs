@@ -265,15 +265,29 @@ impl PageCtx {
         let t = self.t;
         let refund = shown.refund_order_no.as_deref().unwrap_or("-");
         let line = &shown.line;
+        // A line not billed (yet) says what went back, next to what was paid.
+        let with_refunded = |note: String| {
+            if line.refunded_fen > 0 {
+                let refunded = fill(
+                    t.note_refunded_so_far,
+                    &[("amount", &format_yuan(line.refunded_fen))],
+                );
+                format!("{note} · {refunded}")
+            } else {
+                note
+            }
+        };
         match line.note {
-            LineNote::FiveDayRefundOrder => t.note_five_day_refund.into(),
-            LineNote::RefundedWithinFiveDays => t.note_refunded_within_five_days.into(),
+            LineNote::FiveDayRefundOrder => with_refunded(t.note_five_day_refund.into()),
+            LineNote::RefundedWithinFiveDays => {
+                with_refunded(t.note_refunded_within_five_days.into())
+            }
             LineNote::Reorder => fill(t.note_reorder, &[("refund", refund)]),
-            LineNote::TicketOpen => t.note_ticket_open.into(),
-            LineNote::RefundWindowOpen => fill(
+            LineNote::TicketOpen => with_refunded(t.note_ticket_open.into()),
+            LineNote::RefundWindowOpen => with_refunded(fill(
                 t.note_refund_window_open,
                 &[("at", &crate::domain::time::format_china(line.at))],
-            ),
+            )),
             LineNote::None if line.kind == LineKind::Deduction => {
                 fill(t.note_deduction, &[("refund", refund)])
             }
@@ -294,6 +308,7 @@ impl PageCtx {
         match state {
             "paid" => self.t.statement_paid,
             "carried" => self.t.statement_carried,
+            "nothing" => self.t.statement_nothing_due,
             _ => self.t.statement_ready,
         }
     }

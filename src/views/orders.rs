@@ -263,9 +263,10 @@ impl OrderDetailPage {
         }
     }
 
-    /// A re-order after a five-day refund, said to the vendor and operator.
-    pub fn is_excluded_reorder(&self) -> bool {
-        self.order.reorder_of.is_some() && self.base != "/me/orders"
+    /// A re-order after a five-day refund (重新订购单): every party is told;
+    /// the vendor and operator also that it takes no part in settlement.
+    pub fn is_reorder(&self) -> bool {
+        self.order.reorder_of.is_some()
     }
 
     pub fn cells(&self, order: &Order) -> OrderCells {

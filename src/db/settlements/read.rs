@@ -46,12 +46,20 @@ impl Statement {
         !self.is_paid() && is_deficit(self.net_fen)
     }
 
-    /// `paid`, `carried` or `ready`, for labels.
+    /// Waiting for a payment: not paid, and more than nothing to pay.
+    pub fn is_payable(&self) -> bool {
+        !self.is_paid() && self.net_fen > 0
+    }
+
+    /// `paid`, `carried`, `nothing` (a ¥0 statement: 无需结算) or `ready`,
+    /// for labels.
     pub fn shown_state(&self) -> &'static str {
         if self.is_paid() {
             "paid"
         } else if self.is_carried() {
             "carried"
+        } else if !self.is_payable() {
+            "nothing"
         } else {
             "ready"
         }

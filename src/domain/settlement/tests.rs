@@ -632,4 +632,24 @@ fn a_ready_statement_is_paid_once_and_a_carried_deficit_never() {
     );
     assert_eq!(pay(StatementState::Paid, 1200), Err(Refusal::StatementPaid));
     assert_eq!(pay(StatementState::Ready, -1), Err(Refusal::NothingToPay));
+    assert_eq!(pay(StatementState::Ready, 0), Err(Refusal::NothingToPay));
+}
+
+#[test]
+fn a_month_s_hourly_line_starts_at_its_first_billed_hour() {
+    let started = utc("2026-01-15 02:30:00");
+    let february = month("2026-02");
+    // 2026-02-01 00:00 in China is 2026-01-31 16:00 UTC; hours start at :30.
+    assert_eq!(
+        first_hour_from(started, february.start()),
+        utc("2026-01-31 16:30:00")
+    );
+    assert_eq!(
+        first_hour_from(started, utc("2026-01-01 00:00:00")),
+        started
+    );
+    assert_eq!(
+        first_hour_from(utc("2026-01-31 15:00:00"), february.start()),
+        february.start()
+    );
 }
