@@ -1,17 +1,13 @@
 //! What every handler shares: the pool and the settings it needs at request time.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use actix_web::web;
-use chrono::{Duration, NaiveDateTime};
 
 use crate::auth::CurrentUser;
-use crate::db::dashboards::BillingMark;
 use crate::db::orders::Scope;
 use crate::db::{DbConn, Pool};
-use crate::domain::settlement::{Month, Totals};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::short_cache::{ShortCache, Writes};
@@ -24,7 +20,6 @@ pub struct AppState {
     /// The time the app believes it is; tests move it on.
     pub clock: Arc<crate::clock::Clock>,
     pub backend_name: &'static str,
-    pub running_totals: Arc<RunningTotals>,
     pub metrics: Arc<Metrics>,
     /// Semaphore for work that reads a vendor's whole month (see `db_heavy`).
     pub heavy: Arc<Semaphore>,
@@ -75,7 +70,6 @@ impl AppState {
             pool,
             clock: options.clock.clone(),
             backend_name,
-            running_totals: Arc::new(RunningTotals::default()),
             metrics: Arc::new(Metrics::default()),
             heavy: Arc::new(Semaphore::new(HEAVY_AT_ONCE)),
             hashing: Arc::new(Semaphore::new(HASHING_AT_ONCE)),
@@ -269,128 +263,9 @@ impl Drop for Turn<'_> {
     }
 }
 
-/// Each vendor's running total for this month, kept for up to a minute.
-/// Computing it reads the vendor's whole month so far (a third of a second
-/// and a few hundred MiB for the busiest vendor of a million-order database),
-/// and the dashboard that shows it is the page vendors open most. So:
-/// - a kept total is used while the vendor's billing mark is unchanged and it
-///   is under a minute old (the minute bounds what the clock alone changes:
-///   hourly use, five-day windows closing);
-/// - when the mark moves (a new order, refund or completed ticket) the total
-///   is recomputed, but at most every ten seconds however often the vendor
-///   sells;
-/// - one computation per vendor at a time, always in the background: the
-///   visit shows the last total (the very first time, that it is being
-///   computed), so no visit waits for it (under a 64-connection load on
-///   PostgreSQL a computation inside a visit took over two seconds).
-///
-/// Each instance keeps its own; the page says when the figure was computed.
-#[derive(Default)]
-pub struct RunningTotals {
-    by_vendor: Mutex<HashMap<i64, Entry>>,
-}
-
-#[derive(Default)]
-struct Entry {
-    kept: Option<CachedTotal>,
-    computing: bool,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct CachedTotal {
-    pub computed_at: NaiveDateTime,
-    pub mark: BillingMark,
-    pub totals: Totals,
-}
-
-/// What a dashboard visit does about the running total.
-pub enum Lookup {
-    /// Show this one.
-    Use(CachedTotal),
-    /// Another visit is computing the first one; say so.
-    Computing,
-    /// Have it computed in the background, showing the last one meanwhile
-    /// (or, the first time, saying it is being computed).
-    Refresh(Option<CachedTotal>, ComputeTicket),
-}
-
-/// The right to compute a vendor's total. Dropping it unfinished (an error,
-/// a panic) lets the next visit try again.
-pub struct ComputeTicket {
-    totals: Arc<RunningTotals>,
-    vendor_id: i64,
-    done: bool,
-}
-
-impl ComputeTicket {
-    pub fn keep(mut self, kept: CachedTotal) -> CachedTotal {
-        let mut entries = self.totals.lock();
-        let entry = entries.entry(self.vendor_id).or_default();
-        entry.kept = Some(kept);
-        entry.computing = false;
-        self.done = true;
-        kept
-    }
-}
-
-impl Drop for ComputeTicket {
-    fn drop(&mut self) {
-        if !self.done {
-            self.totals
-                .lock()
-                .entry(self.vendor_id)
-                .or_default()
-                .computing = false;
-        }
-    }
-}
-
-impl RunningTotals {
-    /// How long an unchanged mark keeps a total.
-    pub const KEPT_FOR: Duration = Duration::seconds(60);
-    /// The least time between two computations for one vendor.
-    pub const RECOMPUTE_AFTER: Duration = Duration::seconds(10);
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Entry>> {
-        self.by_vendor
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    pub fn lookup(
-        self: &Arc<Self>,
-        vendor_id: i64,
-        mark: BillingMark,
-        now: NaiveDateTime,
-    ) -> Lookup {
-        let mut entries = self.lock();
-        let entry = entries.entry(vendor_id).or_default();
-        let this_month = entry
-            .kept
-            .filter(|kept| Month::of(kept.computed_at) == Month::of(now));
-        if let Some(kept) = this_month {
-            let age = now - kept.computed_at;
-            let fresh = age < Self::RECOMPUTE_AFTER || (kept.mark == mark && age < Self::KEPT_FOR);
-            if fresh || entry.computing {
-                return Lookup::Use(kept);
-            }
-        } else if entry.computing {
-            return Lookup::Computing;
-        }
-        entry.computing = true;
-        let ticket = ComputeTicket {
-            totals: self.clone(),
-            vendor_id,
-            done: false,
-        };
-        Lookup::Refresh(this_month, ticket)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
 
     #[test]
     fn no_more_than_the_allowed_turns_run_at_once() {
@@ -414,118 +289,5 @@ mod tests {
             worker.join().unwrap();
         }
         assert_eq!(most.load(Ordering::SeqCst), 2);
-    }
-
-    fn at(day: u32, seconds: i64) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(2026, 11, day)
-            .unwrap()
-            .and_hms_opt(4, 0, 0)
-            .unwrap()
-            + Duration::seconds(seconds)
-    }
-
-    fn mark(latest_order_second: i64) -> BillingMark {
-        BillingMark {
-            latest_order: Some(at(1, latest_order_second)),
-            latest_completion: None,
-            fee_bps: 0,
-        }
-    }
-
-    fn kept(computed_at: NaiveDateTime, mark: BillingMark, gross_fen: i64) -> CachedTotal {
-        CachedTotal {
-            computed_at,
-            mark,
-            totals: Totals {
-                gross_fen,
-                fee_fen: 0,
-                net_fen: gross_fen,
-            },
-        }
-    }
-
-    fn used(lookup: Lookup) -> Option<i64> {
-        match lookup {
-            Lookup::Use(kept) | Lookup::Refresh(Some(kept), _) => Some(kept.totals.gross_fen),
-            _ => None,
-        }
-    }
-
-    #[test]
-    fn one_computation_at_a_time_and_the_others_wait_for_it() {
-        let totals = Arc::new(RunningTotals::default());
-        let Lookup::Refresh(None, ticket) = totals.lookup(7, mark(0), at(10, 0)) else {
-            panic!("the first visit computes");
-        };
-        assert!(matches!(
-            totals.lookup(7, mark(0), at(10, 1)),
-            Lookup::Computing
-        ));
-        // Another vendor is not held up.
-        assert!(matches!(
-            totals.lookup(8, mark(0), at(10, 1)),
-            Lookup::Refresh(None, _)
-        ));
-        ticket.keep(kept(at(10, 0), mark(0), 100));
-        assert_eq!(used(totals.lookup(7, mark(0), at(10, 2))), Some(100));
-    }
-
-    #[test]
-    fn an_abandoned_computation_lets_the_next_visit_try() {
-        let totals = Arc::new(RunningTotals::default());
-        let Lookup::Refresh(None, ticket) = totals.lookup(7, mark(0), at(10, 0)) else {
-            panic!("the first visit computes");
-        };
-        drop(ticket);
-        assert!(matches!(
-            totals.lookup(7, mark(0), at(10, 1)),
-            Lookup::Refresh(None, _)
-        ));
-    }
-
-    #[test]
-    fn a_total_is_kept_while_the_mark_holds_and_at_least_ten_seconds() {
-        let totals = Arc::new(RunningTotals::default());
-        let Lookup::Refresh(None, ticket) = totals.lookup(7, mark(0), at(10, 0)) else {
-            panic!("the first visit computes");
-        };
-        ticket.keep(kept(at(10, 0), mark(0), 100));
-        // A new sale inside ten seconds: still the kept total.
-        assert_eq!(used(totals.lookup(7, mark(5), at(10, 9))), Some(100));
-        // The same mark for under a minute: kept.
-        assert_eq!(used(totals.lookup(7, mark(0), at(10, 59))), Some(100));
-        // After a minute, or a new sale after ten seconds: refreshed in the
-        // background while the visit, and the others, see the last total.
-        assert!(matches!(
-            totals.lookup(7, mark(0), at(10, 60)),
-            Lookup::Refresh(Some(_), _)
-        ));
-        let Lookup::Refresh(Some(shown), ticket) = totals.lookup(7, mark(5), at(10, 11)) else {
-            panic!("a moved mark after ten seconds refreshes");
-        };
-        assert_eq!(shown.totals.gross_fen, 100);
-        assert!(matches!(
-            totals.lookup(7, mark(5), at(10, 12)),
-            Lookup::Use(_)
-        ));
-        ticket.keep(kept(at(10, 11), mark(5), 150));
-        assert_eq!(used(totals.lookup(7, mark(5), at(10, 13))), Some(150));
-    }
-
-    #[test]
-    fn a_new_month_never_shows_last_months_total() {
-        let totals = Arc::new(RunningTotals::default());
-        let Lookup::Refresh(None, ticket) = totals.lookup(7, mark(0), at(30, 0)) else {
-            panic!("the first visit computes");
-        };
-        ticket.keep(kept(at(30, 0), mark(0), 100));
-        let december = NaiveDate::from_ymd_opt(2026, 11, 30)
-            .unwrap()
-            .and_hms_opt(16, 0, 5)
-            .unwrap();
-        assert!(matches!(
-            totals.lookup(7, mark(0), december),
-            Lookup::Refresh(None, _)
-        ));
     }
 }

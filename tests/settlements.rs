@@ -870,12 +870,23 @@ fn random_history(
     steps
 }
 
-/// What every month's statement says, compared with the history's own lines.
+/// What every month's statement says, compared with the history's own
+/// lines; and the totals the overview shows, computed without the lines.
 fn assert_ledger_matches_history(app: &TestApp, month: Month, until: NaiveDateTime, context: &str) {
-    let differences = yunshi::db::ledger::check(&mut app.conn(), month, until).unwrap();
+    let conn = &mut app.conn();
+    let differences = yunshi::db::ledger::check(conn, month, until).unwrap();
     assert!(
         differences.is_empty(),
         "{context}: {month} as of {until}: {differences:#?}"
+    );
+    let vendor = account_id(app, "vendor1");
+    let history = settlements::history(conn, vendor, month, until).unwrap();
+    let lines = yunshi::domain::settlement::month_lines(&history, month, until);
+    let expected = yunshi::domain::settlement::totals(&lines, 250);
+    let quick = yunshi::db::ledger::month_totals(conn, vendor, month, until, 250).unwrap();
+    assert_eq!(
+        quick, expected,
+        "{context}: totals of {month} as of {until}"
     );
 }
 
@@ -1128,7 +1139,10 @@ async fn a_statement_of_nothing_reads_as_nothing_to_pay_and_cannot_be_paid() {
     app.travel(month.end() - now() + Duration::hours(1));
     let operator = app.signed_in("operator").await;
     operator
-        .post("/admin/settlements/generate", &[("month", &month.to_string())])
+        .post(
+            "/admin/settlements/generate",
+            &[("month", &month.to_string())],
+        )
         .await
         .assert_redirect_to(&format!("/admin/settlements?month={month}"));
     let vendor1 = account_id(&app, "vendor1");

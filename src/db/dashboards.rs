@@ -3,15 +3,13 @@
 //! loading the queue, and the buyer's open tickets and refundable orders.
 
 use chrono::NaiveDateTime;
-use diesel::dsl::{count_star, max, min};
+use diesel::dsl::{count_star, min};
 use diesel::prelude::*;
 
 use super::DbConn;
 use super::orders::Order;
 use super::products::{self, ProductFilter};
-use super::schema::{
-    accounts, delist_requests, orders, refund_requests, revisions, statements, tickets,
-};
+use super::schema::{delist_requests, orders, refund_requests, revisions, statements, tickets};
 use super::settlements;
 use super::tickets::{Ticket, TicketRow};
 use crate::domain::order::{OrderStatus, OrderType};
@@ -178,36 +176,6 @@ pub fn vendor_queues(
         drafts,
         in_review,
         open_delist_requests: delists.into(),
-    })
-}
-
-/// What a vendor's running total depends on besides the clock: their latest
-/// order (purchases, renewals and refunds are all orders), their latest
-/// completed ticket and their fee rate. Each is one index lookup.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BillingMark {
-    pub latest_order: Option<NaiveDateTime>,
-    pub latest_completion: Option<NaiveDateTime>,
-    pub fee_bps: i32,
-}
-
-pub fn billing_mark(conn: &mut DbConn, vendor_id: i64) -> QueryResult<BillingMark> {
-    let latest_order = orders::table
-        .filter(orders::vendor_id.eq(vendor_id))
-        .select(max(orders::created_at))
-        .first(conn)?;
-    let latest_completion = tickets::table
-        .filter(tickets::vendor_id.eq(vendor_id))
-        .select(max(tickets::completed_at))
-        .first(conn)?;
-    let fee_bps = accounts::table
-        .find(vendor_id)
-        .select(accounts::fee_bps)
-        .first(conn)?;
-    Ok(BillingMark {
-        latest_order,
-        latest_completion,
-        fee_bps,
     })
 }
 

@@ -311,6 +311,7 @@ pub fn purchase(conn: &mut DbConn, request: &PurchaseRequest) -> Result<Order, S
         effects::record(conn, &on_order(new_order_event(product.kind), &order, now))?;
         super::tickets::open_for(conn, &order, now)?;
         super::ledger::follow(conn, &[order.id], now)?;
+        super::ledger::hourly_started(conn, &order)?;
         record_checkout(conn, &request.checkout_key, &order, now)?;
         Ok(order)
     })

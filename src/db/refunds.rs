@@ -75,6 +75,9 @@ fn apply_refund(
     if refunding.ends_service {
         end_subscription(conn, order, now)?;
     }
+    if refunding.kind == RefundKind::Stop {
+        super::ledger::hourly_stopped(conn, order)?;
+    }
     super::ledger::follow(conn, &[order.id], now)?;
     Ok(refund)
 }

@@ -301,6 +301,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    running_hourly (vendor_id, phase) {
+        vendor_id -> BigInt,
+        phase -> Integer,
+        price_fen -> BigInt,
+        subscriptions -> BigInt,
+    }
+}
+
+diesel::table! {
     ledger_built (id) {
         id -> BigInt,
         built_at -> Timestamp,

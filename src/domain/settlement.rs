@@ -306,6 +306,35 @@ pub fn first_hour_from(start: NaiveDateTime, from: NaiveDateTime) -> NaiveDateTi
     start + Duration::hours(started_hours(start, from))
 }
 
+/// Where in its hour a subscription's hours start: the second of the hour
+/// (0–3599, UTC) of `start` rounded up to a whole second, as
+/// `started_hours` counts. Running subscriptions of a vendor are kept
+/// summed by it (`hours_in_month_so_far`).
+pub fn start_phase(start: NaiveDateTime) -> i64 {
+    let seconds = start.and_utc().timestamp();
+    let whole = if start.and_utc().timestamp_subsec_nanos() > 0 {
+        seconds + 1
+    } else {
+        seconds
+    };
+    whole.rem_euclid(3600)
+}
+
+/// The hours a subscription that started before `month` and still runs
+/// bills in it up to `until` (a whole second), told by its start's phase
+/// alone: months start on the hour, so every such subscription bills the
+/// same whole hours, and one more when an hour of its own starts in the
+/// part-hour that is left.
+pub fn hours_in_month_so_far(phase: i64, month: Month, until: NaiveDateTime) -> i64 {
+    let elapsed = (until.min(month.end()) - month.start()).num_seconds();
+    if elapsed <= 0 {
+        return 0;
+    }
+    // Seconds from the month's start back to the last hour the subscription started.
+    let into_hour = (3600 - phase) % 3600;
+    (into_hour + elapsed + 3599) / 3600 - i64::from(into_hour > 0)
+}
+
 /// When a non-hourly order may be billed, if it may yet: a prepaid image
 /// purchase when its five-day window closes, a renewal when paid, a service
 /// or license purchase when its ticket completed.
@@ -590,6 +619,11 @@ pub fn totals(lines: &[Line], fee_bps: i32) -> Totals {
         .filter(|line| line.kind.is_billed())
         .map(|line| line.amount_fen)
         .sum();
+    totals_of(gross_fen, fee_bps)
+}
+
+/// The fee and net of a gross, as `totals` makes them.
+pub fn totals_of(gross_fen: i64, fee_bps: i32) -> Totals {
     let scaled = i128::from(gross_fen) * i128::from(fee_bps);
     let half = i128::from(MAX_FEE_BPS / 2);
     let fee = if scaled >= 0 {

@@ -11,7 +11,7 @@ use crate::domain::sales;
 use crate::domain::settlement::Month;
 use crate::error::{AppError, AppResult};
 use crate::i18n::fill;
-use crate::state::{AppState, CachedTotal, Lookup};
+use crate::state::AppState;
 use crate::views::home::{AdminHome, BuyerHome, NotificationsPage, VendorHome, Waiting};
 use crate::views::{PageCtx, Section, ok, see_other};
 
@@ -58,54 +58,16 @@ pub async fn vendor_home(
 ) -> AppResult<HttpResponse> {
     let vendor_id = user.id;
     let now = state.now();
-    let kept_totals = state.running_totals.clone();
-    let (queues, mark, lookup, sold) = state
+    // The month so far comes from the ledger's sums, in the same trip as the
+    // queues: a few thousand rows at most, however much the vendor sells.
+    let (queues, month_total, sold) = state
         .db(move |conn| {
             let queues = dashboards::vendor_queues(conn, vendor_id, now)?;
             let sold = dashboards::recent_sales(conn, vendor_id, sales::since(now))?;
-            let mark = dashboards::billing_mark(conn, vendor_id)?;
-            let lookup = kept_totals.lookup(vendor_id, mark, now);
-            Ok((queues, mark, lookup, sold))
+            let totals = settlements::running_totals(conn, vendor_id, now)?;
+            Ok((queues, totals, sold))
         })
         .await?;
-    let compute = move |state: web::Data<AppState>| async move {
-        state
-            .db_heavy(move |conn| Ok(settlements::running_totals(conn, vendor_id, now)?))
-            .await
-    };
-    let month_total = match lookup {
-        Lookup::Use(kept) => kept,
-        // The first visit of the month waits for its figure rather than
-        // saying "being computed": the overview shows it at once.
-        Lookup::Computing => CachedTotal {
-            computed_at: now,
-            mark,
-            totals: compute(state.clone()).await?,
-        },
-        Lookup::Refresh(None, ticket) => ticket.keep(CachedTotal {
-            computed_at: now,
-            mark,
-            totals: compute(state.clone()).await?,
-        }),
-        Lookup::Refresh(Some(kept), ticket) => {
-            // Recomputed in the background; this visit shows the last total.
-            let state = state.clone();
-            actix_web::rt::spawn(async move {
-                match compute(state).await {
-                    Ok(totals) => {
-                        ticket.keep(CachedTotal {
-                            computed_at: now,
-                            mark,
-                            totals,
-                        });
-                    }
-                    // The ticket is dropped: the next visit tries again.
-                    Err(error) => log::warn!("running total of vendor {vendor_id}: {error}"),
-                }
-            });
-            kept
-        }
-    };
     let page = PageCtx::new(&req, Some(&user), Section::VendorHome);
     let t = page.t;
     let page_lang = page.lang;
@@ -161,7 +123,7 @@ pub async fn vendor_home(
         page,
         waiting,
         month: Month::of(now),
-        month_total: (month_total.computed_at, month_total.totals),
+        month_total: (now, month_total),
         has_products: queues.products > 0,
         sales_chart: crate::views::home::sales_chart(&sales::by_day(&sold, now), t, page_lang),
     })

@@ -1,2 +1,3 @@
+DROP TABLE running_hourly;
 DROP TABLE ledger_built;
 DROP TABLE ledger_entries;

@@ -33,3 +33,15 @@ CREATE TABLE ledger_built (
     id INTEGER PRIMARY KEY,
     built_at TIMESTAMP NOT NULL
 );
+
+-- The hourly subscriptions still running (not re-orders), summed by the
+-- second of the hour their hours start at (`domain::settlement::start_phase`):
+-- a vendor's hours so far this month come from at most 3,600 rows, however
+-- many subscriptions run. Kept with the ledger: a purchase adds, a stop takes off.
+CREATE TABLE running_hourly (
+    vendor_id BIGINT NOT NULL,
+    phase INTEGER NOT NULL,
+    price_fen BIGINT NOT NULL,
+    subscriptions BIGINT NOT NULL,
+    PRIMARY KEY (vendor_id, phase)
+);

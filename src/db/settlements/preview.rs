@@ -38,14 +38,17 @@ fn month_so_far(
     Ok((ledger::month_lines(conn, vendor_id, month, now)?, fee_bps))
 }
 
-/// This month's totals up to `now`, without the lines.
+/// This month's totals up to `now`, without the lines (`ledger::month_totals`).
 pub fn running_totals(
     conn: &mut DbConn,
     vendor_id: i64,
     now: NaiveDateTime,
 ) -> QueryResult<Totals> {
-    let (lines, fee_bps) = month_so_far(conn, vendor_id, now)?;
-    Ok(totals(&lines, fee_bps))
+    let fee_bps: i32 = accounts::table
+        .find(vendor_id)
+        .select(accounts::fee_bps)
+        .first(conn)?;
+    ledger::month_totals(conn, vendor_id, Month::of(now), now, fee_bps)
 }
 
 /// This month's lines up to `now`: totals over all of them, and the first

@@ -653,3 +653,24 @@ fn a_month_s_hourly_line_starts_at_its_first_billed_hour() {
         february.start()
     );
 }
+
+#[test]
+fn a_running_subscription_s_hours_so_far_follow_from_its_phase() {
+    // Every start before the month, every second of an hour and a day, is
+    // counted as `hours_starting_between` counts it.
+    let november = month("2026-11");
+    let mut rng = crate::seed::SeedRng::new(5);
+    for _ in 0..2000 {
+        let start = november.start()
+            - Duration::seconds(1 + rng.below(90 * 86_400) as i64)
+            - Duration::microseconds(rng.below(2) as i64 * rng.below(1_000_000) as i64);
+        let until = november.start() + Duration::seconds(rng.below(30 * 86_400) as i64);
+        assert_eq!(
+            hours_in_month_so_far(start_phase(start), november, until),
+            hours_starting_between(start, november.start(), until),
+            "{start} until {until}"
+        );
+    }
+    assert_eq!(hours_in_month_so_far(0, november, november.start()), 0);
+    assert_eq!(hours_in_month_so_far(0, november, november.end()), 30 * 24);
+}
