@@ -33,14 +33,34 @@ count_lines() {
   fi
 }
 
+# peak_memory PID: the process's peak resident set (VmHWM) and the largest
+# heap-and-stack part of it seen (RssAnon; the rest is the mapped database
+# file), sampled every 10 ms until it exits, in MiB.
+peak_memory() {
+  local pid=$1 anon=0 hwm=0 a h
+  while [ -r "/proc/$pid/status" ]; do
+    a=$(awk '/^RssAnon/{print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    h=$(awk '/^VmHWM/{print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    [ "${a:-0}" -gt "$anon" ] && anon=$a
+    [ "${h:-0}" -gt "$hwm" ] && hwm=$h
+    sleep 0.01
+  done
+  echo "$((hwm / 1024)) MiB resident at most, $((anon / 1024)) MiB of it heap (RssAnon)"
+}
+
 echo "machine: $(machine); database: ${DATABASE_URL:-SQLite $DATA_DIR/yunshi.db}; month $MONTH"
 for run in $(seq 1 "$RUNS"); do
   forget_month
   start=$(date +%s.%N)
-  "$BIN" --data-dir "$DATA_DIR" settle --month "$MONTH" >/dev/null
+  "$BIN" --data-dir "$DATA_DIR" settle --month "$MONTH" >/dev/null &
+  settler=$!
+  memory=$(peak_memory "$settler")
+  wait "$settler"
   end=$(date +%s.%N)
-  printf 'run %s: %.2f s, %s statement lines\n' "$run" "$(echo "$end - $start" | bc)" "$(count_lines)"
+  printf 'run %s: %.2f s, %s statement lines, %s\n' "$run" "$(echo "$end - $start" | bc)" "$(count_lines)" "$memory"
 done
+# The ledger against the history for the month (the oracle reads the history: slower).
+"$BIN" --data-dir "$DATA_DIR" ledger check --month "$MONTH"
 
 # The pages, signed in as the busiest vendor: wrk with one connection.
 command -v wrk >/dev/null || { echo "wrk is needed for the page figures (apt-get install wrk)"; exit 0; }
@@ -51,7 +71,7 @@ start_server
 COOKIE=$(session bulkvendor00)
 echo "| page (bulkvendor00) | req/s | p50 | p99 | bytes"
 echo "|---|---|---|---|---|"
-for path in "/vendor/settlements" "/vendor/settlements/$MONTH" "/vendor/settlements/$MONTH.csv"; do
+for path in "/vendor" "/vendor/settlements" "/vendor/settlements/$MONTH" "/vendor/settlements/$MONTH.csv"; do
   out=$(wrk -t1 -c1 -d"${DURATION:-5}s" --latency -H "Cookie: $COOKIE" "$BASE$path")
   bytes=$(curl -s -H "Cookie: $COOKIE" "$BASE$path" | wc -c)
   printf '| %s | %s | %s | %s | %s\n' "$path" "$(echo "$out" | awk '/Requests\/sec/{print $2}')" \

@@ -1,0 +1,252 @@
+//! Hourly subscriptions still running: their open spans, and their count by
+//! the second of the hour they start at (`running_hourly`), from which the
+//! month so far is summed without reading its lines.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::entries::ENTRIES_PER_STATEMENT;
+use crate::db::DbConn;
+use crate::db::schema::{ledger_entries, orders, running_hourly, subscriptions};
+use crate::domain::order::OrderType;
+use crate::domain::product::{Billing, Kind};
+use crate::domain::settlement::{
+    Billable, Line, Month, Totals, hours_in_month_so_far, open_span_lines, start_phase, totals_of,
+};
+
+/// The hours in the month up to `until` of the vendor's hourly
+/// subscriptions still running (bulk-seeded hourly orders have no
+/// subscription row and run from the order).
+pub(super) fn running_hours(
+    conn: &mut DbConn,
+    vendor_id: i64,
+    month: Month,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<Line>> {
+    Ok(running(conn, Some(vendor_id), None, Some(until))?
+        .iter()
+        .flat_map(|order| open_span_lines(order, month, until))
+        .collect())
+}
+
+/// Hourly purchases still running, of one vendor or all, bought from
+/// `since` and before `until`, as the settlement rules take them.
+fn running(
+    conn: &mut DbConn,
+    vendor_id: Option<i64>,
+    since: Option<NaiveDateTime>,
+    until: Option<NaiveDateTime>,
+) -> QueryResult<Vec<Billable>> {
+    type Running = (i64, NaiveDateTime, i64, Option<i64>, Option<NaiveDateTime>);
+    let mut query = orders::table
+        .left_join(subscriptions::table)
+        .filter(orders::billing.eq(Billing::Hourly.as_str()))
+        .filter(orders::order_type.eq(OrderType::Purchase.as_str()))
+        .filter(subscriptions::stopped_at.is_null())
+        .select((
+            orders::id,
+            orders::created_at,
+            orders::unit_price_fen,
+            orders::reorder_of,
+            subscriptions::started_at.nullable(),
+        ))
+        .into_boxed();
+    if let Some(vendor_id) = vendor_id {
+        query = query.filter(orders::vendor_id.eq(vendor_id));
+    }
+    if let Some(since) = since {
+        query = query.filter(orders::created_at.ge(since));
+    }
+    if let Some(until) = until {
+        query = query.filter(orders::created_at.lt(until));
+    }
+    let rows: Vec<Running> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, created_at, unit_price_fen, reorder_of, started_at)| Billable {
+                order_id: id,
+                order_type: OrderType::Purchase,
+                kind: Kind::Image,
+                billing: Billing::Hourly,
+                paid_at: created_at,
+                amount_fen: 0,
+                unit_price_fen,
+                started_at: started_at.unwrap_or(created_at),
+                stopped_at: None,
+                ticket: None,
+                refunds: Vec::new(),
+                reorder_of,
+            },
+        )
+        .collect())
+}
+
+/// The running hourly subscriptions `running_hourly` counts: not re-orders
+/// (which bill nothing).
+fn counted_as_running(order: &Billable) -> bool {
+    order.billing == Billing::Hourly && order.stopped_at.is_none() && order.reorder_of.is_none()
+}
+
+/// Adds (`sign` 1) or takes off (-1) one running hourly subscription.
+fn count_running(
+    conn: &mut DbConn,
+    vendor_id: i64,
+    started_at: NaiveDateTime,
+    price_fen: i64,
+    sign: i64,
+) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    let row = (
+        running_hourly::vendor_id.eq(vendor_id),
+        running_hourly::phase.eq(start_phase(started_at) as i32),
+        running_hourly::price_fen.eq(sign * price_fen),
+        running_hourly::subscriptions.eq(sign),
+    );
+    let added = (
+        running_hourly::price_fen
+            .eq(running_hourly::price_fen + excluded(running_hourly::price_fen)),
+        running_hourly::subscriptions
+            .eq(running_hourly::subscriptions + excluded(running_hourly::subscriptions)),
+    );
+    match conn {
+        DbConn::Sqlite(lite) => diesel::insert_into(running_hourly::table)
+            .values(row)
+            .on_conflict((running_hourly::vendor_id, running_hourly::phase))
+            .do_update()
+            .set(added)
+            .execute(lite)?,
+        DbConn::Postgres(pg) => diesel::insert_into(running_hourly::table)
+            .values(row)
+            .on_conflict((running_hourly::vendor_id, running_hourly::phase))
+            .do_update()
+            .set(added)
+            .execute(pg)?,
+    };
+    Ok(())
+}
+
+/// An hourly purchase starts to run: counted with its vendor's running ones.
+pub fn hourly_started(conn: &mut DbConn, order: &crate::db::orders::Order) -> QueryResult<()> {
+    if order.billing == Billing::Hourly && order.reorder_of.is_none() {
+        count_running(
+            conn,
+            order.vendor_id,
+            order.created_at,
+            order.unit_price_fen,
+            1,
+        )?;
+    }
+    Ok(())
+}
+
+/// An hourly subscription stops: no longer counted (its hours are entries
+/// now). Its hours started when it was bought.
+pub fn hourly_stopped(conn: &mut DbConn, order: &crate::db::orders::Order) -> QueryResult<()> {
+    if order.billing == Billing::Hourly && order.reorder_of.is_none() {
+        count_running(
+            conn,
+            order.vendor_id,
+            order.created_at,
+            order.unit_price_fen,
+            -1,
+        )?;
+    }
+    Ok(())
+}
+
+/// Counts every running hourly subscription again from the orders.
+pub(super) fn recount_running(conn: &mut DbConn) -> QueryResult<()> {
+    let vendors: HashMap<i64, i64> = orders::table
+        .filter(orders::billing.eq(Billing::Hourly.as_str()))
+        .select((orders::id, orders::vendor_id))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let mut by_phase: HashMap<(i64, i32), (i64, i64)> = HashMap::new();
+    for order in running(conn, None, None, None)?
+        .iter()
+        .filter(|order| counted_as_running(order))
+    {
+        let vendor_id = vendors.get(&order.order_id).copied().unwrap_or_default();
+        let sums = by_phase
+            .entry((vendor_id, start_phase(order.started_at) as i32))
+            .or_default();
+        sums.0 += order.unit_price_fen;
+        sums.1 += 1;
+    }
+    diesel::delete(running_hourly::table).execute(conn)?;
+    let rows: Vec<_> = by_phase
+        .into_iter()
+        .map(|((vendor_id, phase), (price_fen, count))| {
+            (
+                running_hourly::vendor_id.eq(vendor_id),
+                running_hourly::phase.eq(phase),
+                running_hourly::price_fen.eq(price_fen),
+                running_hourly::subscriptions.eq(count),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(ENTRIES_PER_STATEMENT) {
+        match conn {
+            DbConn::Sqlite(lite) => diesel::insert_into(running_hourly::table)
+                .values(chunk)
+                .execute(lite)?,
+            DbConn::Postgres(pg) => diesel::insert_into(running_hourly::table)
+                .values(chunk)
+                .execute(pg)?,
+        };
+    }
+    Ok(())
+}
+
+/// The vendor's totals of `month` up to `until` without reading its lines:
+/// the month's entries, and the running hourly subscriptions from their
+/// count by phase (those bought in the month itself one by one). What the
+/// overview shows; the same sums as `totals(month_lines(..))`.
+pub fn month_totals(
+    conn: &mut DbConn,
+    vendor_id: i64,
+    month: Month,
+    until: NaiveDateTime,
+    fee_bps: i32,
+) -> QueryResult<Totals> {
+    use chrono::SubsecRound;
+    let until = until.min(month.end());
+    // The phases count in whole seconds; a statement's `until` (a month's
+    // end) is one, and for the month so far an hour starting within the
+    // last fraction of a second shows a second later.
+    let whole_until = until.trunc_subsecs(0);
+    let entries: Vec<i64> = ledger_entries::table
+        .filter(ledger_entries::vendor_id.eq(vendor_id))
+        .filter(ledger_entries::month.eq(month.number()))
+        .filter(ledger_entries::happened_at.lt(until))
+        .select(ledger_entries::amount_fen)
+        .load(conn)?;
+    let by_phase: Vec<(i32, i64)> = running_hourly::table
+        .filter(running_hourly::vendor_id.eq(vendor_id))
+        .select((running_hourly::phase, running_hourly::price_fen))
+        .load(conn)?;
+    let mut hourly: i64 = by_phase
+        .iter()
+        .map(|(phase, price_fen)| {
+            price_fen * hours_in_month_so_far(i64::from(*phase), month, whole_until)
+        })
+        .sum();
+    // Those that started in the month (or after) were counted as if they had
+    // run from before it: their own hours instead.
+    for order in running(conn, Some(vendor_id), Some(month.start()), None)?
+        .iter()
+        .filter(|order| counted_as_running(order))
+    {
+        hourly -= order.unit_price_fen
+            * hours_in_month_so_far(start_phase(order.started_at), month, whole_until);
+        hourly += open_span_lines(order, month, whole_until)
+            .iter()
+            .map(|line| line.amount_fen)
+            .sum::<i64>();
+    }
+    Ok(totals_of(entries.iter().sum::<i64>() + hourly, fee_bps))
+}
