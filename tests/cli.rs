@@ -265,6 +265,95 @@ fn settle_makes_a_month_once_and_refuses_one_not_over() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// Runs SQL on the suite's database (SQLite or PostgreSQL).
+fn execute(url: &str, sql: &str) {
+    use diesel::prelude::*;
+    match url.strip_prefix("sqlite://") {
+        Some(path) => {
+            diesel::sql_query(sql)
+                .execute(&mut SqliteConnection::establish(path).unwrap())
+                .unwrap();
+        }
+        None => {
+            diesel::sql_query(sql)
+                .execute(&mut PgConnection::establish(url).unwrap())
+                .unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_ledger_is_filled_on_first_start_checked_and_rebuilt() {
+    use yunshi::domain::settlement::Month;
+    let dir = scratch_dir("cli");
+    let backend = TestBackend::fresh(&dir);
+    let env = [("DATABASE_URL", backend.url.as_str())];
+    let seeded = yunshi(
+        &dir,
+        &["seed", "--orders", "3000", "--seed", "9"],
+        &env,
+        None,
+    );
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let now = yunshi::domain::time::to_stored(chrono::Utc::now());
+    let last = Month::of(now).previous().to_string();
+    let check = |dir: &PathBuf| yunshi(dir, &["ledger", "check", "--month", &last], &env, None);
+
+    // The seeder wrote the ledger: it agrees with the history.
+    let agreed = check(&dir);
+    assert!(
+        agreed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&agreed.stderr)
+    );
+    assert!(String::from_utf8_lossy(&agreed.stdout).contains("agree"));
+
+    // Entries lost (or never written): the check says which lines differ and fails.
+    execute(&backend.url, "DELETE FROM ledger_entries");
+    let differs = check(&dir);
+    assert!(!differs.status.success());
+    assert!(
+        String::from_utf8_lossy(&differs.stderr)
+            .contains("differ between the ledger and the history")
+    );
+    assert!(String::from_utf8_lossy(&differs.stdout).contains("history Some("));
+    // A rebuild writes what is missing, and writes nothing the second time.
+    let rebuilt = yunshi(&dir, &["ledger", "rebuild"], &env, None);
+    assert!(
+        rebuilt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rebuilt.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&rebuilt.stdout).contains(" 0 entries written"));
+    assert!(check(&dir).status.success());
+    let again = yunshi(&dir, &["ledger", "rebuild"], &env, None);
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains(" 0 entries written"),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+
+    // A database from before the ledger: the first start fills it.
+    execute(&backend.url, "DELETE FROM ledger_entries");
+    execute(&backend.url, "DELETE FROM running_hourly");
+    execute(&backend.url, "DELETE FROM ledger_built");
+    let migrated = yunshi(&dir, &["migrate"], &env, None);
+    assert!(
+        migrated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrated.stderr)
+    );
+    assert!(check(&dir).status.success());
+    let bad = yunshi(&dir, &["ledger", "check", "--month", "2026-13"], &env, None);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a month"));
+    drop(backend);
+    std::fs::remove_dir_all(dir).ok();
+}
+
 /// Starts `yunshi serve` on a random port and returns what it printed up
 /// to the first line containing `until` (or its end), then stops it.
 fn serve_until(dir: &PathBuf, extra: &[&str], envs: &[(&str, &str)], until: &str) -> String {
