@@ -182,6 +182,14 @@ pub fn move_into_last_month(conn: &mut yunshi::db::DbConn, order_no: &str) -> Mo
         .set(orders::created_at.eq(month.start() + chrono::Duration::days(2)))
         .execute(conn)
         .unwrap();
+    // The order's history was rewritten behind the store's back: the
+    // settlement ledger follows it as it follows every step.
+    let id: i64 = orders::table
+        .filter(orders::order_no.eq(order_no))
+        .select(orders::id)
+        .first(conn)
+        .unwrap();
+    yunshi::db::ledger::follow(conn, &[id], now()).unwrap();
     month
 }
 
