@@ -144,6 +144,21 @@ pub(super) const ENTRIES_PER_STATEMENT: usize = 2000;
 pub fn follow(conn: &mut DbConn, ids: &[i64], now: NaiveDateTime) -> QueryResult<usize> {
     let mut written = 0;
     for chunk in ids.chunks(IDS_PER_QUERY) {
+        // Two steps on one order at once (a ticket accepted while a refund is
+        // granted) touch different rows; on PostgreSQL each would read the
+        // other's history as it was and write an entry that misses it. The
+        // order rows are locked first, so the second reads what the first
+        // committed (a refund already holds its order's row). Not `FOR
+        // UPDATE`: refund orders being written hold a key-share lock on the
+        // order they refund, and that would deadlock. SQLite has one writer
+        // at a time.
+        if let DbConn::Postgres(pg) = conn {
+            orders::table
+                .filter(orders::id.eq_any(chunk))
+                .select(orders::id)
+                .for_no_key_update()
+                .load::<i64>(pg)?;
+        }
         let orders = billables(conn, chunk, end_of_time())?;
         let vendors: HashMap<i64, i64> = orders::table
             .filter(orders::id.eq_any(chunk))

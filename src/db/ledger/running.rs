@@ -145,7 +145,12 @@ pub fn hourly_started(conn: &mut DbConn, order: &crate::db::orders::Order) -> Qu
 /// An hourly subscription stops: no longer counted (its hours are entries
 /// now). Its hours started when it was bought.
 pub fn hourly_stopped(conn: &mut DbConn, order: &crate::db::orders::Order) -> QueryResult<()> {
-    if order.billing == Billing::Hourly && order.reorder_of.is_none() {
+    // A bulk-seeded order has no subscription to stop: its span stays open
+    // everywhere (the history too), so it stays counted.
+    if order.billing == Billing::Hourly
+        && order.reorder_of.is_none()
+        && order.subscription_id.is_some()
+    {
         count_running(
             conn,
             order.vendor_id,
@@ -159,6 +164,11 @@ pub fn hourly_stopped(conn: &mut DbConn, order: &crate::db::orders::Order) -> Qu
 
 /// Counts every running hourly subscription again from the orders.
 pub(super) fn recount_running(conn: &mut DbConn) -> QueryResult<()> {
+    // A purchase or stop counting itself meanwhile waits for the recount, and
+    // then counts on top of it.
+    if let DbConn::Postgres(pg) = conn {
+        diesel::sql_query("LOCK TABLE running_hourly IN EXCLUSIVE MODE").execute(pg)?;
+    }
     let vendors: HashMap<i64, i64> = orders::table
         .filter(orders::billing.eq(Billing::Hourly.as_str()))
         .select((orders::id, orders::vendor_id))

@@ -166,6 +166,11 @@ fn generate(
     loop {
         match generate_once(conn, vendor_id, fee_bps, month, now) {
             Err(DieselError::RollbackTransaction) if tries < 3 => tries += 1,
+            Err(DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _))
+                if tries < 3 =>
+            {
+                tries += 1
+            }
             other => return other,
         }
     }
@@ -197,6 +202,13 @@ fn generate_once(
 ) -> QueryResult<bool> {
     let label = month.to_string();
     let attempt = write_transaction(conn, |conn| {
+        // The month's lines come from several reads (entries, running
+        // subscriptions, waiting orders); on PostgreSQL a stop committed
+        // between two of them would leave its hours out of both. One
+        // snapshot for all (SQLite has one writer at a time).
+        if let DbConn::Postgres(pg) = conn {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(pg)?;
+        }
         if find_for_vendor(conn, vendor_id, month)?.is_some() {
             return Ok(false);
         }
