@@ -888,6 +888,21 @@ fn assert_ledger_matches_history(app: &TestApp, month: Month, until: NaiveDateTi
         quick, expected,
         "{context}: totals of {month} as of {until}"
     );
+    // What a page shows (counts, subtotals, the first lines of each kind),
+    // read without every running subscription's lines.
+    for shown in [1, 3] {
+        let (groups, sums) =
+            yunshi::db::ledger::month_shown(conn, vendor, month, until, shown, 250).unwrap();
+        let expected_groups = yunshi::domain::settlement::group_lines(lines.clone(), shown);
+        assert_eq!(
+            groups, expected_groups,
+            "{context}: groups of {month} as of {until}"
+        );
+        assert_eq!(
+            sums, expected,
+            "{context}: shown totals of {month} as of {until}"
+        );
+    }
 }
 
 #[actix_web::test]

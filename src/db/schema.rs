@@ -310,6 +310,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    hourly_running (order_id) {
+        order_id -> BigInt,
+        vendor_id -> BigInt,
+        started_at -> Timestamp,
+        unit_price_fen -> BigInt,
+        hour_offset -> Integer,
+    }
+}
+
+diesel::table! {
     ledger_built (id) {
         id -> BigInt,
         built_at -> Timestamp,

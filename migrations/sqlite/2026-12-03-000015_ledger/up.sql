@@ -45,3 +45,17 @@ CREATE TABLE running_hourly (
     subscriptions BIGINT NOT NULL,
     PRIMARY KEY (vendor_id, phase)
 );
+
+-- The same subscriptions one by one, for their open spans (a month's hourly
+-- lines) and, in the order a statement lists them, for the first lines of a
+-- preview: `hour_offset` is how many seconds after an hour starts their hours
+-- start, so a month's first hourly lines are the lowest offsets.
+CREATE TABLE hourly_running (
+    order_id BIGINT PRIMARY KEY,
+    vendor_id BIGINT NOT NULL,
+    started_at TIMESTAMP NOT NULL,
+    unit_price_fen BIGINT NOT NULL,
+    hour_offset INTEGER NOT NULL
+);
+CREATE INDEX hourly_running_in_order ON hourly_running (vendor_id, hour_offset, order_id);
+CREATE INDEX hourly_running_by_start ON hourly_running (vendor_id, started_at);

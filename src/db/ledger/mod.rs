@@ -25,6 +25,6 @@ mod running;
 
 pub use check::{Difference, check};
 pub use entries::follow;
-pub use month::month_lines;
+pub use month::{month_lines, month_shown};
 pub use rebuild::{ensure_built, rebuild};
 pub use running::{hourly_started, hourly_stopped, month_totals};

@@ -5,14 +5,17 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::entries::entry_lines;
-use super::running::running_hours;
+use super::running::{first_running_lines, lines_started_since, running_hours, running_phases};
 use crate::db::DbConn;
 use crate::db::schema::{orders, tickets};
 use crate::db::settlements::billables;
 use crate::domain::order::OrderType;
 use crate::domain::product::{Billing, Kind};
 use crate::domain::refund::FIVE_DAYS;
-use crate::domain::settlement::{Line, Month, pending_lines, sort_lines};
+use crate::domain::settlement::{
+    Line, LineGroup, LineKind, Month, Totals, group_lines, hours_in_month_so_far, pending_lines,
+    sort_lines, start_phase, totals_of,
+};
 use crate::domain::ticket::TicketState;
 
 /// Every line of the vendor's `month` as of `until` (the month's end for a
@@ -29,6 +32,66 @@ pub fn month_lines(
     lines.extend(waiting(conn, vendor_id, month, until)?);
     sort_lines(&mut lines);
     Ok(lines)
+}
+
+/// What a page shows of the vendor's `month` up to `until`: each kind's
+/// count and subtotal, its first `shown` lines, and the totals — the same as
+/// `group_lines(month_lines(..), shown)` and `totals(month_lines(..))`,
+/// without reading every running hourly subscription: those that started
+/// before the month are counted by phase (`running_hourly`), and only their
+/// first `shown` lines are read, in the order a statement lists them.
+pub fn month_shown(
+    conn: &mut DbConn,
+    vendor_id: i64,
+    month: Month,
+    until: NaiveDateTime,
+    shown: usize,
+    fee_bps: i32,
+) -> QueryResult<(Vec<LineGroup<Line>>, Totals)> {
+    use chrono::SubsecRound;
+    let until = until.min(month.end());
+    let whole_until = until.trunc_subsecs(0);
+    let mut lines = entry_lines(conn, vendor_id, month, until)?;
+    lines.extend(waiting(conn, vendor_id, month, until)?);
+    // Running subscriptions by phase, then less those that started in the
+    // month, which are read one by one.
+    let (mut count, mut subtotal) = (0_i64, 0_i64);
+    for (phase, price_fen, subscriptions) in running_phases(conn, vendor_id)? {
+        let hours = hours_in_month_so_far(i64::from(phase), month, whole_until);
+        if hours > 0 {
+            count += subscriptions;
+            subtotal += price_fen * hours;
+        }
+    }
+    for ((_, started_at, unit_price_fen), own) in
+        lines_started_since(conn, vendor_id, month, until)?
+    {
+        let hours = hours_in_month_so_far(start_phase(started_at), month, whole_until);
+        if hours > 0 {
+            count -= 1;
+            subtotal -= unit_price_fen * hours;
+        }
+        lines.extend(own);
+    }
+    let first = first_running_lines(conn, vendor_id, month, until, shown)?;
+    count -= first.len() as i64;
+    subtotal -= first.iter().map(|line| line.amount_fen).sum::<i64>();
+    lines.extend(first);
+    sort_lines(&mut lines);
+    let mut groups = group_lines(lines, shown);
+    // The running subscriptions not read: after every line read, in order.
+    if count > 0
+        && let Some(hourly) = groups.iter_mut().find(|g| g.kind == LineKind::Hourly)
+    {
+        hourly.count += count as usize;
+        hourly.subtotal_fen += subtotal;
+    }
+    let gross = groups
+        .iter()
+        .filter(|group| group.kind.is_billed())
+        .map(|group| group.subtotal_fen)
+        .sum();
+    Ok((groups, totals_of(gross, fee_bps)))
 }
 
 /// The lines waiting as of `until`: image purchases whose five-day window

@@ -1,6 +1,8 @@
-//! Hourly subscriptions still running: their open spans, and their count by
-//! the second of the hour they start at (`running_hourly`), from which the
-//! month so far is summed without reading its lines.
+//! Hourly subscriptions still running: one by one (`hourly_running`), for
+//! their open spans, and counted by the second of the hour they start at
+//! (`running_hourly`), from which the month so far is summed without reading
+//! its lines. A purchase adds to both, a stop takes off both, a rebuild
+//! counts both again from the orders.
 
 use std::collections::HashMap;
 
@@ -9,7 +11,7 @@ use diesel::prelude::*;
 
 use super::entries::ENTRIES_PER_STATEMENT;
 use crate::db::DbConn;
-use crate::db::schema::{ledger_entries, orders, running_hourly, subscriptions};
+use crate::db::schema::{hourly_running, ledger_entries, orders, running_hourly, subscriptions};
 use crate::domain::order::OrderType;
 use crate::domain::product::{Billing, Kind};
 use crate::domain::settlement::{
@@ -17,18 +19,119 @@ use crate::domain::settlement::{
 };
 
 /// The hours in the month up to `until` of the vendor's hourly
-/// subscriptions still running (bulk-seeded hourly orders have no
-/// subscription row and run from the order).
+/// subscriptions still running.
 pub(super) fn running_hours(
     conn: &mut DbConn,
     vendor_id: i64,
     month: Month,
     until: NaiveDateTime,
 ) -> QueryResult<Vec<Line>> {
-    Ok(running(conn, Some(vendor_id), None, Some(until))?
-        .iter()
-        .flat_map(|order| open_span_lines(order, month, until))
+    let spans = hourly_running::table
+        .filter(hourly_running::vendor_id.eq(vendor_id))
+        .filter(hourly_running::started_at.lt(until))
+        .select(SPAN)
+        .load(conn)?;
+    Ok(lines_of(spans, month, until))
+}
+
+/// One running subscription as kept: its order, start and price.
+type Span = (i64, NaiveDateTime, i64);
+
+const SPAN: (
+    hourly_running::order_id,
+    hourly_running::started_at,
+    hourly_running::unit_price_fen,
+) = (
+    hourly_running::order_id,
+    hourly_running::started_at,
+    hourly_running::unit_price_fen,
+);
+
+/// A running subscription as the settlement rules take it.
+fn span_order((order_id, started_at, unit_price_fen): Span) -> Billable {
+    Billable {
+        order_id,
+        order_type: OrderType::Purchase,
+        kind: Kind::Image,
+        billing: Billing::Hourly,
+        paid_at: started_at,
+        amount_fen: 0,
+        unit_price_fen,
+        started_at,
+        stopped_at: None,
+        ticket: None,
+        refunds: Vec::new(),
+        reorder_of: None,
+    }
+}
+
+fn lines_of(spans: Vec<Span>, month: Month, until: NaiveDateTime) -> Vec<Line> {
+    spans
+        .into_iter()
+        .flat_map(|span| open_span_lines(&span_order(span), month, until))
+        .collect()
+}
+
+/// The first `count` hourly lines of the month up to `until` of the
+/// vendor's running subscriptions that started before it, in the order a
+/// statement lists them (their hours start at the lowest offsets into the
+/// hour first), read from the index: what a preview shows of them.
+pub(super) fn first_running_lines(
+    conn: &mut DbConn,
+    vendor_id: i64,
+    month: Month,
+    until: NaiveDateTime,
+    count: usize,
+) -> QueryResult<Vec<Line>> {
+    let spans = hourly_running::table
+        .filter(hourly_running::vendor_id.eq(vendor_id))
+        .filter(hourly_running::started_at.lt(month.start()))
+        .order((hourly_running::hour_offset, hourly_running::order_id))
+        .limit(count as i64)
+        .select(SPAN)
+        .load(conn)?;
+    Ok(lines_of(spans, month, until))
+}
+
+/// The vendor's running subscriptions that started in the month (or since),
+/// one by one: their lines up to `until`.
+pub(super) fn lines_started_since(
+    conn: &mut DbConn,
+    vendor_id: i64,
+    month: Month,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<(Span, Vec<Line>)>> {
+    let spans: Vec<Span> = hourly_running::table
+        .filter(hourly_running::vendor_id.eq(vendor_id))
+        .filter(hourly_running::started_at.ge(month.start()))
+        .select(SPAN)
+        .load(conn)?;
+    Ok(spans
+        .into_iter()
+        .map(|span| (span, open_span_lines(&span_order(span), month, until)))
         .collect())
+}
+
+/// The vendor's running subscriptions by phase: (phase, summed unit
+/// prices, how many).
+pub(super) fn running_phases(
+    conn: &mut DbConn,
+    vendor_id: i64,
+) -> QueryResult<Vec<(i32, i64, i64)>> {
+    running_hourly::table
+        .filter(running_hourly::vendor_id.eq(vendor_id))
+        .select((
+            running_hourly::phase,
+            running_hourly::price_fen,
+            running_hourly::subscriptions,
+        ))
+        .load(conn)
+}
+
+/// Seconds after the top of an hour that a subscription's hours start: in
+/// every month, its first line's time is the month's start plus this.
+fn hour_offset(started_at: NaiveDateTime) -> i32 {
+    start_phase(started_at) as i32
 }
 
 /// Hourly purchases still running, of one vendor or all, bought from
@@ -93,12 +196,26 @@ fn counted_as_running(order: &Billable) -> bool {
 /// Adds (`sign` 1) or takes off (-1) one running hourly subscription.
 fn count_running(
     conn: &mut DbConn,
+    order_id: i64,
     vendor_id: i64,
     started_at: NaiveDateTime,
     price_fen: i64,
     sign: i64,
 ) -> QueryResult<()> {
     use diesel::upsert::excluded;
+    if sign > 0 {
+        diesel::insert_into(hourly_running::table)
+            .values((
+                hourly_running::order_id.eq(order_id),
+                hourly_running::vendor_id.eq(vendor_id),
+                hourly_running::started_at.eq(started_at),
+                hourly_running::unit_price_fen.eq(price_fen),
+                hourly_running::hour_offset.eq(hour_offset(started_at)),
+            ))
+            .execute(conn)?;
+    } else {
+        diesel::delete(hourly_running::table.find(order_id)).execute(conn)?;
+    }
     let row = (
         running_hourly::vendor_id.eq(vendor_id),
         running_hourly::phase.eq(start_phase(started_at) as i32),
@@ -133,6 +250,7 @@ pub fn hourly_started(conn: &mut DbConn, order: &crate::db::orders::Order) -> Qu
     if order.billing == Billing::Hourly && order.reorder_of.is_none() {
         count_running(
             conn,
+            order.id,
             order.vendor_id,
             order.created_at,
             order.unit_price_fen,
@@ -153,6 +271,7 @@ pub fn hourly_stopped(conn: &mut DbConn, order: &crate::db::orders::Order) -> Qu
     {
         count_running(
             conn,
+            order.id,
             order.vendor_id,
             order.created_at,
             order.unit_price_fen,
@@ -167,7 +286,8 @@ pub(super) fn recount_running(conn: &mut DbConn) -> QueryResult<()> {
     // A purchase or stop counting itself meanwhile waits for the recount, and
     // then counts on top of it.
     if let DbConn::Postgres(pg) = conn {
-        diesel::sql_query("LOCK TABLE running_hourly IN EXCLUSIVE MODE").execute(pg)?;
+        diesel::sql_query("LOCK TABLE running_hourly, hourly_running IN EXCLUSIVE MODE")
+            .execute(pg)?;
     }
     let vendors: HashMap<i64, i64> = orders::table
         .filter(orders::billing.eq(Billing::Hourly.as_str()))
@@ -176,11 +296,19 @@ pub(super) fn recount_running(conn: &mut DbConn) -> QueryResult<()> {
         .into_iter()
         .collect();
     let mut by_phase: HashMap<(i64, i32), (i64, i64)> = HashMap::new();
+    let mut one_by_one = Vec::new();
     for order in running(conn, None, None, None)?
         .iter()
         .filter(|order| counted_as_running(order))
     {
         let vendor_id = vendors.get(&order.order_id).copied().unwrap_or_default();
+        one_by_one.push((
+            hourly_running::order_id.eq(order.order_id),
+            hourly_running::vendor_id.eq(vendor_id),
+            hourly_running::started_at.eq(order.started_at),
+            hourly_running::unit_price_fen.eq(order.unit_price_fen),
+            hourly_running::hour_offset.eq(hour_offset(order.started_at)),
+        ));
         let sums = by_phase
             .entry((vendor_id, start_phase(order.started_at) as i32))
             .or_default();
@@ -188,6 +316,17 @@ pub(super) fn recount_running(conn: &mut DbConn) -> QueryResult<()> {
         sums.1 += 1;
     }
     diesel::delete(running_hourly::table).execute(conn)?;
+    diesel::delete(hourly_running::table).execute(conn)?;
+    for chunk in one_by_one.chunks(ENTRIES_PER_STATEMENT) {
+        match conn {
+            DbConn::Sqlite(lite) => diesel::insert_into(hourly_running::table)
+                .values(chunk)
+                .execute(lite)?,
+            DbConn::Postgres(pg) => diesel::insert_into(hourly_running::table)
+                .values(chunk)
+                .execute(pg)?,
+        };
+    }
     let rows: Vec<_> = by_phase
         .into_iter()
         .map(|((vendor_id, phase), (price_fen, count))| {
@@ -247,16 +386,12 @@ pub fn month_totals(
         .sum();
     // Those that started in the month (or after) were counted as if they had
     // run from before it: their own hours instead.
-    for order in running(conn, Some(vendor_id), Some(month.start()), None)?
-        .iter()
-        .filter(|order| counted_as_running(order))
+    for ((_, started_at, unit_price_fen), lines) in
+        lines_started_since(conn, vendor_id, month, whole_until)?
     {
-        hourly -= order.unit_price_fen
-            * hours_in_month_so_far(start_phase(order.started_at), month, whole_until);
-        hourly += open_span_lines(order, month, whole_until)
-            .iter()
-            .map(|line| line.amount_fen)
-            .sum::<i64>();
+        hourly -=
+            unit_price_fen * hours_in_month_so_far(start_phase(started_at), month, whole_until);
+        hourly += lines.iter().map(|line| line.amount_fen).sum::<i64>();
     }
     Ok(totals_of(entries.iter().sum::<i64>() + hourly, fee_bps))
 }

@@ -11,7 +11,7 @@ use super::read::{OrderNames, ShownGroup, with_refund_numbers};
 use crate::db::DbConn;
 use crate::db::ledger;
 use crate::db::schema::{accounts, orders};
-use crate::domain::settlement::{Line, Month, Totals, group_lines, totals};
+use crate::domain::settlement::{Line, Month, Totals};
 
 /// The current month so far, as a statement would show it now (not stored).
 pub struct Preview {
@@ -22,20 +22,6 @@ pub struct Preview {
     pub totals: Totals,
     /// Deficits of earlier statements this month's statement will take.
     pub carried_in_fen: i64,
-}
-
-/// This month's lines up to `now`, and the vendor's fee rate.
-fn month_so_far(
-    conn: &mut DbConn,
-    vendor_id: i64,
-    now: NaiveDateTime,
-) -> QueryResult<(Vec<Line>, i32)> {
-    let month = Month::of(now);
-    let fee_bps: i32 = accounts::table
-        .find(vendor_id)
-        .select(accounts::fee_bps)
-        .first(conn)?;
-    Ok((ledger::month_lines(conn, vendor_id, month, now)?, fee_bps))
 }
 
 /// This month's totals up to `now`, without the lines (`ledger::month_totals`).
@@ -52,16 +38,19 @@ pub fn running_totals(
 }
 
 /// This month's lines up to `now`: totals over all of them, and the first
-/// `shown` of each kind with their orders (only those are looked up).
+/// `shown` of each kind with their orders (only those are read and looked
+/// up; `ledger::month_shown`).
 pub fn preview(
     conn: &mut DbConn,
     vendor_id: i64,
     now: NaiveDateTime,
     shown: usize,
 ) -> QueryResult<Preview> {
-    let (lines, fee_bps) = month_so_far(conn, vendor_id, now)?;
-    let sums = totals(&lines, fee_bps);
-    let groups = group_lines(lines, shown);
+    let fee_bps: i32 = accounts::table
+        .find(vendor_id)
+        .select(accounts::fee_bps)
+        .first(conn)?;
+    let (groups, sums) = ledger::month_shown(conn, vendor_id, Month::of(now), now, shown, fee_bps)?;
     let ids: Vec<i64> = groups
         .iter()
         .flat_map(|group| group.lines.iter().map(|line| line.order_id))
