@@ -53,7 +53,13 @@ impl Sums {
     }
 
     fn plus(self, other: Sums) -> Sums {
-        self.minus(Sums::default().minus(other))
+        Sums {
+            line_count: self.line_count + other.line_count,
+            hours: self.hours + other.hours,
+            paid_fen: self.paid_fen + other.paid_fen,
+            refunded_fen: self.refunded_fen + other.refunded_fen,
+            amount_fen: self.amount_fen + other.amount_fen,
+        }
     }
 }
 
@@ -152,37 +158,28 @@ pub fn follow(conn: &mut DbConn, ids: &[i64], now: NaiveDateTime) -> QueryResult
         // UPDATE`: refund orders being written hold a key-share lock on the
         // order they refund, and that would deadlock. SQLite has one writer
         // at a time.
-        if let DbConn::Postgres(pg) = conn {
-            orders::table
-                .filter(orders::id.eq_any(chunk))
-                .select(orders::id)
-                .for_no_key_update()
-                .load::<i64>(pg)?;
-        }
-        let orders = billables(conn, chunk, end_of_time())?;
-        let vendors: HashMap<i64, i64> = orders::table
+        let vendors_of = orders::table
             .filter(orders::id.eq_any(chunk))
-            .select((orders::id, orders::vendor_id))
-            .load::<(i64, i64)>(conn)?
-            .into_iter()
-            .collect();
-        let mut kept: HashMap<i64, HashMap<LineKey, (Sums, NaiveDateTime)>> = HashMap::new();
+            .select((orders::id, orders::vendor_id));
+        let vendors: HashMap<i64, i64> = match conn {
+            DbConn::Postgres(pg) => vendors_of.for_no_key_update().load(pg)?,
+            DbConn::Sqlite(lite) => vendors_of.load(lite)?,
+        }
+        .into_iter()
+        .collect();
+        let orders = billables(conn, chunk, end_of_time())?;
+        let mut rows_of: HashMap<i64, Vec<EntryRow>> = HashMap::new();
         let rows: Vec<EntryRow> = ledger_entries::table
             .filter(ledger_entries::source_order_id.eq_any(chunk))
             .select(entry_columns!())
             .load(conn)?;
         for row in rows {
-            let line = kept
-                .entry(row.source_order_id)
-                .or_default()
-                .entry(row.key())
-                .or_insert((Sums::default(), row.happened_at));
-            line.0 = line.0.plus(row.sums());
+            rows_of.entry(row.source_order_id).or_default().push(row);
         }
         let mut entries = Vec::new();
         for order in &orders {
             let vendor_id = vendors.get(&order.order_id).copied().unwrap_or_default();
-            let had = kept.remove(&order.order_id).unwrap_or_default();
+            let had = added_up(rows_of.remove(&order.order_id).unwrap_or_default());
             entries.extend(corrections(order, vendor_id, had, now));
         }
         for batch in entries.chunks(ENTRIES_PER_STATEMENT) {
@@ -273,8 +270,8 @@ pub(super) fn entry_lines(
     Ok(summed(rows))
 }
 
-/// Entries summed by line; lines taken back leave nothing.
-fn summed(rows: Vec<EntryRow>) -> Vec<Line> {
+/// Entries added up by line, each with the time it falls.
+fn added_up(rows: Vec<EntryRow>) -> HashMap<LineKey, (Sums, NaiveDateTime)> {
     let mut lines: HashMap<LineKey, (Sums, NaiveDateTime)> = HashMap::new();
     for row in rows {
         let line = lines
@@ -283,6 +280,11 @@ fn summed(rows: Vec<EntryRow>) -> Vec<Line> {
         line.0 = line.0.plus(row.sums());
     }
     lines
+}
+
+/// Entries summed by line; lines taken back leave nothing.
+fn summed(rows: Vec<EntryRow>) -> Vec<Line> {
+    added_up(rows)
         .into_iter()
         .filter(|(_, (sums, _))| sums.line_count > 0)
         .map(

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::entries::entry_lines;
-use super::running::{first_running_lines, lines_started_since, running_hours, running_phases};
+use super::running::{first_running_lines, running_hours, running_so_far};
 use crate::db::DbConn;
 use crate::db::schema::{orders, tickets};
 use crate::db::settlements::billables;
@@ -13,8 +13,7 @@ use crate::domain::order::OrderType;
 use crate::domain::product::{Billing, Kind};
 use crate::domain::refund::FIVE_DAYS;
 use crate::domain::settlement::{
-    Line, LineGroup, LineKind, Month, Totals, group_lines, hours_in_month_so_far, pending_lines,
-    sort_lines, start_phase, totals_of,
+    Line, LineGroup, LineKind, Month, Totals, group_lines, pending_lines, sort_lines, totals_of,
 };
 use crate::domain::ticket::TicketState;
 
@@ -48,31 +47,12 @@ pub fn month_shown(
     shown: usize,
     fee_bps: i32,
 ) -> QueryResult<(Vec<LineGroup<Line>>, Totals)> {
-    use chrono::SubsecRound;
     let until = until.min(month.end());
-    let whole_until = until.trunc_subsecs(0);
     let mut lines = entry_lines(conn, vendor_id, month, until)?;
     lines.extend(waiting(conn, vendor_id, month, until)?);
-    // Running subscriptions by phase, then less those that started in the
-    // month, which are read one by one.
-    let (mut count, mut subtotal) = (0_i64, 0_i64);
-    for (phase, price_fen, subscriptions) in running_phases(conn, vendor_id)? {
-        let hours = hours_in_month_so_far(i64::from(phase), month, whole_until);
-        if hours > 0 {
-            count += subscriptions;
-            subtotal += price_fen * hours;
-        }
-    }
-    for ((_, started_at, unit_price_fen), own) in
-        lines_started_since(conn, vendor_id, month, until)?
-    {
-        let hours = hours_in_month_so_far(start_phase(started_at), month, whole_until);
-        if hours > 0 {
-            count -= 1;
-            subtotal -= unit_price_fen * hours;
-        }
-        lines.extend(own);
-    }
+    let running = running_so_far(conn, vendor_id, month, until)?;
+    let (mut count, mut subtotal) = (running.before_count, running.before_subtotal_fen);
+    lines.extend(running.since);
     let first = first_running_lines(conn, vendor_id, month, until, shown)?;
     count -= first.len() as i64;
     subtotal -= first.iter().map(|line| line.amount_fen).sum::<i64>();

@@ -93,39 +93,62 @@ pub(super) fn first_running_lines(
     Ok(lines_of(spans, month, until))
 }
 
-/// The vendor's running subscriptions that started in the month (or since),
-/// one by one: their lines up to `until`.
-pub(super) fn lines_started_since(
+/// The vendor's running hourly subscriptions in `month` up to `until`,
+/// without reading those that started before it one by one.
+pub(super) struct RunningSoFar {
+    /// How many of those that started before the month have billed an hour
+    /// yet, and what their hours come to (from their count by phase).
+    pub before_count: i64,
+    pub before_subtotal_fen: i64,
+    /// The lines of those that started in the month (or since), read one by one.
+    pub since: Vec<Line>,
+}
+
+pub(super) fn running_so_far(
     conn: &mut DbConn,
     vendor_id: i64,
     month: Month,
     until: NaiveDateTime,
-) -> QueryResult<Vec<(Span, Vec<Line>)>> {
-    let spans: Vec<Span> = hourly_running::table
-        .filter(hourly_running::vendor_id.eq(vendor_id))
-        .filter(hourly_running::started_at.ge(month.start()))
-        .select(SPAN)
-        .load(conn)?;
-    Ok(spans
-        .into_iter()
-        .map(|span| (span, open_span_lines(&span_order(span), month, until)))
-        .collect())
-}
-
-/// The vendor's running subscriptions by phase: (phase, summed unit
-/// prices, how many).
-pub(super) fn running_phases(
-    conn: &mut DbConn,
-    vendor_id: i64,
-) -> QueryResult<Vec<(i32, i64, i64)>> {
-    running_hourly::table
+) -> QueryResult<RunningSoFar> {
+    use chrono::SubsecRound;
+    // The phases count in whole seconds; a statement's `until` (a month's
+    // end) is one, and for the month so far an hour starting within the
+    // last fraction of a second shows a second later.
+    let whole_until = until.trunc_subsecs(0);
+    let (mut before_count, mut before_subtotal_fen) = (0, 0);
+    let mut count_in = |phase: i64, price_fen: i64, subscriptions: i64| {
+        let hours = hours_in_month_so_far(phase, month, whole_until);
+        if hours > 0 {
+            before_count += subscriptions;
+            before_subtotal_fen += price_fen * hours;
+        }
+    };
+    let by_phase: Vec<(i32, i64, i64)> = running_hourly::table
         .filter(running_hourly::vendor_id.eq(vendor_id))
         .select((
             running_hourly::phase,
             running_hourly::price_fen,
             running_hourly::subscriptions,
         ))
-        .load(conn)
+        .load(conn)?;
+    for (phase, price_fen, subscriptions) in by_phase {
+        count_in(i64::from(phase), price_fen, subscriptions);
+    }
+    // Those that started in the month were counted by phase as if they had
+    // run from before it: taken off, and their own lines read instead.
+    let spans: Vec<Span> = hourly_running::table
+        .filter(hourly_running::vendor_id.eq(vendor_id))
+        .filter(hourly_running::started_at.ge(month.start()))
+        .select(SPAN)
+        .load(conn)?;
+    for (_, started_at, unit_price_fen) in &spans {
+        count_in(start_phase(*started_at), -unit_price_fen, -1);
+    }
+    Ok(RunningSoFar {
+        before_count,
+        before_subtotal_fen,
+        since: lines_of(spans, month, whole_until),
+    })
 }
 
 /// Seconds after the top of an hour that a subscription's hours start: in
@@ -134,63 +157,30 @@ fn hour_offset(started_at: NaiveDateTime) -> i32 {
     start_phase(started_at) as i32
 }
 
-/// Hourly purchases still running, of one vendor or all, bought from
-/// `since` and before `until`, as the settlement rules take them.
-fn running(
-    conn: &mut DbConn,
-    vendor_id: Option<i64>,
-    since: Option<NaiveDateTime>,
-    until: Option<NaiveDateTime>,
-) -> QueryResult<Vec<Billable>> {
-    type Running = (i64, NaiveDateTime, i64, Option<i64>, Option<NaiveDateTime>);
-    let mut query = orders::table
+/// Every hourly purchase still running that `hourly_running` counts (not a
+/// re-order, which bills nothing): (order, vendor, start, unit price).
+/// Bulk-seeded hourly orders have no subscription row and run from the order.
+fn all_running(conn: &mut DbConn) -> QueryResult<Vec<(i64, i64, NaiveDateTime, i64)>> {
+    let rows: Vec<(i64, i64, NaiveDateTime, i64, Option<NaiveDateTime>)> = orders::table
         .left_join(subscriptions::table)
         .filter(orders::billing.eq(Billing::Hourly.as_str()))
         .filter(orders::order_type.eq(OrderType::Purchase.as_str()))
+        .filter(orders::reorder_of.is_null())
         .filter(subscriptions::stopped_at.is_null())
         .select((
             orders::id,
+            orders::vendor_id,
             orders::created_at,
             orders::unit_price_fen,
-            orders::reorder_of,
             subscriptions::started_at.nullable(),
         ))
-        .into_boxed();
-    if let Some(vendor_id) = vendor_id {
-        query = query.filter(orders::vendor_id.eq(vendor_id));
-    }
-    if let Some(since) = since {
-        query = query.filter(orders::created_at.ge(since));
-    }
-    if let Some(until) = until {
-        query = query.filter(orders::created_at.lt(until));
-    }
-    let rows: Vec<Running> = query.load(conn)?;
+        .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(
-            |(id, created_at, unit_price_fen, reorder_of, started_at)| Billable {
-                order_id: id,
-                order_type: OrderType::Purchase,
-                kind: Kind::Image,
-                billing: Billing::Hourly,
-                paid_at: created_at,
-                amount_fen: 0,
-                unit_price_fen,
-                started_at: started_at.unwrap_or(created_at),
-                stopped_at: None,
-                ticket: None,
-                refunds: Vec::new(),
-                reorder_of,
-            },
-        )
+        .map(|(id, vendor_id, created_at, price_fen, started_at)| {
+            (id, vendor_id, started_at.unwrap_or(created_at), price_fen)
+        })
         .collect())
-}
-
-/// The running hourly subscriptions `running_hourly` counts: not re-orders
-/// (which bill nothing).
-fn counted_as_running(order: &Billable) -> bool {
-    order.billing == Billing::Hourly && order.stopped_at.is_none() && order.reorder_of.is_none()
 }
 
 /// Adds (`sign` 1) or takes off (-1) one running hourly subscription.
@@ -289,30 +279,20 @@ pub(super) fn recount_running(conn: &mut DbConn) -> QueryResult<()> {
         diesel::sql_query("LOCK TABLE running_hourly, hourly_running IN EXCLUSIVE MODE")
             .execute(pg)?;
     }
-    let vendors: HashMap<i64, i64> = orders::table
-        .filter(orders::billing.eq(Billing::Hourly.as_str()))
-        .select((orders::id, orders::vendor_id))
-        .load::<(i64, i64)>(conn)?
-        .into_iter()
-        .collect();
     let mut by_phase: HashMap<(i64, i32), (i64, i64)> = HashMap::new();
     let mut one_by_one = Vec::new();
-    for order in running(conn, None, None, None)?
-        .iter()
-        .filter(|order| counted_as_running(order))
-    {
-        let vendor_id = vendors.get(&order.order_id).copied().unwrap_or_default();
+    for (order_id, vendor_id, started_at, price_fen) in all_running(conn)? {
         one_by_one.push((
-            hourly_running::order_id.eq(order.order_id),
+            hourly_running::order_id.eq(order_id),
             hourly_running::vendor_id.eq(vendor_id),
-            hourly_running::started_at.eq(order.started_at),
-            hourly_running::unit_price_fen.eq(order.unit_price_fen),
-            hourly_running::hour_offset.eq(hour_offset(order.started_at)),
+            hourly_running::started_at.eq(started_at),
+            hourly_running::unit_price_fen.eq(price_fen),
+            hourly_running::hour_offset.eq(hour_offset(started_at)),
         ));
         let sums = by_phase
-            .entry((vendor_id, start_phase(order.started_at) as i32))
+            .entry((vendor_id, start_phase(started_at) as i32))
             .or_default();
-        sums.0 += order.unit_price_fen;
+        sums.0 += price_fen;
         sums.1 += 1;
     }
     diesel::delete(running_hourly::table).execute(conn)?;
@@ -362,36 +342,15 @@ pub fn month_totals(
     until: NaiveDateTime,
     fee_bps: i32,
 ) -> QueryResult<Totals> {
-    use chrono::SubsecRound;
     let until = until.min(month.end());
-    // The phases count in whole seconds; a statement's `until` (a month's
-    // end) is one, and for the month so far an hour starting within the
-    // last fraction of a second shows a second later.
-    let whole_until = until.trunc_subsecs(0);
     let entries: Vec<i64> = ledger_entries::table
         .filter(ledger_entries::vendor_id.eq(vendor_id))
         .filter(ledger_entries::month.eq(month.number()))
         .filter(ledger_entries::happened_at.lt(until))
         .select(ledger_entries::amount_fen)
         .load(conn)?;
-    let by_phase: Vec<(i32, i64)> = running_hourly::table
-        .filter(running_hourly::vendor_id.eq(vendor_id))
-        .select((running_hourly::phase, running_hourly::price_fen))
-        .load(conn)?;
-    let mut hourly: i64 = by_phase
-        .iter()
-        .map(|(phase, price_fen)| {
-            price_fen * hours_in_month_so_far(i64::from(*phase), month, whole_until)
-        })
-        .sum();
-    // Those that started in the month (or after) were counted as if they had
-    // run from before it: their own hours instead.
-    for ((_, started_at, unit_price_fen), lines) in
-        lines_started_since(conn, vendor_id, month, whole_until)?
-    {
-        hourly -=
-            unit_price_fen * hours_in_month_so_far(start_phase(started_at), month, whole_until);
-        hourly += lines.iter().map(|line| line.amount_fen).sum::<i64>();
-    }
+    let running = running_so_far(conn, vendor_id, month, until)?;
+    let hourly =
+        running.before_subtotal_fen + running.since.iter().map(|l| l.amount_fen).sum::<i64>();
     Ok(totals_of(entries.iter().sum::<i64>() + hourly, fee_bps))
 }

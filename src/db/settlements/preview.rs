@@ -24,16 +24,21 @@ pub struct Preview {
     pub carried_in_fen: i64,
 }
 
+/// The vendor's fee rate now, which the month so far is shown with.
+fn fee_rate(conn: &mut DbConn, vendor_id: i64) -> QueryResult<i32> {
+    accounts::table
+        .find(vendor_id)
+        .select(accounts::fee_bps)
+        .first(conn)
+}
+
 /// This month's totals up to `now`, without the lines (`ledger::month_totals`).
 pub fn running_totals(
     conn: &mut DbConn,
     vendor_id: i64,
     now: NaiveDateTime,
 ) -> QueryResult<Totals> {
-    let fee_bps: i32 = accounts::table
-        .find(vendor_id)
-        .select(accounts::fee_bps)
-        .first(conn)?;
+    let fee_bps = fee_rate(conn, vendor_id)?;
     ledger::month_totals(conn, vendor_id, Month::of(now), now, fee_bps)
 }
 
@@ -46,10 +51,7 @@ pub fn preview(
     now: NaiveDateTime,
     shown: usize,
 ) -> QueryResult<Preview> {
-    let fee_bps: i32 = accounts::table
-        .find(vendor_id)
-        .select(accounts::fee_bps)
-        .first(conn)?;
+    let fee_bps = fee_rate(conn, vendor_id)?;
     let (groups, sums) = ledger::month_shown(conn, vendor_id, Month::of(now), now, shown, fee_bps)?;
     let ids: Vec<i64> = groups
         .iter()
