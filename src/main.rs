@@ -218,8 +218,15 @@ fn command_settings(global: &GlobalArgs) -> Settings {
 }
 
 fn open_pool(settings: &Settings) -> Result<(db::Pool, &'static str), String> {
+    open_pool_reading(settings, db::Reads::Mapped)
+}
+
+fn open_pool_reading(
+    settings: &Settings,
+    reads: db::Reads,
+) -> Result<(db::Pool, &'static str), String> {
     let backend = settings.backend().map_err(|e| e.to_string())?;
-    let pool = db::open(&backend, settings.pool_size).map_err(|e| e.to_string())?;
+    let pool = db::open_reading(&backend, settings.pool_size, reads).map_err(|e| e.to_string())?;
     Ok((pool, backend.name()))
 }
 
@@ -260,7 +267,9 @@ fn settle(global: &GlobalArgs, month: &str) -> Result<(), String> {
             ..ServeArgs::default()
         },
     );
-    let (pool, backend_name) = open_pool(&settings)?;
+    // A month is read once: through SQLite's page cache, not mapped into
+    // the command's memory.
+    let (pool, backend_name) = open_pool_reading(&settings, db::Reads::Paged)?;
     let started = std::time::Instant::now();
     let now = to_stored(chrono::Utc::now());
     let report =

@@ -760,7 +760,10 @@ fn random_history(
     let mut rng = yunshi::seed::SeedRng::new(seed);
     let span = (end - start).num_minutes();
     let at = |rng: &mut yunshi::seed::SeedRng, from: NaiveDateTime, within: Duration| {
+        // Off the whole second too, as real times are: hours are counted
+        // from the next whole second.
         from + Duration::minutes(rng.below(within.num_minutes().max(1) as u64) as i64 + 1)
+            + Duration::microseconds(rng.below(1_000_000) as i64)
     };
     let buyers = ["buyer1", "buyer2"];
     let mut steps = Vec::new();
@@ -1087,6 +1090,13 @@ async fn the_ledger_gives_the_history_s_statements_on_random_histories() {
                 totals(&lines, made.fee_bps).gross_fen,
                 "seed {seed} {month}"
             );
+            // Line by line and in order, the copied running ones included.
+            let stored: Vec<_> = settlements::lines(&mut app.conn(), made.id)
+                .unwrap()
+                .into_iter()
+                .map(|shown| shown.line)
+                .collect();
+            assert_eq!(stored, lines, "seed {seed} {month}: the stored lines");
             month = month.next();
         }
 

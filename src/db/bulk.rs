@@ -133,12 +133,47 @@ pub fn insert_statement_lines(conn: &mut DbConn, rows: &[StatementLineRow]) -> Q
             }
         }
         DbConn::Sqlite(lite) => {
-            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-                diesel::insert_into(statement_lines::table)
-                    .values(chunk)
-                    .execute(lite)?;
+            for chunk in rows.chunks(LINES_PER_VALUES_LIST) {
+                insert_statement_lines_values(lite, chunk)?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Lines per SQLite `VALUES` list: 11 parameters each, under SQLite's 32,766.
+const LINES_PER_VALUES_LIST: usize = 500;
+
+/// SQLite: one `VALUES` list written as text once and its parameters bound
+/// in a loop. Diesel's multi-row insert builds the same statement column by
+/// column for every row, which took a third of a month's settlement.
+fn insert_statement_lines_values(
+    lite: &mut diesel::SqliteConnection,
+    rows: &[StatementLineRow],
+) -> QueryResult<()> {
+    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+    let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; rows.len()].join(", ");
+    let mut query = diesel::sql_query(format!(
+        "INSERT INTO statement_lines (statement_id, kind, order_id, refund_order_id, bill_part, \
+         hours, paid_fen, refunded_fen, amount_fen, note, happened_at) VALUES {values}"
+    ))
+    .into_boxed::<diesel::sqlite::Sqlite>();
+    for row in rows {
+        query = query
+            .bind::<BigInt, _>(row.statement_id)
+            .bind::<Text, _>(row.kind)
+            .bind::<BigInt, _>(row.order_id)
+            .bind::<Nullable<BigInt>, _>(row.refund_order_id)
+            .bind::<Nullable<BigInt>, _>(row.bill_part)
+            .bind::<BigInt, _>(row.hours)
+            .bind::<BigInt, _>(row.paid_fen)
+            .bind::<BigInt, _>(row.refunded_fen)
+            .bind::<BigInt, _>(row.amount_fen)
+            .bind::<Text, _>(row.note)
+            .bind::<Timestamp, _>(row.happened_at);
+    }
+    if !rows.is_empty() {
+        query.execute(lite)?;
     }
     Ok(())
 }

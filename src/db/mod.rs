@@ -110,23 +110,43 @@ impl Backend {
         }
     }
 
-    fn connect(&self) -> Result<DbConn, ConnectionError> {
+    fn connect(&self, reads: Reads) -> Result<DbConn, ConnectionError> {
         match self {
             Backend::Postgres(url) => PgConnection::establish(url).map(DbConn::Postgres),
             Backend::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
                 // Order matters: wait for locks before switching the journal mode.
-                // Reads go through a memory map and a 32 MiB page cache per
-                // connection instead of a read() per page (a month's settlement
-                // reads hundreds of thousands of rows).
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA cache_size = -32768; PRAGMA mmap_size = 1073741824;",
+                     PRAGMA cache_size = -32768;",
                 )
+                .and_then(|()| conn.batch_execute(reads.pragma()))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConn::Sqlite(conn))
             }
+        }
+    }
+}
+
+/// How SQLite reads the database file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    /// Through a memory map of up to 1 GiB, on top of the 32 MiB page cache
+    /// per connection: no read() per page for the server, whose connections
+    /// share the mapped pages. The pages read count in the process's
+    /// resident memory (as file pages the kernel can drop, not heap).
+    Mapped,
+    /// Through the page cache only: what a one-off command that reads a
+    /// month once (`settle`) uses, so that it stays small.
+    Paged,
+}
+
+impl Reads {
+    fn pragma(self) -> &'static str {
+        match self {
+            Reads::Mapped => "PRAGMA mmap_size = 1073741824;",
+            Reads::Paged => "PRAGMA mmap_size = 0;",
         }
     }
 }
@@ -136,6 +156,7 @@ impl Backend {
 #[derive(Debug, Clone)]
 pub struct Manager {
     backend: Backend,
+    reads: Reads,
 }
 
 impl ManageConnection for Manager {
@@ -143,7 +164,9 @@ impl ManageConnection for Manager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<DbConn, r2d2::Error> {
-        self.backend.connect().map_err(r2d2::Error::ConnectionError)
+        self.backend
+            .connect(self.reads)
+            .map_err(r2d2::Error::ConnectionError)
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
@@ -159,6 +182,11 @@ impl ManageConnection for Manager {
 /// Opens the pool: creates the SQLite folder if needed, checks that one
 /// connection works (failing fast with the driver's message), and migrates.
 pub fn open(backend: &Backend, max_size: u32) -> Result<Pool, DbSetupError> {
+    open_reading(backend, max_size, Reads::Mapped)
+}
+
+/// `open`, with SQLite reading the file as `reads` says.
+pub fn open_reading(backend: &Backend, max_size: u32, reads: Reads) -> Result<Pool, DbSetupError> {
     if max_size == 0 {
         return Err(DbSetupError::PoolSize);
     }
@@ -166,7 +194,7 @@ pub fn open(backend: &Backend, max_size: u32) -> Result<Pool, DbSetupError> {
         create_parent_folder(path)?;
     }
     let mut first = backend
-        .connect()
+        .connect(reads)
         .map_err(|e| DbSetupError::Connect(one_line(&e.to_string())))?;
     migrate(&mut first)?;
     drop(first);
@@ -175,6 +203,7 @@ pub fn open(backend: &Backend, max_size: u32) -> Result<Pool, DbSetupError> {
         .connection_timeout(Duration::from_secs(5))
         .build(Manager {
             backend: backend.clone(),
+            reads,
         })
         .map_err(|e| DbSetupError::Connect(one_line(&e.to_string())))
 }
@@ -245,7 +274,7 @@ pub fn backup(backend: &Backend, into: &Path) -> Result<(), BackupError> {
         return Err(BackupError::Exists(into.display().to_string()));
     }
     let mut conn = backend
-        .connect()
+        .connect(Reads::Mapped)
         .map_err(|e| BackupError::Connect(one_line(&e.to_string())))?;
     let DbConn::Sqlite(lite) = &mut conn else {
         return Err(BackupError::Postgres);

@@ -299,11 +299,30 @@ pub fn hours_starting_between(start: NaiveDateTime, from: NaiveDateTime, to: Nai
 
 /// The start of the first hour billed at or after `from`, for a subscription
 /// whose hours start at `start`: `from` itself only when an hour starts then.
+/// The time is the hour's start as billing counts it, at the next whole
+/// second (`start_phase`): an hour starting 0.3 s before a month does not
+/// count in the one that ends, so its line in the next shows the month's
+/// first second, not the last second of the month before. It is also the
+/// month's start plus `start_phase`, which lets the store write the lines
+/// of the subscriptions running all month without reading them.
 pub fn first_hour_from(start: NaiveDateTime, from: NaiveDateTime) -> NaiveDateTime {
-    if start >= from {
-        return start;
+    let first = if start >= from {
+        start
+    } else {
+        start + Duration::hours(started_hours(start, from))
+    };
+    as_counted(first)
+}
+
+/// A moment rounded up to a whole second, as hours are counted.
+pub fn as_counted(at: NaiveDateTime) -> NaiveDateTime {
+    use chrono::SubsecRound;
+    let whole = at.trunc_subsecs(0);
+    if whole < at {
+        whole + Duration::seconds(1)
+    } else {
+        whole
     }
-    start + Duration::hours(started_hours(start, from))
 }
 
 /// Where in its hour a subscription's hours start: the second of the hour

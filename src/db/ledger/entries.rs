@@ -9,7 +9,9 @@ use diesel::prelude::*;
 use crate::db::DbConn;
 use crate::db::schema::{ledger_entries, orders};
 use crate::db::settlements::{IDS_PER_QUERY, billables};
-use crate::domain::settlement::{Billable, Line, LineKind, LineNote, Month, decided_lines};
+use crate::domain::settlement::{
+    Billable, Line, LineKind, LineNote, Month, as_counted, decided_lines,
+};
 
 /// Later than any order: `follow` reads an order's whole history.
 fn end_of_time() -> NaiveDateTime {
@@ -297,7 +299,13 @@ fn summed(rows: Vec<EntryRow>) -> Vec<Line> {
                 refunded_fen: sums.refunded_fen,
                 amount_fen: sums.amount_fen,
                 note,
-                at,
+                // Spans closed before hours were counted from whole seconds
+                // kept the exact start.
+                at: if kind == LineKind::Hourly {
+                    as_counted(at)
+                } else {
+                    at
+                },
             },
         )
         .collect()

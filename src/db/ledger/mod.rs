@@ -22,9 +22,11 @@ mod entries;
 mod month;
 mod rebuild;
 mod running;
+mod statement;
 
 pub use check::{Difference, check};
 pub use entries::follow;
 pub use month::{month_lines, month_shown};
 pub use rebuild::{ensure_built, rebuild};
 pub use running::{hourly_started, hourly_stopped, month_totals};
+pub use statement::{MonthToSettle, month_to_settle};

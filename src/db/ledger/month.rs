@@ -27,7 +27,7 @@ pub fn month_lines(
 ) -> QueryResult<Vec<Line>> {
     let until = until.min(month.end());
     let mut lines = entry_lines(conn, vendor_id, month, until)?;
-    lines.extend(running_hours(conn, vendor_id, month, until)?);
+    lines.extend(running_hours(conn, vendor_id, month, None, until)?);
     lines.extend(waiting(conn, vendor_id, month, until)?);
     sort_lines(&mut lines);
     Ok(lines)
@@ -77,7 +77,7 @@ pub fn month_shown(
 /// The lines waiting as of `until`: image purchases whose five-day window
 /// is still open (paid in the five days before `until`), and services and
 /// licenses whose ticket had not completed.
-fn waiting(
+pub(super) fn waiting(
     conn: &mut DbConn,
     vendor_id: i64,
     month: Month,
@@ -92,19 +92,33 @@ fn waiting(
         .filter(orders::created_at.lt(until))
         .select(orders::id)
         .load(conn)?;
-    let finished = [
-        TicketState::Completed.as_str(),
-        TicketState::Closed.as_str(),
-    ];
+    // Tickets open now, and those finished only after `until`: two reads
+    // along the (vendor, state, since) index, not one through every ticket
+    // of the vendor.
+    let is_finished =
+        |state: &TicketState| matches!(state, TicketState::Completed | TicketState::Closed);
+    let codes = |finished: bool| -> Vec<&'static str> {
+        TicketState::ALL
+            .iter()
+            .filter(|state| is_finished(state) == finished)
+            .map(|state| state.as_str())
+            .collect()
+    };
+    let (finished, open) = (codes(true), codes(false));
     ids.extend(
         tickets::table
             .filter(tickets::vendor_id.eq(vendor_id))
+            .filter(tickets::state.eq_any(&open))
             .filter(tickets::created_at.lt(until))
-            .filter(
-                tickets::state
-                    .ne_all(finished)
-                    .or(tickets::state_since.ge(until)),
-            )
+            .select(tickets::order_id)
+            .load::<i64>(conn)?,
+    );
+    ids.extend(
+        tickets::table
+            .filter(tickets::vendor_id.eq(vendor_id))
+            .filter(tickets::state.eq_any(&finished))
+            .filter(tickets::state_since.ge(until))
+            .filter(tickets::created_at.lt(until))
             .select(tickets::order_id)
             .load::<i64>(conn)?,
     );

@@ -15,23 +15,117 @@ use crate::db::schema::{hourly_running, ledger_entries, orders, running_hourly, 
 use crate::domain::order::OrderType;
 use crate::domain::product::{Billing, Kind};
 use crate::domain::settlement::{
-    Billable, Line, Month, Totals, hours_in_month_so_far, open_span_lines, start_phase, totals_of,
+    Billable, Line, LineKind, LineNote, Month, Totals, hours_in_month_so_far, open_span_lines,
+    start_phase, totals_of,
 };
+use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
 
 /// The hours in the month up to `until` of the vendor's hourly
-/// subscriptions still running.
+/// subscriptions still running that started at `from` or later (all of
+/// them without `from`).
 pub(super) fn running_hours(
     conn: &mut DbConn,
     vendor_id: i64,
     month: Month,
+    from: Option<NaiveDateTime>,
     until: NaiveDateTime,
 ) -> QueryResult<Vec<Line>> {
-    let spans = hourly_running::table
+    let mut spans = hourly_running::table
         .filter(hourly_running::vendor_id.eq(vendor_id))
         .filter(hourly_running::started_at.lt(until))
         .select(SPAN)
-        .load(conn)?;
-    Ok(lines_of(spans, month, until))
+        .into_boxed();
+    if let Some(from) = from {
+        spans = spans.filter(hourly_running::started_at.ge(from));
+    }
+    Ok(lines_of(spans.load(conn)?, month, until))
+}
+
+/// The vendor's hourly subscriptions that started before an ended month
+/// and still run: each bills every hour of it, so a statement adds them up
+/// and copies their lines inside the database (`copy_running_lines`)
+/// rather than reading them one by one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, QueryableByName)]
+pub(super) struct RunningThrough {
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+    #[diesel(sql_type = BigInt)]
+    pub price_fen: i64,
+}
+
+/// One query's text for both databases: written with PostgreSQL's `$n`
+/// parameters, which SQLite reads as `?n`.
+macro_rules! on_either {
+    ($conn:expr, $sql:expr, |$query:ident, $db:ident| $run:expr) => {
+        match $conn {
+            DbConn::Sqlite($db) => {
+                let $query = diesel::sql_query($sql.replace('$', "?"));
+                $run
+            }
+            DbConn::Postgres($db) => {
+                let $query = diesel::sql_query($sql);
+                $run
+            }
+        }
+    };
+}
+
+pub(super) fn running_through(
+    conn: &mut DbConn,
+    vendor_id: i64,
+    month: Month,
+) -> QueryResult<RunningThrough> {
+    let sql = "SELECT COUNT(*) AS count, CAST(COALESCE(SUM(unit_price_fen), 0) AS BIGINT) \
+               AS price_fen FROM hourly_running WHERE vendor_id = $1 AND started_at < $2";
+    on_either!(conn, sql, |query, db| query
+        .bind::<BigInt, _>(vendor_id)
+        .bind::<Timestamp, _>(month.start())
+        .get_result(db))
+}
+
+/// Where a running subscription's line falls among a month's hourly lines,
+/// which are in time order: (seconds after the month's start, order).
+pub(super) type RunningKey = (i32, i64);
+
+/// Writes the lines of `statement_id` for the running subscriptions that
+/// started before its ended `month` with keys in `[from, to)`, in statement
+/// order: every hour of the month at the unit price, the first at the
+/// month's start plus the subscription's phase (`first_hour_from`).
+/// Returns how many it wrote.
+pub(super) fn copy_running_lines(
+    conn: &mut DbConn,
+    statement_id: i64,
+    vendor_id: i64,
+    month: Month,
+    (from, to): (RunningKey, RunningKey),
+) -> QueryResult<usize> {
+    let first_hour = match conn {
+        DbConn::Sqlite(_) => "datetime($3, '+' || hour_offset || ' seconds')",
+        DbConn::Postgres(_) => "$3 + make_interval(secs => hour_offset)",
+    };
+    let sql = format!(
+        "INSERT INTO statement_lines (statement_id, kind, order_id, refund_order_id, bill_part, \
+         hours, paid_fen, refunded_fen, amount_fen, note, happened_at) \
+         SELECT $1, $10, order_id, NULL, $2, $4, $4 * unit_price_fen, 0, $4 * unit_price_fen, \
+         $11, {first_hour} FROM hourly_running \
+         WHERE vendor_id = $5 AND started_at < $3 \
+         AND (hour_offset, order_id) >= ($6, $7) AND (hour_offset, order_id) < ($8, $9) \
+         ORDER BY hour_offset, order_id"
+    );
+    let hours = (month.end() - month.start()).num_hours();
+    on_either!(conn, sql, |query, db| query
+        .bind::<BigInt, _>(statement_id)
+        .bind::<BigInt, _>(month.number())
+        .bind::<Timestamp, _>(month.start())
+        .bind::<BigInt, _>(hours)
+        .bind::<BigInt, _>(vendor_id)
+        .bind::<Integer, _>(from.0)
+        .bind::<BigInt, _>(from.1)
+        .bind::<Integer, _>(to.0)
+        .bind::<BigInt, _>(to.1)
+        .bind::<Text, _>(LineKind::Hourly.as_str())
+        .bind::<Text, _>(LineNote::None.as_str())
+        .execute(db))
 }
 
 /// One running subscription as kept: its order, start and price.

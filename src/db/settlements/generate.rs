@@ -11,14 +11,13 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::read::find_for_vendor;
-use crate::db::bulk::{StatementLineRow, insert_statement_lines};
 use crate::db::effects::{self, Happened};
 use crate::db::ledger;
 use crate::db::notify::Parties;
 use crate::db::schema::{accounts, orders, statements};
 use crate::db::{DbConn, Pool, StoreError, write_transaction};
 use crate::domain::notice::{Event, Subject};
-use crate::domain::settlement::{Month, payable, totals};
+use crate::domain::settlement::{Month, payable};
 
 /// What happened when a month was settled.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -208,12 +207,15 @@ fn generate_once(
         // snapshot for all (SQLite has one writer at a time).
         if let DbConn::Postgres(pg) = conn {
             diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(pg)?;
+            // Copying a busy vendor's running subscriptions sorts ~40,000
+            // lines; the default 4 MB sent the sort to disk.
+            diesel::sql_query("SET LOCAL work_mem = '32MB'").execute(pg)?;
         }
         if find_for_vendor(conn, vendor_id, month)?.is_some() {
             return Ok(false);
         }
-        let lines = ledger::month_lines(conn, vendor_id, month, month.end())?;
-        let sums = totals(&lines, fee_bps);
+        let made = ledger::month_to_settle(conn, vendor_id, month)?;
+        let sums = made.totals(fee_bps);
         let deficits = untaken_deficits(conn, vendor_id, month)?;
         let carried_in_fen: i64 = deficits.iter().map(|(_, net_fen)| net_fen).sum();
         let net_fen = payable(sums, carried_in_fen);
@@ -244,23 +246,7 @@ fn generate_once(
                 return Err(DieselError::RollbackTransaction);
             }
         }
-        let rows: Vec<StatementLineRow> = lines
-            .iter()
-            .map(|line| StatementLineRow {
-                statement_id,
-                kind: line.kind.as_str(),
-                order_id: line.order_id,
-                refund_order_id: line.refund_order_id,
-                bill_part: line.bill_part(month),
-                hours: line.hours,
-                paid_fen: line.paid_fen,
-                refunded_fen: line.refunded_fen,
-                amount_fen: line.amount_fen,
-                note: line.note.as_str(),
-                happened_at: line.at,
-            })
-            .collect();
-        insert_statement_lines(conn, &rows)?;
+        made.write(conn, statement_id)?;
         let ready = Happened::new(
             Event::StatementReady,
             None,

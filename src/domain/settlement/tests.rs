@@ -652,6 +652,22 @@ fn a_month_s_hourly_line_starts_at_its_first_billed_hour() {
         first_hour_from(utc("2026-01-31 15:00:00"), february.start()),
         february.start()
     );
+    // An hour starting 0.3 s before February counts in February, from its
+    // first second: the line says so, and is the month's start plus the phase.
+    let just_before = utc("2026-01-31 15:59:59") + Duration::milliseconds(700);
+    assert_eq!(
+        first_hour_from(just_before, february.start()),
+        february.start()
+    );
+    let late = utc("2026-01-10 03:20:05") + Duration::microseconds(1);
+    assert_eq!(
+        first_hour_from(late, february.start()),
+        february.start() + Duration::seconds(start_phase(late))
+    );
+    assert_eq!(
+        first_hour_from(late, utc("2026-01-01 00:00:00")),
+        utc("2026-01-10 03:20:06")
+    );
 }
 
 #[test]
