@@ -345,13 +345,31 @@ pub fn start_phase(start: NaiveDateTime) -> i64 {
 /// same whole hours, and one more when an hour of its own starts in the
 /// part-hour that is left.
 pub fn hours_in_month_so_far(phase: i64, month: Month, until: NaiveDateTime) -> i64 {
-    let elapsed = (until.min(month.end()) - month.start()).num_seconds();
-    if elapsed <= 0 {
-        return 0;
+    let so_far = MonthSoFar::of(month, until);
+    so_far.whole_hours + i64::from(phase < so_far.part_seconds)
+}
+
+/// The month up to `until` (a whole second) in whole hours and the seconds
+/// of the hour after them. A subscription that started before the month
+/// and still runs bills each whole hour, and one hour more when its phase
+/// falls in the part-hour (`phase < part_seconds`): so the running ones are
+/// summed from two sums over their phases, without reading each one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MonthSoFar {
+    pub whole_hours: i64,
+    pub part_seconds: i64,
+}
+
+impl MonthSoFar {
+    pub fn of(month: Month, until: NaiveDateTime) -> MonthSoFar {
+        let elapsed = (until.min(month.end()) - month.start())
+            .num_seconds()
+            .max(0);
+        MonthSoFar {
+            whole_hours: elapsed / 3600,
+            part_seconds: elapsed % 3600,
+        }
     }
-    // Seconds from the month's start back to the last hour the subscription started.
-    let into_hour = (3600 - phase) % 3600;
-    (into_hour + elapsed + 3599) / 3600 - i64::from(into_hour > 0)
 }
 
 /// When a non-hourly order may be billed, if it may yet: a prepaid image

@@ -49,7 +49,8 @@ pub fn month_shown(
 ) -> QueryResult<(Vec<LineGroup<Line>>, Totals)> {
     let until = until.min(month.end());
     let mut lines = entry_lines(conn, vendor_id, month, until)?;
-    lines.extend(waiting(conn, vendor_id, month, until)?);
+    let (waiting_read, waiting_unread) = first_waiting(conn, vendor_id, month, until, shown)?;
+    lines.extend(waiting_read);
     let running = running_so_far(conn, vendor_id, month, until)?;
     let (mut count, mut subtotal) = (running.before_count, running.before_subtotal_fen);
     lines.extend(running.since);
@@ -65,6 +66,12 @@ pub fn month_shown(
     {
         hourly.count += count as usize;
         hourly.subtotal_fen += subtotal;
+    }
+    // The open tickets not read: the last pending lines but the image ones.
+    if waiting_unread > 0
+        && let Some(pending) = groups.iter_mut().find(|g| g.kind == LineKind::Pending)
+    {
+        pending.count += waiting_unread;
     }
     let gross = groups
         .iter()
@@ -83,7 +90,53 @@ pub(super) fn waiting(
     month: Month,
     until: NaiveDateTime,
 ) -> QueryResult<Vec<Line>> {
-    let mut ids: Vec<i64> = orders::table
+    let (mut ids, open) = waiting_orders(conn, vendor_id, until)?;
+    ids.extend(open.iter().map(|(_, order_id)| order_id));
+    pending_of(conn, &ids, month, until)
+}
+
+/// The waiting lines a page shows: every image purchase's, and those of the
+/// first `shown` orders with a ticket open in statement order; and how many
+/// such orders are left unread. Each of those is one pending line with
+/// nothing billed (the ticket is open as of `until`, so the order is neither
+/// billed nor closed by a refund), dated when it was paid: before every
+/// image line, whose window closes at or after `until`.
+pub(super) fn first_waiting(
+    conn: &mut DbConn,
+    vendor_id: i64,
+    month: Month,
+    until: NaiveDateTime,
+    shown: usize,
+) -> QueryResult<(Vec<Line>, usize)> {
+    let (mut ids, mut open) = waiting_orders(conn, vendor_id, until)?;
+    open.sort_unstable();
+    let read = open.len().min(shown.max(1));
+    ids.extend(open[..read].iter().map(|(_, order_id)| order_id));
+    Ok((pending_of(conn, &ids, month, until)?, open.len() - read))
+}
+
+fn pending_of(
+    conn: &mut DbConn,
+    ids: &[i64],
+    month: Month,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<Line>> {
+    Ok(billables(conn, ids, until)?
+        .iter()
+        .flat_map(|order| pending_lines(order, month, until))
+        .collect())
+}
+
+/// The orders that may wait as of `until`: image purchases paid in the five
+/// days before it, and (paid at, order) of those whose ticket was open then.
+type WaitingOrders = (Vec<i64>, Vec<(NaiveDateTime, i64)>);
+
+fn waiting_orders(
+    conn: &mut DbConn,
+    vendor_id: i64,
+    until: NaiveDateTime,
+) -> QueryResult<WaitingOrders> {
+    let images: Vec<i64> = orders::table
         .filter(orders::vendor_id.eq(vendor_id))
         .filter(orders::order_type.eq(OrderType::Purchase.as_str()))
         .filter(orders::product_kind.eq(Kind::Image.as_str()))
@@ -104,26 +157,23 @@ pub(super) fn waiting(
             .map(|state| state.as_str())
             .collect()
     };
-    let (finished, open) = (codes(true), codes(false));
-    ids.extend(
+    let (finished, open_states) = (codes(true), codes(false));
+    // A ticket is opened by its order's purchase, at the same moment: its
+    // time is the order's, without joining every open ticket to its order.
+    let tickets_of = || {
         tickets::table
             .filter(tickets::vendor_id.eq(vendor_id))
-            .filter(tickets::state.eq_any(&open))
             .filter(tickets::created_at.lt(until))
-            .select(tickets::order_id)
-            .load::<i64>(conn)?,
-    );
-    ids.extend(
-        tickets::table
-            .filter(tickets::vendor_id.eq(vendor_id))
+            .select((tickets::created_at, tickets::order_id))
+    };
+    let mut open: Vec<(NaiveDateTime, i64)> = tickets_of()
+        .filter(tickets::state.eq_any(&open_states))
+        .load(conn)?;
+    open.extend(
+        tickets_of()
             .filter(tickets::state.eq_any(&finished))
             .filter(tickets::state_since.ge(until))
-            .filter(tickets::created_at.lt(until))
-            .select(tickets::order_id)
-            .load::<i64>(conn)?,
+            .load::<(NaiveDateTime, i64)>(conn)?,
     );
-    Ok(billables(conn, &ids, until)?
-        .iter()
-        .flat_map(|order| pending_lines(order, month, until))
-        .collect())
+    Ok((images, open))
 }

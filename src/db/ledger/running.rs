@@ -15,8 +15,8 @@ use crate::db::schema::{hourly_running, ledger_entries, orders, running_hourly, 
 use crate::domain::order::OrderType;
 use crate::domain::product::{Billing, Kind};
 use crate::domain::settlement::{
-    Billable, Line, LineKind, LineNote, Month, Totals, hours_in_month_so_far, open_span_lines,
-    start_phase, totals_of,
+    Billable, Line, LineKind, LineNote, Month, MonthSoFar, Totals, hours_in_month_so_far,
+    open_span_lines, start_phase, totals_of,
 };
 use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
 
@@ -209,7 +209,16 @@ pub(super) fn running_so_far(
     // end) is one, and for the month so far an hour starting within the
     // last fraction of a second shows a second later.
     let whole_until = until.trunc_subsecs(0);
-    let (mut before_count, mut before_subtotal_fen) = (0, 0);
+    let so_far = MonthSoFar::of(month, whole_until);
+    let phases = phase_sums(conn, vendor_id, so_far.part_seconds)?;
+    let (mut before_count, mut before_subtotal_fen) = (
+        if so_far.whole_hours > 0 {
+            phases.count
+        } else {
+            phases.count_in_part
+        },
+        so_far.whole_hours * phases.price_fen + phases.price_fen_in_part,
+    );
     let mut count_in = |phase: i64, price_fen: i64, subscriptions: i64| {
         let hours = hours_in_month_so_far(phase, month, whole_until);
         if hours > 0 {
@@ -217,17 +226,6 @@ pub(super) fn running_so_far(
             before_subtotal_fen += price_fen * hours;
         }
     };
-    let by_phase: Vec<(i32, i64, i64)> = running_hourly::table
-        .filter(running_hourly::vendor_id.eq(vendor_id))
-        .select((
-            running_hourly::phase,
-            running_hourly::price_fen,
-            running_hourly::subscriptions,
-        ))
-        .load(conn)?;
-    for (phase, price_fen, subscriptions) in by_phase {
-        count_in(i64::from(phase), price_fen, subscriptions);
-    }
     // Those that started in the month were counted by phase as if they had
     // run from before it: taken off, and their own lines read instead.
     let spans: Vec<Span> = hourly_running::table
@@ -243,6 +241,35 @@ pub(super) fn running_so_far(
         before_subtotal_fen,
         since: lines_of(spans, month, whole_until),
     })
+}
+
+/// The vendor's running subscriptions summed over their phases (`count`,
+/// `price_fen`), and over those whose phase is below `part_seconds` (the
+/// ones billing an hour more in the month so far; `MonthSoFar`).
+#[derive(Debug, Clone, Copy, QueryableByName)]
+struct PhaseSums {
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+    #[diesel(sql_type = BigInt)]
+    price_fen: i64,
+    #[diesel(sql_type = BigInt)]
+    count_in_part: i64,
+    #[diesel(sql_type = BigInt)]
+    price_fen_in_part: i64,
+}
+
+fn phase_sums(conn: &mut DbConn, vendor_id: i64, part_seconds: i64) -> QueryResult<PhaseSums> {
+    let sql = "SELECT CAST(COALESCE(SUM(subscriptions), 0) AS BIGINT) AS count, \
+               CAST(COALESCE(SUM(price_fen), 0) AS BIGINT) AS price_fen, \
+               CAST(COALESCE(SUM(CASE WHEN phase < $2 THEN subscriptions ELSE 0 END), 0) AS BIGINT) \
+               AS count_in_part, \
+               CAST(COALESCE(SUM(CASE WHEN phase < $2 THEN price_fen ELSE 0 END), 0) AS BIGINT) \
+               AS price_fen_in_part \
+               FROM running_hourly WHERE vendor_id = $1";
+    on_either!(conn, sql, |query, db| query
+        .bind::<BigInt, _>(vendor_id)
+        .bind::<BigInt, _>(part_seconds)
+        .get_result(db))
 }
 
 /// Seconds after the top of an hour that a subscription's hours start: in
