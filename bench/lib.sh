@@ -4,10 +4,15 @@
 # without it, SQLite in DATA_DIR is seeded on first use.
 DATA_DIR=${DATA_DIR:-./bench-data}
 ORDERS=${ORDERS:-1000000}
-BIN=target/release/yunshi
+# BIN names a build to run instead of this checkout's (an older commit built
+# into a separate --target-dir, to compare in one run); it is not rebuilt.
+if [ -z "${BIN:-}" ]; then
+  BIN=target/release/yunshi
+  BUILD_HERE=1
+fi
 
 build_and_seed() {
-  cargo build --release --quiet
+  if [ -n "${BUILD_HERE:-}" ]; then cargo build --release --quiet; fi
   mkdir -p "$DATA_DIR"
   if [ -z "${DATABASE_URL:-}" ] && [ ! -f "$DATA_DIR/yunshi.db" ]; then
     "$BIN" --data-dir "$DATA_DIR" seed --orders "$ORDERS" --seed 42

@@ -144,14 +144,18 @@ pub fn insert_statement_lines(conn: &mut DbConn, rows: &[StatementLineRow]) -> Q
 /// Lines per SQLite `VALUES` list: 11 parameters each, under SQLite's 32,766.
 const LINES_PER_VALUES_LIST: usize = 500;
 
-/// SQLite: one `VALUES` list written as text once and its parameters bound
-/// in a loop. Diesel's multi-row insert builds the same statement column by
-/// column for every row, which took a third of a month's settlement.
+/// SQLite: a `VALUES` list written as one string per chunk and its
+/// parameters bound in a loop. Diesel's multi-row insert builds the
+/// statement column by column for every row, which took a third of a
+/// month's settlement.
 fn insert_statement_lines_values(
     lite: &mut diesel::SqliteConnection,
     rows: &[StatementLineRow],
 ) -> QueryResult<()> {
     use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+    if rows.is_empty() {
+        return Ok(());
+    }
     let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; rows.len()].join(", ");
     let mut query = diesel::sql_query(format!(
         "INSERT INTO statement_lines (statement_id, kind, order_id, refund_order_id, bill_part, \
@@ -172,9 +176,7 @@ fn insert_statement_lines_values(
             .bind::<Text, _>(row.note)
             .bind::<Timestamp, _>(row.happened_at);
     }
-    if !rows.is_empty() {
-        query.execute(lite)?;
-    }
+    query.execute(lite)?;
     Ok(())
 }
 

@@ -67,6 +67,11 @@ impl Month {
         self.next().start()
     }
 
+    /// The month's hours: what an hourly subscription running through it bills.
+    pub fn hours(self) -> i64 {
+        (self.end() - self.start()).num_hours()
+    }
+
     pub fn next(self) -> Month {
         if self.month == 12 {
             Month {
@@ -273,7 +278,8 @@ impl Line {
         }
     }
 
-    fn new(kind: LineKind, order_id: i64, at: NaiveDateTime) -> Line {
+    /// A line of `kind` for `order_id` at `at`, with nothing in it yet.
+    pub fn new(kind: LineKind, order_id: i64, at: NaiveDateTime) -> Line {
         Line {
             kind,
             order_id,
@@ -651,12 +657,16 @@ pub const MAX_FEE_BPS: i32 = 10_000;
 /// Gross is what the billed lines add up to (deductions included); the fee
 /// is `fee_bps` basis points of it, rounded half away from zero to the fen.
 pub fn totals(lines: &[Line], fee_bps: i32) -> Totals {
-    let gross_fen: i64 = lines
+    totals_of(gross_of(lines), fee_bps)
+}
+
+/// What the billed lines among `lines` add up to.
+pub fn gross_of(lines: &[Line]) -> i64 {
+    lines
         .iter()
         .filter(|line| line.kind.is_billed())
         .map(|line| line.amount_fen)
-        .sum();
-    totals_of(gross_fen, fee_bps)
+        .sum()
 }
 
 /// The fee and net of a gross, as `totals` makes them.

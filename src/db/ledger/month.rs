@@ -67,7 +67,8 @@ pub fn month_shown(
         hourly.count += count as usize;
         hourly.subtotal_fen += subtotal;
     }
-    // The open tickets not read: the last pending lines but the image ones.
+    // The open tickets not read: pending lines after the tickets read and
+    // before every image line, beyond the first `shown`.
     if waiting_unread > 0
         && let Some(pending) = groups.iter_mut().find(|g| g.kind == LineKind::Pending)
     {
@@ -110,6 +111,8 @@ pub(super) fn first_waiting(
 ) -> QueryResult<(Vec<Line>, usize)> {
     let (mut ids, mut open) = waiting_orders(conn, vendor_id, until)?;
     open.sort_unstable();
+    // At least one, so that the pending group the unread ones are added to
+    // exists.
     let read = open.len().min(shown.max(1));
     ids.extend(open[..read].iter().map(|(_, order_id)| order_id));
     Ok((pending_of(conn, &ids, month, until)?, open.len() - read))
@@ -158,8 +161,9 @@ fn waiting_orders(
             .collect()
     };
     let (finished, open_states) = (codes(true), codes(false));
-    // A ticket is opened by its order's purchase, at the same moment: its
-    // time is the order's, without joining every open ticket to its order.
+    // A ticket is opened by its order's purchase at the same moment
+    // (`tickets::open_for`, and the seeder): its time is the order's, without
+    // joining every open ticket to its order.
     let tickets_of = || {
         tickets::table
             .filter(tickets::vendor_id.eq(vendor_id))

@@ -54,7 +54,8 @@ pub(super) struct RunningThrough {
 }
 
 /// One query's text for both databases: written with PostgreSQL's `$n`
-/// parameters, which SQLite reads as `?n`.
+/// parameters, which SQLite reads as `?n` (the queries here hold no other
+/// `$`).
 macro_rules! on_either {
     ($conn:expr, $sql:expr, |$query:ident, $db:ident| $run:expr) => {
         match $conn {
@@ -112,7 +113,7 @@ pub(super) fn copy_running_lines(
          AND (hour_offset, order_id) >= ($6, $7) AND (hour_offset, order_id) < ($8, $9) \
          ORDER BY hour_offset, order_id"
     );
-    let hours = (month.end() - month.start()).num_hours();
+    let hours = month.hours();
     on_either!(conn, sql, |query, db| query
         .bind::<BigInt, _>(statement_id)
         .bind::<BigInt, _>(month.number())

@@ -18,7 +18,7 @@ use super::running::{
 };
 use crate::db::DbConn;
 use crate::db::bulk::{StatementLineRow, insert_statement_lines};
-use crate::domain::settlement::{Line, LineKind, Month, Totals, sort_lines, totals_of};
+use crate::domain::settlement::{Line, LineKind, Month, Totals, gross_of, sort_lines, totals_of};
 
 /// An ended month of one vendor, ready to be written as a statement.
 pub struct MonthToSettle {
@@ -26,7 +26,7 @@ pub struct MonthToSettle {
     vendor_id: i64,
     /// Every line but those of the subscriptions running through the month,
     /// in statement order.
-    pub lines: Vec<Line>,
+    lines: Vec<Line>,
     running: RunningThrough,
 }
 
@@ -60,24 +60,14 @@ pub fn month_to_settle(
 impl MonthToSettle {
     /// The month's totals, the copied lines included: `totals` of every line.
     pub fn totals(&self, fee_bps: i32) -> Totals {
-        let month_hours = (self.month.end() - self.month.start()).num_hours();
-        let built: i64 = self
-            .lines
-            .iter()
-            .filter(|line| line.kind.is_billed())
-            .map(|line| line.amount_fen)
-            .sum();
-        totals_of(built + self.running.price_fen * month_hours, fee_bps)
+        let copied = self.running.price_fen * self.month.hours();
+        totals_of(gross_of(&self.lines) + copied, fee_bps)
     }
 
-    /// How many lines the statement has.
-    pub fn line_count(&self) -> usize {
-        self.lines.len() + self.running.count as usize
-    }
-
-    /// Writes every line of the statement in statement order. Fails with
-    /// `RollbackTransaction` if the subscriptions copied are not those
-    /// counted (they cannot differ inside one snapshot).
+    /// Writes every line of the statement in statement order. Fails, and
+    /// says so, if the subscriptions copied are not those counted: inside
+    /// one snapshot they cannot differ, so that would be a bug, not a race
+    /// to retry.
     pub fn write(&self, conn: &mut DbConn, statement_id: i64) -> QueryResult<()> {
         let month = self.month;
         let row = |line: &Line| StatementLineRow {
@@ -101,21 +91,27 @@ impl MonthToSettle {
         // The copied lines' keys not yet written start at `from`; each built
         // line is written after the copied lines before it.
         let mut from: RunningKey = (0, 0);
-        let mut waiting: Vec<StatementLineRow> = Vec::new();
+        let mut unwritten: Vec<StatementLineRow> = Vec::new();
         for line in &self.lines {
             if let Some(to) = copied_before(line, month)
                 && to > from
             {
-                insert_statement_lines(conn, &waiting)?;
-                waiting.clear();
+                insert_statement_lines(conn, &unwritten)?;
+                unwritten.clear();
                 from = copy_up_to(conn, from, to)?;
             }
-            waiting.push(row(line));
+            unwritten.push(row(line));
         }
-        insert_statement_lines(conn, &waiting)?;
-        copy_up_to(conn, from, AFTER_EVERY_KEY)?;
+        insert_statement_lines(conn, &unwritten)?;
+        if from < AFTER_EVERY_KEY {
+            copy_up_to(conn, from, AFTER_EVERY_KEY)?;
+        }
         if copied != self.running.count as usize {
-            return Err(diesel::result::Error::RollbackTransaction);
+            let counted = self.running.count;
+            return Err(diesel::result::Error::QueryBuilderError(
+                format!("statement {statement_id}: {copied} running subscriptions copied, {counted} counted")
+                    .into(),
+            ));
         }
         Ok(())
     }
@@ -137,10 +133,12 @@ fn copied_before(line: &Line, month: Month) -> Option<RunningKey> {
     }
 }
 
+/// Whole seconds from the month's start to an hourly line of its first hour
+/// (a whole second itself, `first_hour_from`, and never before the month).
 fn seconds_into(month: Month, at: NaiveDateTime) -> i32 {
-    (at - month.start())
-        .num_seconds()
-        .clamp(0, i64::from(i32::MAX)) as i32
+    let seconds = (at - month.start()).num_seconds();
+    debug_assert!((0..3600).contains(&seconds), "{at} in {month}'s first hour");
+    seconds as i32
 }
 
 #[cfg(test)]
@@ -148,17 +146,7 @@ mod tests {
     use super::*;
 
     fn line(kind: LineKind, order_id: i64, at: NaiveDateTime) -> Line {
-        Line {
-            kind,
-            order_id,
-            refund_order_id: None,
-            hours: 0,
-            paid_fen: 0,
-            refunded_fen: 0,
-            amount_fen: 0,
-            note: crate::domain::settlement::LineNote::None,
-            at,
-        }
+        Line::new(kind, order_id, at)
     }
 
     #[test]
