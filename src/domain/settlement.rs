@@ -336,13 +336,7 @@ pub fn as_counted(at: NaiveDateTime) -> NaiveDateTime {
 /// `started_hours` counts. Running subscriptions of a vendor are kept
 /// summed by it (`hours_in_month_so_far`).
 pub fn start_phase(start: NaiveDateTime) -> i64 {
-    let seconds = start.and_utc().timestamp();
-    let whole = if start.and_utc().timestamp_subsec_nanos() > 0 {
-        seconds + 1
-    } else {
-        seconds
-    };
-    whole.rem_euclid(3600)
+    as_counted(start).and_utc().timestamp().rem_euclid(3600)
 }
 
 /// The hours a subscription that started before `month` and still runs
