@@ -412,6 +412,7 @@ pub fn seed(
     // The bulk rows bypass the store's steps: their ledger entries are
     // written here, from their history, as `yunshi ledger rebuild` would.
     crate::db::ledger::rebuild(conn, now).map_err(text)?;
+    crate::db::tallies::rebuild(conn).map_err(text)?;
     bulk::analyze(conn).map_err(text)?;
     Ok(SeedReport {
         vendors: VENDORS,

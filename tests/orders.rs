@@ -778,6 +778,15 @@ async fn lists_say_what_the_filter_holds_and_offer_a_page_size() {
     list.assert_contains("共 4 笔订单 · 实付合计 ¥594.00 · 退款合计 ¥99.00");
     let paid_only = vendor.get("/vendor/orders?type=purchase").await;
     paid_only.assert_contains("共 3 笔订单");
+    // The unfiltered figures come from the tallies kept as orders are
+    // written; a filter that matches every order counts them instead.
+    let counted = vendor.get("/vendor/orders?from=2000-01-01").await;
+    assert_eq!(list.list_summary(), counted.list_summary());
+    let operator = app.signed_in("operator").await;
+    let market = operator.get("/admin/orders").await;
+    market.assert_contains("共 4 笔订单 · 实付合计 ¥594.00 · 退款合计 ¥99.00");
+    let counted = operator.get("/admin/orders?from=2000-01-01").await;
+    assert_eq!(market.list_summary(), counted.list_summary());
     let small = vendor.get("/vendor/orders?size=20").await;
     assert_eq!(small.status, reqwest::StatusCode::OK);
     small.assert_contains("<option value=\"20\" selected>20</option>");

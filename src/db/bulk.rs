@@ -81,16 +81,6 @@ pub struct StatementLineRow {
     pub happened_at: NaiveDateTime,
 }
 
-/// Runs the same body on the inner SQLite or PostgreSQL connection.
-macro_rules! on_inner {
-    ($conn:expr, |$inner:ident| $body:expr) => {
-        match $conn {
-            DbConn::Sqlite($inner) => $body,
-            DbConn::Postgres($inner) => $body,
-        }
-    };
-}
-
 /// Rows per statement: well under both backends' bind-parameter limits.
 const ROWS_PER_STATEMENT: usize = 1000;
 

@@ -1,6 +1,18 @@
 //! Database access: one connection type for SQLite and PostgreSQL, the pool,
 //! migrations, and one module per aggregate with its queries.
 
+/// Runs the same body on the inner SQLite or PostgreSQL connection, for the
+/// queries the MultiConnection enum does not carry (batch inserts, upserts).
+/// Defined before the modules so that each of them can use it.
+macro_rules! on_inner {
+    ($conn:expr, |$inner:ident| $body:expr) => {
+        match $conn {
+            DbConn::Sqlite($inner) => $body,
+            DbConn::Postgres($inner) => $body,
+        }
+    };
+}
+
 pub mod accounts;
 pub mod audit;
 pub mod bulk;
@@ -18,6 +30,7 @@ pub mod schema;
 pub mod sessions;
 pub mod settlements;
 pub mod sign_in;
+pub mod tallies;
 pub mod tickets;
 
 use std::path::{Path, PathBuf};

@@ -152,6 +152,15 @@ pub fn insert_order(conn: &mut DbConn, new: &NewOrder) -> Result<Order, DieselEr
         });
         match attempt {
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => continue,
+            Ok(order) => {
+                super::tallies::count_order(
+                    conn,
+                    order.vendor_id,
+                    order.order_type,
+                    order.amount_fen,
+                )?;
+                return Ok(order);
+            }
             other => return other,
         }
     }
@@ -553,7 +562,7 @@ pub fn chain(conn: &mut DbConn, subscription_id: i64) -> QueryResult<Vec<Order>>
 }
 
 /// The list's filters, all optional; they stay in the URL.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrderFilter {
     pub buyer_uin: Option<i64>,
     /// Exact order number, or its start (`prefix`).
@@ -656,7 +665,28 @@ pub struct OrderSummary {
     pub refunded_fen: i64,
 }
 
+/// The summary of the list: from the vendors' tallies when nothing but the
+/// vendor narrows it (the page every vendor opens first), else counted.
 pub fn summary(conn: &mut DbConn, scope: Scope, filter: &OrderFilter) -> QueryResult<OrderSummary> {
+    let narrowed = OrderFilter {
+        vendor_id: None,
+        ..filter.clone()
+    } != OrderFilter::default();
+    match (scope, filter.vendor_id) {
+        _ if narrowed => counted_summary(conn, scope, filter),
+        (Scope::Vendor(id), None) | (Scope::All, Some(id)) => super::tallies::of_vendor(conn, id),
+        (Scope::All, None) => super::tallies::of_market(conn),
+        _ => counted_summary(conn, scope, filter),
+    }
+}
+
+/// The summary counted from the orders the filter matches: what the
+/// tallies must always agree with.
+pub fn counted_summary(
+    conn: &mut DbConn,
+    scope: Scope,
+    filter: &OrderFilter,
+) -> QueryResult<OrderSummary> {
     use diesel::dsl::{count_star, sql};
     use diesel::sql_types::BigInt;
     // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back, 0 for no rows.

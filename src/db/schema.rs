@@ -59,6 +59,15 @@ diesel::joinable!(audit_log -> accounts (actor_id));
 diesel::allow_tables_to_appear_in_same_query!(accounts, throttle_events, notifications, audit_log);
 
 diesel::table! {
+    vendor_order_tallies (vendor_id) {
+        vendor_id -> BigInt,
+        orders -> BigInt,
+        paid_fen -> BigInt,
+        refunded_fen -> BigInt,
+    }
+}
+
+diesel::table! {
     logos (id) {
         id -> BigInt,
         vendor_id -> BigInt,

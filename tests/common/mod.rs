@@ -294,6 +294,16 @@ impl Page {
         extract_csrf(&self.body).expect("the page has a form with a CSRF token")
     }
 
+    /// The order list's summary line (count, paid, refunded).
+    pub fn list_summary(&self) -> &str {
+        let start = self
+            .body
+            .find("<p class=\"list-summary\"")
+            .expect("the page has an order list summary");
+        let rest = &self.body[start..];
+        &rest[..rest.find("</p>").expect("the summary ends")]
+    }
+
     pub fn assert_contains(&self, text: &str) {
         assert!(
             self.body.contains(text),
