@@ -42,10 +42,19 @@ pub struct AppState {
     pub metrics_token: Option<String>,
     /// State-changing requests finished here; retires short-lived copies.
     pub writes: Arc<Writes>,
-    /// The signed-in account by account id (`None`: gone or disabled).
-    pub accounts: Arc<ShortCache<i64, Option<CurrentUser>>>,
+    /// The signed-in account by session token, while the session is live
+    /// (the session itself is checked on every request).
+    pub accounts: Arc<ShortCache<String, CurrentUser>>,
     /// The rendered rows and page links of an order list.
-    pub order_lists: Arc<ShortCache<OrderListKey, Arc<str>>>,
+    pub order_lists: Arc<ShortCache<OrderListKey, KeptOrderList>>,
+}
+
+/// What an order list keeps of a read: the rendered `OrderRowsFragment` and
+/// the product filter's options.
+#[derive(Clone)]
+pub struct KeptOrderList {
+    pub rows_html: Arc<str>,
+    pub product_options: Arc<[(i64, String)]>,
 }
 
 /// One order list as a visitor sees it: whose orders (a vendor's own, or

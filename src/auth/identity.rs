@@ -66,57 +66,73 @@ pub async fn resolve(req: &HttpRequest) -> AppResult<Option<CurrentUser>> {
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::internal("AppState missing"))?;
     // The session itself is read on every request, never copied: an ended
-    // session must not outlive its row anywhere.
+    // session must not outlive its row anywhere. The account (name, role,
+    // unread count) may come from a short copy (see `short_cache`), retired
+    // by any write here; either way the request takes one trip to the
+    // blocking pool for who it is.
     let now = state.now();
+    let writes_before = state.writes.seen();
+    let copied = state
+        .accounts
+        .get(&token, writes_before, std::time::Instant::now());
     let looked_up = token.clone();
-    let live = state
-        .db(move |conn| Ok(sessions::live(conn, &looked_up, now)?))
-        .await?;
-    let Some(live) = live else {
-        end_session(&session);
-        return Ok(None);
-    };
-    let account_id = live.account_id;
-    // Many pages a second per account read the same row and count; a short
-    // copy serves them (see `short_cache`), retired by any write here.
-    let found = state
-        .remembered(&state.accounts, account_id, async || {
-            state
-                .db(move |conn| {
-                    let Some(account) = accounts::find_by_id(conn, account_id)? else {
-                        return Ok(None);
-                    };
-                    if account.is_disabled() {
-                        return Ok(None);
-                    }
-                    let unread = notifications::unread_count(conn, account.id)?;
-                    Ok(Some(CurrentUser {
-                        id: account.id,
-                        uin: account.uin,
-                        role: account.role,
-                        login: account.login,
-                        display_name: account.display_name,
-                        unread_notifications: unread,
-                    }))
-                })
-                .await
+    let (found, read_fresh) = state
+        .db(move |conn| {
+            let Some(live) = sessions::live(conn, &looked_up, now)? else {
+                return Ok((None, false));
+            };
+            if let Some(user) = copied.filter(|user| user.id == live.account_id) {
+                return Ok((Some(user), false));
+            }
+            let found = account_as_signed_in(conn, live.account_id)?;
+            if found.is_none() {
+                // Gone or disabled: its session ends here too, so a kept
+                // copy of the cookie is no key once the account is enabled
+                // again.
+                sessions::end(conn, &looked_up)?;
+            }
+            Ok((found, true))
         })
         .await?;
     match found {
         Some(user) => {
+            if read_fresh {
+                let writes_now = state.writes.seen();
+                let now = std::time::Instant::now();
+                state
+                    .accounts
+                    .put(token, user.clone(), writes_before, writes_now, now);
+            }
             req.extensions_mut().insert(user.clone());
             Ok(Some(user))
         }
         None => {
-            // Gone or disabled: its session ends here too, so a kept copy
-            // of the cookie is no key once the account is enabled again.
             end_session(&session);
-            state
-                .db(move |conn| Ok(sessions::end(conn, &token)?))
-                .await?;
             Ok(None)
         }
     }
+}
+
+/// The account as pages need it, or `None` when it is gone or disabled.
+fn account_as_signed_in(
+    conn: &mut crate::db::DbConn,
+    account_id: i64,
+) -> AppResult<Option<CurrentUser>> {
+    let Some(account) = accounts::find_by_id(conn, account_id)? else {
+        return Ok(None);
+    };
+    if account.is_disabled() {
+        return Ok(None);
+    }
+    let unread = notifications::unread_count(conn, account.id)?;
+    Ok(Some(CurrentUser {
+        id: account.id,
+        uin: account.uin,
+        role: account.role,
+        login: account.login,
+        display_name: account.display_name,
+        unread_notifications: unread,
+    }))
 }
 
 /// The path and query to come back to after signing in.

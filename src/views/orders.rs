@@ -144,7 +144,7 @@ pub struct OrderListPage {
     pub rows_html: Arc<str>,
     /// The vendor's products by name for the product filter (empty for
     /// operators, who type a product number).
-    pub product_options: Vec<(i64, String)>,
+    pub product_options: Arc<[(i64, String)]>,
 }
 
 impl OrderListPage {

@@ -8,10 +8,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::auth::{CurrentUser, Operator, Vendor};
+use crate::db::DbConn;
 use crate::db::orders::{self, Scope};
 use crate::db::products;
 use crate::error::{AppError, AppResult};
-use crate::state::{AppState, OrderListKey};
+use crate::state::{AppState, KeptOrderList, OrderListKey};
 use crate::views::orders::ORDER_PAGE_SIZE;
 use crate::views::orders::{OrderListPage, OrderRowsFragment};
 use crate::views::{self, PageCtx, Section, render, see_other};
@@ -38,17 +39,8 @@ async fn order_list(
         errors,
         vendor_uin,
     } = parse_list(page.t, query, scope == Scope::All);
-    // A vendor picks its product by name; an operator, among every vendor's
-    // products, types its number (shown on the product pages).
-    let product_options = match scope {
-        Scope::Vendor(vendor_id) => {
-            state
-                .db(move |conn| Ok(products::sold_names(conn, vendor_id)?))
-                .await?
-        }
-        _ => Vec::new(),
-    };
     if !errors.is_empty() {
+        let product_options = state.db(move |conn| product_options(conn, scope)).await?;
         let view = OrderListPage {
             page,
             base,
@@ -72,15 +64,18 @@ async fn order_list(
         lang: page.lang,
         query: address,
     };
-    let rows_html = state
+    // The rows and the product filter's options come from one trip to the
+    // database and are kept together.
+    let kept = state
         .remembered(&state.order_lists, key, async || {
             let by_number = filter.order_no_prefix;
             let size = page_size(&typed.size).unwrap_or(ORDER_PAGE_SIZE);
-            let (result, summary) = state
+            let (result, summary, product_options) = state
                 .db(move |conn| {
                     filter.vendor_id = vendor_id_for(conn, vendor_uin)?;
                     let result = orders::list(conn, scope, &filter, &position, size)?;
-                    Ok((result, orders::summary(conn, scope, &filter)?))
+                    let summary = orders::summary(conn, scope, &filter)?;
+                    Ok((result, summary, product_options(conn, scope)?))
                 })
                 .await?;
             let (newer_link, older_link) = pager_links(base, &typed, &result, by_number);
@@ -92,19 +87,29 @@ async fn order_list(
                 newer_link,
                 older_link,
             };
-            Ok(Arc::<str>::from(
-                fragment.render().map_err(AppError::internal)?,
-            ))
+            Ok(KeptOrderList {
+                rows_html: Arc::from(fragment.render().map_err(AppError::internal)?),
+                product_options,
+            })
         })
         .await?;
     views::ok(&OrderListPage {
         page,
         base,
-        product_options,
+        product_options: kept.product_options,
         show_vendor_filter: scope == Scope::All,
         filter: typed,
         errors: Vec::new(),
-        rows_html,
+        rows_html: kept.rows_html,
+    })
+}
+
+/// A vendor picks its product by name; an operator, among every vendor's
+/// products, types its number (shown on the product pages).
+fn product_options(conn: &mut DbConn, scope: Scope) -> AppResult<Arc<[(i64, String)]>> {
+    Ok(match scope {
+        Scope::Vendor(vendor_id) => products::sold_names(conn, vendor_id)?.into(),
+        _ => Arc::from([]),
     })
 }
 
