@@ -5,10 +5,9 @@ use std::net::TcpListener;
 
 use actix_session::SessionMiddleware;
 use actix_session::storage::CookieSessionStore;
-use actix_web::body::MessageBody;
 use actix_web::cookie::{Key, SameSite};
-use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{DefaultHeaders, Next, from_fn};
+use actix_web::dev::Server;
+use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 
 use crate::auth::{csrf, password};
@@ -108,7 +107,6 @@ pub fn run(
             .wrap(from_fn(crate::auth::guard::guard))
             .wrap(from_fn(csrf::guard))
             .wrap(from_fn(error_pages))
-            .wrap(from_fn(count_writes))
             .wrap(
                 SessionMiddleware::builder(CookieSessionStore::default(), session_key.clone())
                     .cookie_name(SESSION_COOKIE.into())
@@ -144,27 +142,6 @@ pub fn run(
     .listen(listener)?
     .run();
     Ok(server)
-}
-
-/// Counts each state-changing request once its response exists (its
-/// transaction has committed), which retires the short-lived copies of
-/// accounts and order lists read before it.
-async fn count_writes(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    // Only requests that may change state hold on to the state (most are GETs).
-    let counter = (!req.method().is_safe())
-        .then(|| {
-            req.app_data::<web::Data<AppState>>()
-                .map(|state| state.writes.clone())
-        })
-        .flatten();
-    let response = next.call(req).await;
-    if let Some(writes) = counter {
-        writes.finished_one();
-    }
-    response
 }
 
 /// For benchmarks only: `YUNSHI_BENCH_FIXED_PAGE=file` serves that file's bytes

@@ -5,12 +5,11 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use actix_web::web;
 
-use crate::auth::CurrentUser;
 use crate::db::orders::Scope;
 use crate::db::{DbConn, Pool};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
-use crate::short_cache::{ShortCache, Writes};
+use crate::short_cache::ShortCache;
 use crate::startup::ServeOptions;
 use crate::telemetry::Metrics;
 
@@ -40,11 +39,6 @@ pub struct AppState {
     /// A scraper presenting this bearer token may read `/metrics` without
     /// signing in; `None` leaves `/metrics` to signed-in operators.
     pub metrics_token: Option<String>,
-    /// State-changing requests finished here; retires short-lived copies.
-    pub writes: Arc<Writes>,
-    /// The signed-in account by session token, while the session is live
-    /// (the session itself is checked on every request).
-    pub accounts: Arc<ShortCache<String, CurrentUser>>,
     /// The rendered rows and page links of an order list.
     pub order_lists: Arc<ShortCache<OrderListKey, KeptOrderList>>,
 }
@@ -67,8 +61,7 @@ pub struct OrderListKey {
     pub query: String,
 }
 
-/// How many signed-in accounts and order lists one instance keeps copies of.
-const KEPT_ACCOUNTS: usize = 10_000;
+/// How many order lists one instance keeps copies of.
 const KEPT_ORDER_LISTS: usize = 2_000;
 
 impl AppState {
@@ -95,36 +88,29 @@ impl AppState {
                 .metrics_token
                 .clone()
                 .filter(|token| !token.is_empty()),
-            writes: Arc::new(Writes::default()),
-            accounts: Arc::new(ShortCache::new(options.page_copies_live, KEPT_ACCOUNTS)),
             order_lists: Arc::new(ShortCache::new(options.page_copies_live, KEPT_ORDER_LISTS)),
         }
     }
 
-    /// The copy under `key` in `cache` while it is usable, else what `read`
+    /// The copy under `key` in `cache` while it was read at `version` (the
+    /// signed-in account's `pages_version`) and is young, else what `read`
     /// returns, kept for the next request.
     pub async fn remembered<K, V>(
         &self,
         cache: &ShortCache<K, V>,
         key: K,
+        version: i64,
         read: impl AsyncFnOnce() -> AppResult<V>,
     ) -> AppResult<V>
     where
         K: Eq + std::hash::Hash,
         V: Clone,
     {
-        let writes_before = self.writes.seen();
-        if let Some(value) = cache.get(&key, writes_before, std::time::Instant::now()) {
+        if let Some(value) = cache.get(&key, version, std::time::Instant::now()) {
             return Ok(value);
         }
         let value = read().await?;
-        cache.put(
-            key,
-            value.clone(),
-            writes_before,
-            self.writes.seen(),
-            std::time::Instant::now(),
-        );
+        cache.put(key, value.clone(), version, std::time::Instant::now());
         Ok(value)
     }
 

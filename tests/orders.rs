@@ -4,8 +4,9 @@
 mod common;
 
 use common::shop::{account_id, account_uin, buy, image_product, listed_product, now, plan};
-use common::{TestApp, spawn_app, spawn_app_reading_every_time};
+use common::{TestApp, spawn_app, spawn_app_keeping_copies_for, spawn_app_reading_every_time};
 use reqwest::StatusCode;
+use std::time::Duration;
 use yunshi::db::{accounts, orders};
 use yunshi::domain::product::{Billing, Kind};
 
@@ -391,9 +392,10 @@ async fn pages_are_keyset_pages_with_edges() {
     bad.assert_contains("分页参数无效");
 }
 
-/// The lists and the signed-in account are served from short-lived copies
-/// (`short_cache`): what is done through the server shows on the very next
-/// page, and what another instance writes within the copies' second.
+/// The lists are served from short-lived copies (`short_cache`) and the
+/// signed-in account is read on every request: what is done through the
+/// server shows on the very next page, and what is written behind its back
+/// (no change's version moves) within the copies' second.
 #[actix_web::test]
 async fn lists_show_writes_here_at_once_and_writes_elsewhere_within_a_second() {
     let app = spawn_app().await;
@@ -436,6 +438,99 @@ async fn lists_show_writes_here_at_once_and_writes_elsewhere_within_a_second() {
         .get("/admin/orders")
         .await
         .assert_contains(&elsewhere);
+}
+
+/// A kept list is retired by the changes that concern it and by nothing
+/// else: rows written behind the server's back stay unseen while the copy
+/// stands, another vendor's purchase and anonymous or refused POSTs leave
+/// it standing, and this vendor's own purchase retires it at once.
+#[actix_web::test]
+async fn a_kept_list_outlives_changes_that_do_not_concern_it() {
+    let app = spawn_app_keeping_copies_for(Duration::from_secs(600)).await;
+    let (product, prepaid, _) = image_product(&app);
+    let (elsewhere_product, elsewhere_plans) = listed_product(
+        &app,
+        "vendor2",
+        Kind::Image,
+        "别家镜像",
+        vec![plan(Billing::Prepaid, "标准版", 9900, None)],
+    );
+    let vendor = app.signed_in("vendor1").await;
+    let operator = app.signed_in("operator").await;
+    let buyer = app.signed_in("buyer1").await;
+    vendor
+        .get("/vendor/orders")
+        .await
+        .assert_contains("没有符合条件的订单。");
+    // Written behind the server's back: no version moves, so the kept copy
+    // is what the vendor sees, which is how this test can tell it is kept.
+    let unseen = insert_orders(&app, product, 0, 1).remove(0);
+    vendor.get("/vendor/orders").await.assert_lacks(&unseen);
+    let elsewhere = buy(&buyer, elsewhere_product, elsewhere_plans[0], "m1").await;
+    vendor.get("/vendor/orders").await.assert_lacks(&unseen);
+    // The operators' list shows every vendor: the purchase retired it.
+    let market = operator.get("/admin/orders").await;
+    market.assert_contains(&elsewhere);
+    market.assert_contains(&unseen);
+    // A stranger's failed sign-in and the buyer's refused renewal change
+    // nothing, and retire nothing.
+    let stranger = app.visitor();
+    let refused = stranger
+        .post(
+            "/login",
+            &[("login", "vendor1"), ("password", "not-the-password")],
+        )
+        .await;
+    assert!(refused.status.is_client_error(), "{}", refused.status);
+    let refused = buyer
+        .post(
+            &format!("/me/orders/{elsewhere}/renew"),
+            &[
+                ("term", "m1"),
+                ("total_fen", "1"),
+                ("checkout_key", &orders::new_checkout_key()),
+            ],
+        )
+        .await;
+    assert!(refused.status.is_client_error(), "{}", refused.status);
+    vendor.get("/vendor/orders").await.assert_lacks(&unseen);
+    // This vendor's own purchase retires its copy at once.
+    let bought = buy(&buyer, product, prepaid, "m1").await;
+    let list = vendor.get("/vendor/orders").await;
+    list.assert_contains(&bought);
+    list.assert_contains(&unseen);
+}
+
+/// Two instances on one database, both keeping copies for minutes: what is
+/// done through one shows on the other's next page at once, because the
+/// version a copy was read at lives in the database, not in an instance.
+#[actix_web::test]
+async fn a_change_through_one_instance_shows_on_another_at_once() {
+    let first = spawn_app_keeping_copies_for(Duration::from_secs(600)).await;
+    let second = first.another_instance(Duration::from_secs(600)).await;
+    let (product, prepaid, _) = image_product(&first);
+    let buyer = first.signed_in("buyer1").await;
+    let vendor = second.signed_in("vendor1").await;
+    let operator = second.signed_in("operator").await;
+    for page in [
+        vendor.get("/vendor/orders").await,
+        operator.get("/admin/orders").await,
+    ] {
+        page.assert_contains("没有符合条件的订单。");
+    }
+    let unread_before = unread_badge(&vendor.get("/vendor/orders").await.body);
+    let bought = buy(&buyer, product, prepaid, "m1").await;
+    let list = vendor.get("/vendor/orders").await;
+    list.assert_contains(&bought);
+    assert_eq!(unread_badge(&list.body), unread_before + 1);
+    operator.get("/admin/orders").await.assert_contains(&bought);
+    // A refund through the first instance shows on the second at once too.
+    buyer
+        .confirm(&format!("/me/orders/{bought}/five-day-refund"), &[])
+        .await;
+    let summary = "共 2 笔订单 · 实付合计 ¥99.00 · 退款合计 ¥99.00";
+    vendor.get("/vendor/orders").await.assert_contains(summary);
+    operator.get("/admin/orders").await.assert_contains(summary);
 }
 
 /// The unread count in the page header (0 when no badge is shown).

@@ -2,8 +2,8 @@
 //! else. The cookie carries a session token; every request looks its
 //! session up in the database (`db::sessions`), so signing out, disabling
 //! the account or changing its password ends a session at its next request
-//! on every instance. The account itself (name, role, unread count) may come
-//! from a short copy (see `short_cache`).
+//! on every instance. One query reads the session, the account, its unread
+//! count and the version of what its pages show.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,7 +12,7 @@ use actix_session::{Session, SessionExt};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 
 use super::csrf;
-use crate::db::{accounts, notifications, sessions};
+use crate::db::sessions;
 use crate::domain::account::Role;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -29,6 +29,9 @@ pub struct CurrentUser {
     pub display_name: String,
     pub role: Role,
     pub unread_notifications: i64,
+    /// The version of what this account's pages show when the request
+    /// began (`db::page_versions`): a kept copy read at another is stale.
+    pub pages_version: i64,
 }
 
 /// Puts a signed-in session's token (already recorded with
@@ -65,44 +68,36 @@ pub async fn resolve(req: &HttpRequest) -> AppResult<Option<CurrentUser>> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::internal("AppState missing"))?;
-    // The session itself is read on every request, never copied: an ended
-    // session must not outlive its row anywhere. The account (name, role,
-    // unread count) may come from a short copy (see `short_cache`), retired
-    // by any write here; either way the request takes one trip to the
-    // blocking pool for who it is.
+    // The session and its account are read on every request, in one query,
+    // never copied: an ended session or a disabled account must not outlive
+    // its row anywhere, and the query also brings the unread count and the
+    // version that says whether a kept copy of a page is current.
     let now = state.now();
-    let writes_before = state.writes.seen();
-    let copied = state
-        .accounts
-        .get(&token, writes_before, std::time::Instant::now());
-    let looked_up = token.clone();
-    let (found, read_fresh) = state
+    let found = state
         .db(move |conn| {
-            let Some(live) = sessions::live(conn, &looked_up, now)? else {
-                return Ok((None, false));
+            let Some(signed_in) = sessions::signed_in(conn, &token, now)? else {
+                return Ok(None);
             };
-            if let Some(user) = copied.filter(|user| user.id == live.account_id) {
-                return Ok((Some(user), false));
+            let account = signed_in.account;
+            if account.is_disabled() {
+                // Disabled: its session ends here too, so a kept copy of the
+                // cookie is no key once the account is enabled again.
+                sessions::end(conn, &token)?;
+                return Ok(None);
             }
-            let found = account_as_signed_in(conn, live.account_id)?;
-            if found.is_none() {
-                // Gone or disabled: its session ends here too, so a kept
-                // copy of the cookie is no key once the account is enabled
-                // again.
-                sessions::end(conn, &looked_up)?;
-            }
-            Ok((found, true))
+            Ok(Some(CurrentUser {
+                id: account.id,
+                uin: account.uin,
+                role: account.role,
+                login: account.login,
+                display_name: account.display_name,
+                unread_notifications: signed_in.unread_notifications,
+                pages_version: signed_in.pages_version,
+            }))
         })
         .await?;
     match found {
         Some(user) => {
-            if read_fresh {
-                let writes_now = state.writes.seen();
-                let now = std::time::Instant::now();
-                state
-                    .accounts
-                    .put(token, user.clone(), writes_before, writes_now, now);
-            }
             req.extensions_mut().insert(user.clone());
             Ok(Some(user))
         }
@@ -111,28 +106,6 @@ pub async fn resolve(req: &HttpRequest) -> AppResult<Option<CurrentUser>> {
             Ok(None)
         }
     }
-}
-
-/// The account as pages need it, or `None` when it is gone or disabled.
-fn account_as_signed_in(
-    conn: &mut crate::db::DbConn,
-    account_id: i64,
-) -> AppResult<Option<CurrentUser>> {
-    let Some(account) = accounts::find_by_id(conn, account_id)? else {
-        return Ok(None);
-    };
-    if account.is_disabled() {
-        return Ok(None);
-    }
-    let unread = notifications::unread_count(conn, account.id)?;
-    Ok(Some(CurrentUser {
-        id: account.id,
-        uin: account.uin,
-        role: account.role,
-        login: account.login,
-        display_name: account.display_name,
-        unread_notifications: unread,
-    }))
 }
 
 /// The path and query to come back to after signing in.

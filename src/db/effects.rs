@@ -1,6 +1,6 @@
 //! What a state change causes besides the new state: the entry in its
-//! product's or ticket's activity log, the operators' audit entry and the
-//! notices. The event table (`domain::notice`) says which of these an event
+//! product's or ticket's activity log, the operators' audit entry, the
+//! notices and the new version of the vendor's pages. The event table (`domain::notice`) says which of these an event
 //! writes; this module is the one place that writes them, inside the
 //! transaction of the change (docs/ARCHITECTURE.md, "Commands and events").
 
@@ -123,6 +123,10 @@ pub fn record(conn: &mut DbConn, happened: &Happened) -> QueryResult<()> {
             None => line.to_string(),
         };
         audit::record(conn, actor, action, &target, happened.note, happened.now)?;
+    }
+    if let Some(vendor_id) = happened.parties.vendor_id {
+        // What the vendor's pages (and the operators') show may have changed.
+        super::page_versions::bump(conn, vendor_id)?;
     }
     notify::tell(
         conn,

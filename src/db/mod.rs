@@ -24,6 +24,7 @@ pub mod ledger;
 pub mod notifications;
 pub mod notify;
 pub mod orders;
+pub mod page_versions;
 pub mod products;
 pub mod refunds;
 pub mod schema;

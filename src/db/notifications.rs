@@ -19,21 +19,9 @@ pub struct Notification {
     pub read_at: Option<NaiveDateTime>,
 }
 
-/// How many notifications the account has not read, up to
-/// `UNREAD_COUNTED_UP_TO`.
-pub fn unread_count(conn: &mut DbConn, account_id: i64) -> QueryResult<i64> {
-    // Counted up to the cap only: a busy vendor gets a notification per
-    // order, and counting thousands on every page cost more than the page.
-    let unread: Vec<i64> = notifications::table
-        .filter(notifications::account_id.eq(account_id))
-        .filter(notifications::read_at.is_null())
-        .select(notifications::id)
-        .limit(UNREAD_COUNTED_UP_TO)
-        .load(conn)?;
-    Ok(unread.len() as i64)
-}
-
-/// Past this many unread notifications the count stops (the badge says 99+).
+/// Past this many unread notifications the count stops (the badge says 99+):
+/// a busy vendor gets a notification per order, and counting thousands on
+/// every page cost more than the page (`sessions::signed_in` counts them).
 pub const UNREAD_COUNTED_UP_TO: i64 = 100;
 
 /// The account's newest notifications.

@@ -68,6 +68,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    vendor_page_versions (vendor_id) {
+        vendor_id -> BigInt,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     logos (id) {
         id -> BigInt,
         vendor_id -> BigInt,

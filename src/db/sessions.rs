@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use rand::RngExt;
 use sha2::{Digest, Sha256};
 
-use super::schema::sessions;
+use super::schema::{self, sessions};
 use super::sign_in::{self, Reservation};
 use super::{DbConn, accounts, write_transaction};
 use crate::domain::session::{ABSOLUTE_LIFETIME, IDLE_LIFETIME, SessionAge, session_age};
@@ -119,22 +119,64 @@ pub fn change_password(
     })
 }
 
-/// The live session of `token` at `now`, recording its use every few
-/// minutes; an ended one is deleted and `None`.
-pub fn live(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> QueryResult<Option<SessionRow>> {
-    let found: Option<SessionRow> = sessions::table
+/// Who a live session is, read in one query: the session, its account, the
+/// account's unread count (up to `UNREAD_COUNTED_UP_TO`) and the version of
+/// what its pages show (`page_versions`).
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub session: SessionRow,
+    pub account: accounts::Account,
+    pub unread_notifications: i64,
+    pub pages_version: i64,
+}
+
+/// The live session of `token` at `now` and who it is, recording its use
+/// every few minutes; an ended one is deleted and `None`.
+pub fn signed_in(
+    conn: &mut DbConn,
+    token: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<SignedIn>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    let unread = format!(
+        "(SELECT COUNT(*) FROM (SELECT 1 FROM notifications n \
+         WHERE n.account_id = accounts.id AND n.read_at IS NULL LIMIT {}) AS unread)",
+        super::notifications::UNREAD_COUNTED_UP_TO
+    );
+    let found: Option<(SessionRow, accounts::Account, i64, i64)> = sessions::table
+        .inner_join(schema::accounts::table)
         .filter(sessions::token_sha256.eq(digest(token)))
         .select((
-            sessions::id,
-            sessions::account_id,
-            sessions::created_at,
-            sessions::last_seen_at,
+            (
+                sessions::id,
+                sessions::account_id,
+                sessions::created_at,
+                sessions::last_seen_at,
+            ),
+            accounts::Account::as_select(),
+            sql::<BigInt>(&unread),
+            sql::<BigInt>(&super::page_versions::of_signed_in_sql()),
         ))
         .first(conn)
         .optional()?;
-    let Some(row) = found else {
+    let Some((session, account, unread_notifications, pages_version)) = found else {
         return Ok(None);
     };
+    if !keep_alive(conn, &session, now) {
+        return Ok(None);
+    }
+    Ok(Some(SignedIn {
+        session,
+        account,
+        unread_notifications,
+        pages_version,
+    }))
+}
+
+/// Whether the session is still alive at `now`: an ended one is deleted, a
+/// live one has its use recorded every few minutes.
+fn keep_alive(conn: &mut DbConn, row: &SessionRow, now: NaiveDateTime) -> bool {
     match session_age(row.created_at, row.last_seen_at, now) {
         SessionAge::Ended => {
             // Ended whether or not the row goes now; the hourly sweep
@@ -144,7 +186,7 @@ pub fn live(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> QueryResult<O
             if let Err(error) = deleted {
                 log::warn!("could not delete an ended session: {error}");
             }
-            Ok(None)
+            false
         }
         SessionAge::Alive { touch } => {
             if touch {
@@ -158,7 +200,7 @@ pub fn live(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> QueryResult<O
                     log::warn!("could not record a session's use: {error}");
                 }
             }
-            Ok(Some(row))
+            true
         }
     }
 }

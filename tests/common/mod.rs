@@ -27,7 +27,9 @@ pub struct TestApp {
     pub address: String,
     pub pool: Pool,
     pub backend: Backend,
-    database: TestDatabase,
+    /// Shared with any other instance on the same database
+    /// (`another_instance`); removed when the last one ends.
+    database: std::sync::Arc<TestDatabase>,
     /// The server's clock: `travel` moves it on.
     pub clock: std::sync::Arc<yunshi::clock::Clock>,
 }
@@ -188,9 +190,25 @@ pub async fn spawn_app_on(backend: Backend, database: TestDatabase) -> TestApp {
     start(backend, database, |_| {}).await
 }
 
+/// Starts the app keeping page copies for `live` rather than the default
+/// second, so that a test can tell a kept copy from a fresh read however
+/// slowly the machine runs it.
+pub async fn spawn_app_keeping_copies_for(live: std::time::Duration) -> TestApp {
+    let (backend, database) = fresh_database();
+    start(backend, database, |options| options.page_copies_live = live).await
+}
+
 async fn start(
     backend: Backend,
     database: TestDatabase,
+    adjust: impl FnOnce(&mut startup::ServeOptions),
+) -> TestApp {
+    start_instance(backend, std::sync::Arc::new(database), adjust).await
+}
+
+async fn start_instance(
+    backend: Backend,
+    database: std::sync::Arc<TestDatabase>,
     adjust: impl FnOnce(&mut startup::ServeOptions),
 ) -> TestApp {
     let pool = db::open(&backend, 4).expect("open and migrate the test database");
@@ -221,6 +239,16 @@ async fn start(
 }
 
 impl TestApp {
+    /// A second server on this app's database, as another machine behind
+    /// the same load balancer would be: its own pool, copies and clock,
+    /// keeping page copies for `live`.
+    pub async fn another_instance(&self, live: std::time::Duration) -> TestApp {
+        start_instance(self.backend.clone(), self.database.clone(), |options| {
+            options.page_copies_live = live
+        })
+        .await
+    }
+
     /// Moves the server's clock on by `by`: the pages and steps that follow
     /// happen that much later, with no row edited.
     pub fn travel(&self, by: chrono::Duration) {

@@ -67,7 +67,7 @@ async fn order_list(
     // The rows and the product filter's options come from one trip to the
     // database and are kept together.
     let kept = state
-        .remembered(&state.order_lists, key, async || {
+        .remembered(&state.order_lists, key, user.pages_version, async || {
             let by_number = filter.order_no_prefix;
             let size = page_size(&typed.size).unwrap_or(ORDER_PAGE_SIZE);
             let (result, summary, product_options) = state
