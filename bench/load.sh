@@ -19,6 +19,15 @@ command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)"; exit 
 build_and_seed
 WORK=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+if [ -z "${DATABASE_URL:-}" ]; then
+  # Each run loads a copy of the seeded database, so that runs (and builds
+  # compared side by side) start from the same orders, and the purchases of
+  # one run do not make the next one's buyer heavier.
+  mkdir -p "$WORK/data"
+  cp "$DATA_DIR/yunshi.db" "$WORK/data/yunshi.db"
+  SEEDED_DIR=$DATA_DIR
+  DATA_DIR=$WORK/data
+fi
 TOKEN_FOR_METRICS=load-$(date +%s)
 export METRICS_TOKEN=$TOKEN_FOR_METRICS
 start_server
@@ -47,10 +56,25 @@ cat >"$WORK/load.lua" <<LUA
 local vendor = { ["Cookie"] = "$VENDOR" }
 local buyer = { ["Cookie"] = "$BUYER" }
 local post = { ["Cookie"] = "$BUYER", ["Content-Type"] = "application/x-www-form-urlencoded" }
-local body = "csrf_token=$CSRF&plan=$PLAN&term=m1&total_fen=$TOTAL"
+local body = "csrf_token=$CSRF&plan=$PLAN&term=m1&total_fen=$TOTAL&checkout_key="
 local mix = {}
+local BUY = "buy"
 local function add(times, method, path, headers, payload)
   for _ = 1, times do mix[#mix + 1] = wrk.format(method, path, headers, payload) end
+end
+-- Each purchase is a new checkout (a key of 32 hex digits the checkout page
+-- would hand out): the same key again would show the order it already paid.
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("thread_number", threads)
+end
+local purchases = 0
+local started = os.time()
+local function purchase()
+  purchases = purchases + 1
+  local key = string.format("%08x%08x%016x", thread_number, started, purchases)
+  return wrk.format("POST", "/shop/products/$PRODUCT/orders", post, body .. key)
 end
 -- Built per thread once wrk knows the Host header.
 init = function(args)
@@ -61,9 +85,13 @@ init = function(args)
   add(3, "GET", "/shop", buyer)
   add(3, "GET", "/shop/products/$PRODUCT", buyer)
   add(1, "GET", "/me/orders", buyer)
-  add(4, "POST", "/shop/products/$PRODUCT/orders", post, body)
+  for _ = 1, 4 do mix[#mix + 1] = BUY end
 end
-request = function() return mix[math.random(#mix)] end
+request = function()
+  local chosen = mix[math.random(#mix)]
+  if chosen == BUY then return purchase() end
+  return chosen
+end
 LUA
 
 # The server's memory, sampled twice a second while the load runs: its own
@@ -78,7 +106,7 @@ kill $SAMPLER 2>/dev/null || true
 PURCHASES=$(curl -s -H "Authorization: Bearer $TOKEN_FOR_METRICS" "$BASE/metrics" | awk -F' ' '/yunshi_http_requests_total\{method="POST",route="\/shop\/products\/\{id\}\/orders",status="303"\}/{print $2}')
 FAILED=$(curl -s -H "Authorization: Bearer $TOKEN_FOR_METRICS" "$BASE/metrics" | awk '/yunshi_http_requests_total/ && /status="5/{s+=$2} END{print s+0}')
 
-echo "machine: $(machine); database: ${DATABASE_URL:-SQLite $DATA_DIR/yunshi.db}"
+echo "machine: $(machine); database: ${DATABASE_URL:-SQLite, a copy of $SEEDED_DIR/yunshi.db}"
 echo "$OUT" | grep -E "Requests/sec|Latency  |requests in|Non-2xx|Socket errors| 50%| 90%| 99%"
 echo "purchases written: ${PURCHASES:-0}; 5xx answered: $FAILED"
 echo "mean time per route (server side, from /metrics):"

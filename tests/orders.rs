@@ -403,20 +403,7 @@ async fn lists_show_writes_here_at_once_and_writes_elsewhere_within_a_second() {
     let vendor = app.signed_in("vendor1").await;
     let operator = app.signed_in("operator").await;
     let buyer = app.signed_in("buyer1").await;
-    for page in [
-        vendor.get("/vendor/orders").await,
-        operator.get("/admin/orders").await,
-    ] {
-        page.assert_contains("没有符合条件的订单。");
-    }
-    let unread_before = unread_badge(&vendor.get("/vendor/orders").await.body);
-
-    let bought = buy(&buyer, product, prepaid, "m1").await;
-    let list = vendor.get("/vendor/orders").await;
-    list.assert_contains(&bought);
-    // The new-order notification is counted in the header at once too.
-    assert_eq!(unread_badge(&list.body), unread_before + 1);
-    operator.get("/admin/orders").await.assert_contains(&bought);
+    let bought = purchase_shows_at_once(&buyer, &vendor, &operator, product, prepaid).await;
     // Another vendor's list at the same address is never this one's copy.
     let other = app.signed_in("vendor2").await.get("/vendor/orders").await;
     other.assert_lacks(&bought);
@@ -512,18 +499,7 @@ async fn a_change_through_one_instance_shows_on_another_at_once() {
     let buyer = first.signed_in("buyer1").await;
     let vendor = second.signed_in("vendor1").await;
     let operator = second.signed_in("operator").await;
-    for page in [
-        vendor.get("/vendor/orders").await,
-        operator.get("/admin/orders").await,
-    ] {
-        page.assert_contains("没有符合条件的订单。");
-    }
-    let unread_before = unread_badge(&vendor.get("/vendor/orders").await.body);
-    let bought = buy(&buyer, product, prepaid, "m1").await;
-    let list = vendor.get("/vendor/orders").await;
-    list.assert_contains(&bought);
-    assert_eq!(unread_badge(&list.body), unread_before + 1);
-    operator.get("/admin/orders").await.assert_contains(&bought);
+    let bought = purchase_shows_at_once(&buyer, &vendor, &operator, product, prepaid).await;
     // A refund through the first instance shows on the second at once too.
     buyer
         .confirm(&format!("/me/orders/{bought}/five-day-refund"), &[])
@@ -531,6 +507,31 @@ async fn a_change_through_one_instance_shows_on_another_at_once() {
     let summary = "共 2 笔订单 · 实付合计 ¥99.00 · 退款合计 ¥99.00";
     vendor.get("/vendor/orders").await.assert_contains(summary);
     operator.get("/admin/orders").await.assert_contains(summary);
+}
+
+/// From empty lists, a purchase shows at once in the vendor's and the
+/// operator's lists, and in the vendor's unread count; its order number.
+async fn purchase_shows_at_once(
+    buyer: &common::Visitor,
+    vendor: &common::Visitor,
+    operator: &common::Visitor,
+    product: i64,
+    plan: i64,
+) -> String {
+    for page in [
+        vendor.get("/vendor/orders").await,
+        operator.get("/admin/orders").await,
+    ] {
+        page.assert_contains("没有符合条件的订单。");
+    }
+    let unread_before = unread_badge(&vendor.get("/vendor/orders").await.body);
+    let bought = buy(buyer, product, plan, "m1").await;
+    let list = vendor.get("/vendor/orders").await;
+    list.assert_contains(&bought);
+    // The new-order notification is counted in the header at once too.
+    assert_eq!(unread_badge(&list.body), unread_before + 1);
+    operator.get("/admin/orders").await.assert_contains(&bought);
+    bought
 }
 
 /// The unread count in the page header (0 when no badge is shown).
