@@ -82,7 +82,8 @@ enum Command {
 #[derive(Subcommand)]
 enum LedgerCommand {
     /// Bring the ledger up to date with every order's history (writes only
-    /// what is missing; safe to run again).
+    /// what is missing; safe to run again), and count every vendor's orders
+    /// again for the order lists' totals.
     Rebuild,
     /// Compare a month's lines in the ledger with those read from the
     /// orders' history, vendor by vendor; fails if any differ.
@@ -299,8 +300,13 @@ fn ledger(global: &GlobalArgs, action: LedgerCommand) -> Result<(), String> {
     match action {
         LedgerCommand::Rebuild => {
             let written = yunshi::db::ledger::rebuild(&mut conn, now).map_err(|e| e.to_string())?;
+            // The order lists' kept totals too, in one transaction so that
+            // no page reads them half rebuilt.
+            yunshi::db::write_transaction(&mut conn, yunshi::db::tallies::rebuild)
+                .map_err(|e| e.to_string())?;
             println!(
-                "Ledger on {backend_name} is up to date: {written} entries written in {:.1} s.",
+                "Ledger on {backend_name} is up to date: {written} entries written, \
+                 every vendor's order totals counted again, in {:.1} s.",
                 started.elapsed().as_secs_f64()
             );
             Ok(())

@@ -266,6 +266,25 @@ fn settle_makes_a_month_once_and_refuses_one_not_over() {
 }
 
 /// Runs SQL on the suite's database (SQLite or PostgreSQL).
+/// The one BIGINT the query selects, named `n`.
+fn select_number(url: &str, sql: &str) -> i64 {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Number {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let found: Number = match url.strip_prefix("sqlite://") {
+        Some(path) => diesel::sql_query(sql)
+            .get_result(&mut SqliteConnection::establish(path).unwrap())
+            .unwrap(),
+        None => diesel::sql_query(sql)
+            .get_result(&mut PgConnection::establish(url).unwrap())
+            .unwrap(),
+    };
+    found.n
+}
+
 fn execute(url: &str, sql: &str) {
     use diesel::prelude::*;
     match url.strip_prefix("sqlite://") {
@@ -321,7 +340,9 @@ fn the_ledger_is_filled_on_first_start_checked_and_rebuilt() {
             .contains("differ between the ledger and the history")
     );
     assert!(String::from_utf8_lossy(&differs.stdout).contains("history Some("));
-    // A rebuild writes what is missing, and writes nothing the second time.
+    // A rebuild writes what is missing, and writes nothing the second time;
+    // it counts the order lists' totals again too.
+    execute(&backend.url, "DELETE FROM vendor_order_tallies");
     let rebuilt = yunshi(&dir, &["ledger", "rebuild"], &env, None);
     assert!(
         rebuilt.status.success(),
@@ -330,6 +351,15 @@ fn the_ledger_is_filled_on_first_start_checked_and_rebuilt() {
     );
     assert!(!String::from_utf8_lossy(&rebuilt.stdout).contains(" 0 entries written"));
     assert!(check(&dir).status.success());
+    let orders = select_number(&backend.url, "SELECT COUNT(*) AS n FROM orders");
+    assert!(orders > 0);
+    assert_eq!(
+        select_number(
+            &backend.url,
+            "SELECT CAST(COALESCE(SUM(orders), 0) AS BIGINT) AS n FROM vendor_order_tallies"
+        ),
+        orders
+    );
     let again = yunshi(&dir, &["ledger", "rebuild"], &env, None);
     assert!(
         String::from_utf8_lossy(&again.stdout).contains(" 0 entries written"),

@@ -445,14 +445,17 @@ async fn a_kept_list_outlives_changes_that_do_not_concern_it() {
     let vendor = app.signed_in("vendor1").await;
     let operator = app.signed_in("operator").await;
     let buyer = app.signed_in("buyer1").await;
-    vendor
-        .get("/vendor/orders")
-        .await
-        .assert_contains("没有符合条件的订单。");
+    for page in [
+        vendor.get("/vendor/orders").await,
+        operator.get("/admin/orders").await,
+    ] {
+        page.assert_contains("没有符合条件的订单。");
+    }
     // Written behind the server's back: no version moves, so the kept copy
     // is what the vendor sees, which is how this test can tell it is kept.
     let unseen = insert_orders(&app, product, 0, 1).remove(0);
     vendor.get("/vendor/orders").await.assert_lacks(&unseen);
+    operator.get("/admin/orders").await.assert_lacks(&unseen);
     let elsewhere = buy(&buyer, elsewhere_product, elsewhere_plans[0], "m1").await;
     vendor.get("/vendor/orders").await.assert_lacks(&unseen);
     // The operators' list shows every vendor: the purchase retired it.

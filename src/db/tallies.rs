@@ -74,8 +74,9 @@ pub fn of_market(conn: &mut DbConn) -> QueryResult<OrderSummary> {
 }
 
 /// Counts every order again from the orders themselves: for rows written in
-/// bulk (the seed), which bypass `count_order`. The same statement as the
-/// migration that introduced the tallies.
+/// bulk (the seed), which bypass `count_order`, and for `yunshi ledger
+/// rebuild` (orders written by an older build during a rolling upgrade).
+/// The same statement as the migration that introduced the tallies.
 pub fn rebuild(conn: &mut DbConn) -> QueryResult<()> {
     diesel::delete(tallies::table).execute(conn)?;
     let refund = OrderType::Refund.as_str();
