@@ -1,8 +1,9 @@
 //! What a state change causes besides the new state: the entry in its
 //! product's or ticket's activity log, the operators' audit entry, the
-//! notices and the new version of the vendor's pages. The event table (`domain::notice`) says which of these an event
-//! writes; this module is the one place that writes them, inside the
-//! transaction of the change (docs/ARCHITECTURE.md, "Commands and events").
+//! notices and the new version of the vendor's pages. The event table
+//! (`domain::notice`) says which of these an event writes; this module is
+//! the one place that writes them, inside the transaction of the change
+//! (docs/ARCHITECTURE.md, "Commands and events").
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

@@ -13,6 +13,12 @@ macro_rules! on_inner {
     };
 }
 
+/// `SUM(column)` of a BIGINT column as a BIGINT, 0 over no rows: on
+/// PostgreSQL the SUM of a BIGINT is NUMERIC, which the enum cannot load.
+pub(crate) fn sum_of(column: &str) -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
+    diesel::dsl::sql(&format!("COALESCE(CAST(SUM({column}) AS BIGINT), 0)"))
+}
+
 pub mod accounts;
 pub mod audit;
 pub mod bulk;

@@ -687,10 +687,8 @@ pub fn counted_summary(
     scope: Scope,
     filter: &OrderFilter,
 ) -> QueryResult<OrderSummary> {
-    use diesel::dsl::{count_star, sql};
-    use diesel::sql_types::BigInt;
-    // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back, 0 for no rows.
-    let total = || sql::<BigInt>("COALESCE(CAST(SUM(amount_fen) AS BIGINT), 0)");
+    use diesel::dsl::count_star;
+    let total = || super::sum_of("amount_fen");
     let refund = OrderType::Refund.as_str();
     let (count, paid_fen): (i64, i64) = filtered(scope, filter)
         .filter(orders::order_type.ne(refund))

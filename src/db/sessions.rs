@@ -119,12 +119,11 @@ pub fn change_password(
     })
 }
 
-/// Who a live session is, read in one query: the session, its account, the
-/// account's unread count (up to `UNREAD_COUNTED_UP_TO`) and the version of
-/// what its pages show (`page_versions`).
+/// Who a live session is, read in one query with the session: its account,
+/// the account's unread count (up to `UNREAD_COUNTED_UP_TO`) and the version
+/// of what its pages show (`page_versions`).
 #[derive(Debug, Clone)]
 pub struct SignedIn {
-    pub session: SessionRow,
     pub account: accounts::Account,
     pub unread_notifications: i64,
     pub pages_version: i64,
@@ -167,7 +166,6 @@ pub fn signed_in(
         return Ok(None);
     }
     Ok(Some(SignedIn {
-        session,
         account,
         unread_notifications,
         pages_version,

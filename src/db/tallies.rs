@@ -5,13 +5,11 @@
 //! figures are the sum over vendors, so no single row is one every purchase
 //! in the market would wait on.
 
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
 
-use super::DbConn;
 use super::orders::OrderSummary;
 use super::schema::vendor_order_tallies as tallies;
+use super::{DbConn, sum_of};
 use crate::domain::order::OrderType;
 
 /// Counts one new order into its vendor's tally.
@@ -60,11 +58,8 @@ pub fn of_vendor(conn: &mut DbConn, vendor_id: i64) -> QueryResult<OrderSummary>
 
 /// Every vendor's orders together: one row per vendor, a few hundred rows.
 pub fn of_market(conn: &mut DbConn) -> QueryResult<OrderSummary> {
-    // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back, 0 for no rows.
-    let total =
-        |column: &str| sql::<BigInt>(&format!("COALESCE(CAST(SUM({column}) AS BIGINT), 0)"));
     let (count, paid_fen, refunded_fen) = tallies::table
-        .select((total("orders"), total("paid_fen"), total("refunded_fen")))
+        .select((sum_of("orders"), sum_of("paid_fen"), sum_of("refunded_fen")))
         .first(conn)?;
     Ok(OrderSummary {
         count,
